@@ -1,0 +1,460 @@
+package casework
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+var errDuplicate = errors.New("duplicate")
+
+// ErrBadCatalogue is matched by every *CatalogueError.
+var ErrBadCatalogue = errors.New("bad catalogue")
+
+// CatalogueError names the file and the code at fault in a refused catalogue.
+type CatalogueError struct {
+	File   string // file the entry came from
+	Code   string // code of the entry at fault
+	Reason string // machine-readable: duplicate_code, dangling_ref, cycle, unknown_field_type, …
+	Detail string // English detail for logs
+}
+
+func (e *CatalogueError) Error() string {
+	return fmt.Sprintf("catalogue %s: %s %q: %s", e.File, e.Reason, e.Code, e.Detail)
+}
+
+// Is makes errors.Is(err, ErrBadCatalogue) true.
+func (e *CatalogueError) Is(target error) bool { return target == ErrBadCatalogue }
+
+// Catalogue file names inside a catalogue folder.
+const (
+	FileMeta           = "catalogue.json"
+	FileDepartments    = "departments.json"
+	FilePlacements     = "placements.json"
+	FileDivisions      = "divisions.json"
+	FilePoliceStations = "police_stations.json"
+	FileFields         = "fields.json"
+	FileMaterials      = "materials.json"
+	FileItems          = "items.json"
+	FileCalendar       = "calendar.json"
+	FileSubsidy        = "subsidy.json"
+)
+
+type catalogueMeta struct {
+	Version   string `json:"version"`
+	Name      string `json:"name"`
+	Effective string `json:"effective"`
+}
+
+// raw is a catalogue before validation, with the file each entry came from.
+type raw struct {
+	meta           catalogueMeta
+	departments    []Department
+	placements     []PlacementType
+	divisions      []Division
+	stations       []PoliceStation
+	fields         []Field
+	materials      []Material
+	items          []Item
+	calendar       []CalendarYear
+	subsidy        SubsidyRule
+	origin         map[string]string // "item:code" -> file
+	areas          AreaCodes
+	overlayVersion []string
+}
+
+// LoadCatalogue reads and validates the catalogue in folder dir of fsys.
+// areas is the GB/T 2260 code list for ID validation (see LoadAreaCodes); it
+// may be nil, and then area codes are not checked.
+func LoadCatalogue(fsys fs.FS, dir string, areas AreaCodes) (*Catalogue, error) {
+	r := &raw{origin: map[string]string{}, areas: areas}
+	read := func(name string, into any) error {
+		b, err := fs.ReadFile(fsys, path.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("catalogue %s: %w", name, err)
+		}
+		return decodeStrict(name, b, into)
+	}
+	steps := []struct {
+		name string
+		into any
+	}{
+		{FileMeta, &r.meta}, {FileDepartments, &r.departments}, {FilePlacements, &r.placements},
+		{FileDivisions, &r.divisions}, {FilePoliceStations, &r.stations}, {FileFields, &r.fields},
+		{FileMaterials, &r.materials}, {FileItems, &r.items}, {FileCalendar, &r.calendar}, {FileSubsidy, &r.subsidy},
+	}
+	for _, s := range steps {
+		if err := read(s.name, s.into); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range r.departments {
+		r.note("department", d.Code, FileDepartments)
+	}
+	for _, p := range r.placements {
+		r.note("placement", p.Code, FilePlacements)
+	}
+	for _, d := range r.divisions {
+		r.note("division", d.Code, FileDivisions)
+	}
+	for _, s := range r.stations {
+		r.note("police_station", s.Code, FilePoliceStations)
+	}
+	for _, f := range r.fields {
+		r.note("field", f.Code, FileFields)
+	}
+	for _, m := range r.materials {
+		r.note("material", m.Code, FileMaterials)
+	}
+	for _, it := range r.items {
+		r.note("item", it.Code, FileItems)
+	}
+	return r.build()
+}
+
+// note records where an entry came from; the first file wins so duplicates
+// are reported against the file that added the second one by check.
+func (r *raw) note(kind, code, file string) {
+	k := kind + ":" + code
+	if _, ok := r.origin[k]; !ok {
+		r.origin[k] = file
+	}
+}
+
+func (r *raw) file(kind, code string) string {
+	if f, ok := r.origin[kind+":"+code]; ok {
+		return f
+	}
+	return kind + "s"
+}
+
+func decodeStrict(name string, b []byte, into any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		return &CatalogueError{File: name, Reason: "syntax", Detail: err.Error()}
+	}
+	if dec.More() {
+		return &CatalogueError{File: name, Reason: "syntax", Detail: "trailing data after the JSON value"}
+	}
+	return nil
+}
+
+// build validates r and indexes it into a Catalogue.
+func (r *raw) build() (*Catalogue, error) {
+	c := &Catalogue{
+		Version: r.meta.Version, Name: r.meta.Name, Effective: r.meta.Effective,
+		Departments: r.departments, Placements: r.placements, Divisions: r.divisions,
+		PoliceStations: r.stations, Fields: r.fields, Materials: r.materials, Items: r.items,
+		Subsidy: r.subsidy, Areas: r.areas,
+		fields: map[string]*Field{}, materials: map[string]*Material{}, items: map[string]*Item{},
+		depts: map[string]*Department{}, placements: map[string]*PlacementType{},
+		divisions: map[string]*Division{}, stations: map[string]*PoliceStation{}, groupOrder: map[string]int{},
+		fieldPos: map[string]int{}, materialPos: map[string]int{},
+	}
+	if len(r.overlayVersion) > 0 {
+		c.Version += "+" + strings.Join(r.overlayVersion, "+")
+	}
+	if c.Version == "" {
+		return nil, &CatalogueError{File: FileMeta, Reason: "missing_version", Detail: "catalogue has no version"}
+	}
+	bad := func(kind, code, reason, format string, args ...any) error {
+		return &CatalogueError{File: r.file(kind, code), Code: code, Reason: reason, Detail: fmt.Sprintf(format, args...)}
+	}
+	// index with duplicate checks
+	for i := range c.Departments {
+		d := &c.Departments[i]
+		if d.Code == "" || c.depts[d.Code] != nil {
+			return nil, bad("department", d.Code, "duplicate_code", "department code empty or repeated")
+		}
+		c.depts[d.Code] = d
+	}
+	for i := range c.Placements {
+		p := &c.Placements[i]
+		if p.Code == "" || c.placements[p.Code] != nil {
+			return nil, bad("placement", p.Code, "duplicate_code", "placement code empty or repeated")
+		}
+		c.placements[p.Code] = p
+	}
+	for i := range c.Divisions {
+		d := &c.Divisions[i]
+		if d.Code == "" || c.divisions[d.Code] != nil {
+			return nil, bad("division", d.Code, "duplicate_code", "division code empty or repeated")
+		}
+		c.divisions[d.Code] = d
+	}
+	for i := range c.PoliceStations {
+		s := &c.PoliceStations[i]
+		if s.Code == "" || c.stations[s.Code] != nil {
+			return nil, bad("police_station", s.Code, "duplicate_code", "police station code empty or repeated")
+		}
+		c.stations[s.Code] = s
+	}
+	for i := range c.Fields {
+		f := &c.Fields[i]
+		if f.Code == "" || c.fields[f.Code] != nil {
+			return nil, bad("field", f.Code, "duplicate_code", "field code empty or repeated")
+		}
+		c.fields[f.Code] = f
+		c.fieldPos[f.Code] = i
+		if _, ok := c.groupOrder[f.Group]; !ok {
+			c.groupOrder[f.Group] = len(c.groupOrder)
+		}
+	}
+	for i := range c.Materials {
+		m := &c.Materials[i]
+		if m.Code == "" || c.materials[m.Code] != nil {
+			return nil, bad("material", m.Code, "duplicate_code", "material code empty or repeated")
+		}
+		c.materials[m.Code] = m
+		c.materialPos[m.Code] = i
+	}
+	for i := range c.Items {
+		it := &c.Items[i]
+		if it.Code == "" || c.items[it.Code] != nil {
+			return nil, bad("item", it.Code, "duplicate_code", "item code empty or repeated")
+		}
+		c.items[it.Code] = it
+	}
+	// references
+	for _, d := range c.Divisions {
+		if d.Parent != "" && c.divisions[d.Parent] == nil {
+			return nil, bad("division", d.Code, "dangling_ref", "parent %q unknown", d.Parent)
+		}
+		if d.IDCode && c.Areas != nil && !c.Areas.Known(d.Code) {
+			return nil, bad("division", d.Code, "dangling_ref", "code is not in the GB/T 2260 list")
+		}
+	}
+	for _, s := range c.PoliceStations {
+		if c.divisions[s.Division] == nil {
+			return nil, bad("police_station", s.Code, "dangling_ref", "division %q unknown", s.Division)
+		}
+	}
+	for _, f := range c.Fields {
+		if !knownFieldTypes[f.Type] {
+			return nil, bad("field", f.Code, "unknown_field_type", "type %q", f.Type)
+		}
+		if f.Type == TypeEnum && len(f.Options) == 0 && f.OptionsFrom == "" {
+			return nil, bad("field", f.Code, "enum_without_options", "enum field has no options")
+		}
+		switch f.OptionsFrom {
+		case "", OptionsPlacements, OptionsDivisions, OptionsPoliceStations:
+		default:
+			return nil, bad("field", f.Code, "dangling_ref", "options_from %q unknown", f.OptionsFrom)
+		}
+		if f.Label == "" || f.Group == "" {
+			return nil, bad("field", f.Code, "missing_label", "field needs a label and a group")
+		}
+		if err := c.checkCondition(f.RequiredWhen); err != nil {
+			return nil, bad("field", f.Code, "dangling_ref", "required_when: %v", err)
+		}
+	}
+	for _, m := range c.Materials {
+		switch m.Form {
+		case FormOriginal, FormCopy, FormOriginalAndCopy, FormElectronic:
+		default:
+			return nil, bad("material", m.Code, "unknown_form", "form %q", m.Form)
+		}
+		if m.Name == "" {
+			return nil, bad("material", m.Code, "missing_label", "material needs a name")
+		}
+	}
+	for _, it := range c.Items {
+		if c.depts[it.Department] == nil {
+			return nil, bad("item", it.Code, "dangling_ref", "department %q unknown", it.Department)
+		}
+		for _, p := range it.Placements {
+			if c.placements[p] == nil {
+				return nil, bad("item", it.Code, "dangling_ref", "placement %q unknown", p)
+			}
+		}
+		for _, d := range it.DependsOn {
+			if c.items[d] == nil {
+				return nil, bad("item", it.Code, "dangling_ref", "depends_on %q unknown", d)
+			}
+		}
+		if it.TimeLimitDays < 0 {
+			return nil, bad("item", it.Code, "bad_time_limit", "time limit %d", it.TimeLimitDays)
+		}
+		seen := map[string]bool{}
+		for _, refs := range [][]ItemField{it.Fields, it.ResultFields} {
+			for _, f := range refs {
+				if c.fields[f.Code] == nil {
+					return nil, bad("item", it.Code, "dangling_ref", "field %q unknown", f.Code)
+				}
+				if seen[f.Code] {
+					return nil, bad("item", it.Code, "duplicate_code", "field %q listed twice", f.Code)
+				}
+				seen[f.Code] = true
+				if err := c.checkCondition(f.When); err != nil {
+					return nil, bad("item", it.Code, "dangling_ref", "field %q: %v", f.Code, err)
+				}
+			}
+		}
+		mseen := map[string]bool{}
+		for _, m := range it.Materials {
+			if c.materials[m.Code] == nil {
+				return nil, bad("item", it.Code, "dangling_ref", "material %q unknown", m.Code)
+			}
+			if mseen[m.Code] {
+				return nil, bad("item", it.Code, "duplicate_code", "material %q listed twice", m.Code)
+			}
+			mseen[m.Code] = true
+			if err := c.checkCondition(m.When); err != nil {
+				return nil, bad("item", it.Code, "dangling_ref", "material %q: %v", m.Code, err)
+			}
+		}
+		for _, d := range it.Documents {
+			if !knownDocuments[d] {
+				return nil, bad("item", it.Code, "dangling_ref", "document %q unknown", d)
+			}
+		}
+	}
+	if code, ok := c.findCycle(); ok {
+		return nil, bad("item", code, "cycle", "depends_on forms a cycle through %q", code)
+	}
+	cal, err := NewCalendar(r.calendar)
+	if err != nil {
+		return nil, &CatalogueError{File: FileCalendar, Reason: "bad_calendar", Detail: err.Error()}
+	}
+	c.Calendar = cal
+	if err := c.Subsidy.check(c); err != nil {
+		return nil, &CatalogueError{File: FileSubsidy, Reason: "bad_subsidy", Detail: err.Error()}
+	}
+	return c, nil
+}
+
+func (c *Catalogue) checkCondition(cond *Condition) error {
+	if cond == nil {
+		return nil
+	}
+	if c.fields[cond.Field] == nil {
+		return fmt.Errorf("condition on unknown field %q", cond.Field)
+	}
+	if len(cond.In) == 0 {
+		return fmt.Errorf("condition on %q lists no values", cond.Field)
+	}
+	return nil
+}
+
+// findCycle returns an item on a depends_on cycle, if any.
+func (c *Catalogue) findCycle() (string, bool) {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	var visit func(code string) (string, bool)
+	visit = func(code string) (string, bool) {
+		color[code] = grey
+		for _, d := range c.items[code].DependsOn {
+			switch color[d] {
+			case grey:
+				return d, true
+			case white:
+				if at, ok := visit(d); ok {
+					return at, true
+				}
+			}
+		}
+		color[code] = black
+		return "", false
+	}
+	for _, it := range c.Items {
+		if color[it.Code] == white {
+			if at, ok := visit(it.Code); ok {
+				return at, true
+			}
+		}
+	}
+	return "", false
+}
+
+// fieldIndex orders fields by group (first appearance) then file order.
+func (c *Catalogue) fieldIndex(code string) int {
+	if i, ok := c.fieldPos[code]; ok {
+		return c.groupOrder[c.Fields[i].Group]<<16 + i
+	}
+	return 1 << 30
+}
+
+func (c *Catalogue) materialIndex(code string) int {
+	if i, ok := c.materialPos[code]; ok {
+		return i
+	}
+	return 1 << 30
+}
+
+// AreaCode is one GB/T 2260 division code.
+type AreaCode struct {
+	Name       string
+	Historical bool
+}
+
+// AreaCodes is the set of division codes valid in ID numbers.
+type AreaCodes map[string]AreaCode
+
+// Known reports whether code is in the list, current or historical.
+func (a AreaCodes) Known(code string) bool {
+	_, ok := a[code]
+	return ok
+}
+
+// LoadAreaCodes reads a code list: lines "code<TAB>name<TAB>status" where
+// status is current or historical; lines starting with # are comments.
+func LoadAreaCodes(r io.Reader) (AreaCodes, error) {
+	out := AreaCodes{}
+	sc := bufio.NewScanner(r)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Split(line, "\t")
+		if len(parts) < 2 || len(parts[0]) != 6 || !allDigits(parts[0]) {
+			return nil, fmt.Errorf("area codes line %d: want code<TAB>name<TAB>status, got %q", n, line)
+		}
+		ac := AreaCode{Name: parts[1]}
+		if len(parts) > 2 && parts[2] == "historical" {
+			ac.Historical = true
+		}
+		out[parts[0]] = ac
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("area codes: %w", err)
+	}
+	return out, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// LoadFrom loads the area code list at areasPath and the catalogue in dir,
+// both from fsys: the usual way to load the embedded city catalogue.
+func LoadFrom(fsys fs.FS, dir, areasPath string) (*Catalogue, error) {
+	f, err := fsys.Open(areasPath)
+	if err != nil {
+		return nil, fmt.Errorf("area codes: %w", err)
+	}
+	defer f.Close()
+	areas, err := LoadAreaCodes(f)
+	if err != nil {
+		return nil, err
+	}
+	return LoadCatalogue(fsys, dir, areas)
+}

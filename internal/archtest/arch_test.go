@@ -1,0 +1,128 @@
+// Package archtest keeps the import directions of STYLE.md: it fails when a
+// package imports something its layer may not.
+package archtest
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	Name       string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Deps,Name", "vetdesk/...")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(out)
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	if len(pkgs) < 3 {
+		t.Fatalf("go list found %d packages, want the whole module", len(pkgs))
+	}
+	return pkgs
+}
+
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".") && first != "vetdesk"
+}
+
+// allowed lists, per package, the non-standard imports it may have (as
+// prefixes). A package not listed may import anything but the rules below.
+var allowed = map[string][]string{
+	"vetdesk/casework":   {},
+	"vetdesk/assets":     {},
+	"vetdesk/syncapi":    {},
+	"vetdesk/fontset":    {"golang.org/x/image/", "vetdesk/assets"},
+	"vetdesk/store":      {"vetdesk/casework", "modernc.org/sqlite", "golang.org/x/crypto/"},
+	"vetdesk/printing":   {"vetdesk/casework", "vetdesk/assets", "vetdesk/fontset", "codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode", "golang.org/x/image/"},
+	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
+	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework"},
+	"vetdesk/hub":        {"vetdesk/syncapi", "vetdesk/casework", "modernc.org/sqlite", "golang.org/x/crypto/"},
+}
+
+// fyneAllowed may depend on fyne; nothing else may.
+var fyneAllowed = map[string]bool{"vetdesk/ui": true, "vetdesk/cmd/vetdesk": true}
+
+// violations returns what p breaks.
+func violations(p pkg) []string {
+	var out []string
+	if rules, ok := allowed[p.ImportPath]; ok {
+		for _, imp := range p.Imports {
+			if isStd(imp) {
+				continue
+			}
+			ok := false
+			for _, r := range rules {
+				ok = ok || imp == r || strings.HasPrefix(imp, r)
+			}
+			if !ok {
+				out = append(out, p.ImportPath+" imports "+imp)
+			}
+		}
+	}
+	for _, d := range p.Deps {
+		switch {
+		case strings.HasPrefix(d, "fyne.io/") && !fyneAllowed[p.ImportPath]:
+			out = append(out, p.ImportPath+" depends on fyne ("+d+"); only ui and cmd/vetdesk may")
+		case d == "fyne.io/fyne/v2/app" && p.ImportPath == "vetdesk/ui":
+			out = append(out, "ui depends on fyne.io/fyne/v2/app; only cmd/vetdesk makes the app")
+		case d == "testing" && !strings.HasPrefix(p.ImportPath, "vetdesk/internal/"):
+			out = append(out, "production package "+p.ImportPath+" depends on testing")
+		}
+	}
+	return out
+}
+
+func TestImportDirections(t *testing.T) {
+	for _, p := range listPackages(t) {
+		for _, v := range violations(p) {
+			t.Error(v)
+		}
+	}
+}
+
+// TestRulesCatchViolations proves the checker is not vacuous.
+func TestRulesCatchViolations(t *testing.T) {
+	tests := []struct {
+		p    pkg
+		want int
+	}{
+		{pkg{ImportPath: "vetdesk/casework", Imports: []string{"fmt", "fyne.io/fyne/v2"}}, 1},
+		{pkg{ImportPath: "vetdesk/casework", Imports: []string{"vetdesk/store"}}, 1},
+		{pkg{ImportPath: "vetdesk/store", Deps: []string{"fyne.io/fyne/v2/widget"}}, 1},
+		{pkg{ImportPath: "vetdesk/ui", Deps: []string{"fyne.io/fyne/v2/app"}}, 1},
+		{pkg{ImportPath: "vetdesk/report", Deps: []string{"testing"}}, 1},
+		{pkg{ImportPath: "vetdesk/store", Imports: []string{"vetdesk/casework", "modernc.org/sqlite"}}, 0},
+	}
+	for _, tt := range tests {
+		if got := violations(tt.p); len(got) != tt.want {
+			t.Errorf("violations(%+v) = %v, want %d", tt.p, got, tt.want)
+		}
+	}
+}

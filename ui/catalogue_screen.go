@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"vetdesk/casework"
+)
+
+// CatalogueScreen lists the catalogue's items with their department, time
+// limit, dependencies, materials and fields.
+type CatalogueScreen struct {
+	cat     *casework.Catalogue
+	Items   *widget.Accordion
+	Summary *widget.Label
+}
+
+// NewCatalogueScreen builds the screen for cat.
+func NewCatalogueScreen(cat *casework.Catalogue) *CatalogueScreen {
+	s := &CatalogueScreen{cat: cat, Items: widget.NewAccordion()}
+	for _, it := range cat.Items {
+		s.Items.Append(widget.NewAccordionItem(it.Name, s.itemDetail(&it)))
+	}
+	form := casework.BuildForm(cat, cat.ItemCodes(), nil)
+	cl := casework.BuildChecklist(cat, cat.ItemCodes(), nil)
+	s.Summary = widget.NewLabel(T("catalogue.summary", map[string]any{
+		"Separate": form.Saving.Separate, "Unified": form.Saving.Unified,
+		"MSeparate": cl.Saving.Separate, "MUnified": cl.Saving.Unified,
+	}))
+	s.Summary.Wrapping = fyne.TextWrapWord
+	return s
+}
+
+func (s *CatalogueScreen) itemDetail(it *casework.Item) fyne.CanvasObject {
+	dept := ""
+	if d := s.cat.Department(it.Department); d != nil {
+		dept = d.Name
+	}
+	limit := T("catalogue.limit.none")
+	if it.TimeLimitDays > 0 {
+		limit = T("catalogue.limit.days", map[string]any{"Days": it.TimeLimitDays})
+	}
+	var deps []string
+	for _, d := range it.DependsOn {
+		deps = append(deps, s.cat.Item(d).Name)
+	}
+	places := T("catalogue.placements.all")
+	if len(it.Placements) > 0 {
+		var names []string
+		for _, p := range it.Placements {
+			names = append(names, s.cat.Placement(p).Name)
+		}
+		places = strings.Join(names, "、")
+	}
+	var mats []string
+	for _, m := range it.Materials {
+		mat := s.cat.Material(m.Code)
+		mats = append(mats, "· "+mat.Name+"("+T("material.form."+mat.Form)+")")
+	}
+	var fields []string
+	for _, f := range it.Fields {
+		fields = append(fields, s.cat.Field(f.Code).Label)
+	}
+	none := T("catalogue.none")
+	form := widget.NewForm(
+		widget.NewFormItem(T("catalogue.department"), widget.NewLabel(dept)),
+		widget.NewFormItem(T("catalogue.limit"), widget.NewLabel(limit)),
+		widget.NewFormItem(T("catalogue.placements"), widget.NewLabel(places)),
+		widget.NewFormItem(T("catalogue.depends"), wrapped(orNone(strings.Join(deps, "、"), none))),
+		widget.NewFormItem(T("catalogue.materials"), wrapped(orNone(strings.Join(mats, "\n"), none))),
+		widget.NewFormItem(T("catalogue.fields"), wrapped(orNone(strings.Join(fields, "、"), none))),
+	)
+	return form
+}
+
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func orNone(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+// Content returns the screen's canvas object.
+func (s *CatalogueScreen) Content() fyne.CanvasObject {
+	head := container.NewVBox(
+		widget.NewLabelWithStyle(T("catalogue.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(T("catalogue.version", map[string]any{"Version": s.cat.Version})),
+		s.Summary,
+	)
+	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(s.Items))
+}
