@@ -9,3 +9,8 @@ import _ "embed"
 //
 //go:embed fonts/wqy-microhei.ttf
 var FontCJK []byte
+
+// Icon is the application icon (256×256 PNG).
+//
+//go:embed icon.png
+var Icon []byte

@@ -1,30 +1,61 @@
-// Command vetdesk is the counter desktop app of 军人退役一件事: with no
-// argument it opens the window on a local data folder.
+// Command vetdesk is the counter desktop app of 军人退役一件事. With no
+// argument it opens the window on a local data folder; subcommands run the
+// same services headless for scripts and admins:
+//
+//	vetdesk [-data DIR]                       open the window
+//	vetdesk print <document> <case number>    receipt, notice, regform, hukou_letter, subsidy_form
+//	vetdesk report -from DATE -to DATE -office CODE -o FILE.xlsx
+//	vetdesk import roster FILE.xlsx [-result FILE.xlsx]
+//	vetdesk backup FILE | restore FILE
+//	vetdesk demo [-n N]                       load synthetic demo cases
+//	vetdesk sync                              sync once with the hub
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
-
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
+	"syscall"
+	"time"
 
 	"vetdesk/assets"
 	"vetdesk/casework"
-	"vetdesk/ui"
+	"vetdesk/store"
 )
 
 func main() {
-	dataDir := flag.String("data", defaultDataDir(), "local data folder")
-	flag.Parse()
-	if err := run(*dataDir); err != nil {
+	fs := flag.NewFlagSet("vetdesk", flag.ExitOnError)
+	dataDir := fs.String("data", defaultDataDir(), "local data folder")
+	_ = fs.Parse(os.Args[1:])
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if fs.NArg() == 0 {
+		err = runWindow(*dataDir)
+	} else {
+		err = runCommand(ctx, *dataDir, fs.Arg(0), fs.Args()[1:])
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "vetdesk:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
+
+// extraCommands are subcommands registered by other files of this package.
+var extraCommands = map[string]func(ctx context.Context, e *env, args []string) error{}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
 
 func defaultDataDir() string {
 	if d, err := os.UserConfigDir(); err == nil {
@@ -33,23 +64,103 @@ func defaultDataDir() string {
 	return ".vetdesk-data"
 }
 
-func run(dataDir string) error {
+// env is what every mode opens: the data folder, the store and the catalogue.
+type env struct {
+	dir string
+	st  *store.DB
+	cat *casework.Catalogue
+}
+
+func openEnv(dataDir string) (*env, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return fmt.Errorf("data folder: %w", err)
+		return nil, fmt.Errorf("data folder: %w", err)
 	}
+	cat, err := loadCatalogue(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(dataDir, "vetdesk.db"), store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &env{dir: dataDir, st: st, cat: cat}, nil
+}
+
+// loadCatalogue loads the embedded city catalogue and applies a district
+// overlay when the data folder has one (overlay.json).
+func loadCatalogue(dataDir string) (*casework.Catalogue, error) {
 	cat, err := casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
 	if err != nil {
-		return fmt.Errorf("catalogue: %w", err)
+		return nil, fmt.Errorf("catalogue: %w", err)
 	}
-	slog.Info("starting", "data", dataDir, "catalogue", cat.Version)
-	a := app.NewWithID("cn.gov.weihai.vetdesk")
-	if err := ui.LoadTranslations(); err != nil {
-		return fmt.Errorf("translations: %w", err)
+	if _, err := os.Stat(filepath.Join(dataDir, "overlay.json")); err == nil {
+		ov, err := casework.LoadOverlay(os.DirFS(dataDir), "overlay.json")
+		if err != nil {
+			return nil, err
+		}
+		if cat, err = cat.WithOverlay(ov, "overlay.json"); err != nil {
+			return nil, err
+		}
 	}
-	a.Settings().SetTheme(ui.NewTheme())
-	w := a.NewWindow(ui.T("app.title"))
-	w.SetContent(ui.NewCatalogueScreen(cat).Content())
-	w.Resize(fyne.NewSize(1100, 760))
-	w.ShowAndRun()
+	return cat, nil
+}
+
+func (e *env) close() {
+	if err := e.st.Close(); err != nil {
+		slog.Error("close store", "err", err)
+	}
+}
+
+// cliActor is who the command line acts as: the device's admin context,
+// recorded as such in the audit log.
+func (e *env) cliActor(ctx context.Context) store.Actor {
+	dev, _ := e.st.Device(ctx)
+	return store.Actor{UserID: "cli", Login: "cli:" + os.Getenv("USER"), Name: "command line", Role: "admin", Office: dev.Office}
+}
+
+func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
+	switch cmd {
+	case "restore":
+		if len(args) != 1 {
+			return usageError("usage: vetdesk restore FILE")
+		}
+		return store.Restore(args[0], filepath.Join(dataDir, "vetdesk.db"))
+	}
+	e, err := openEnv(dataDir)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	switch cmd {
+	case "backup":
+		if len(args) != 1 {
+			return usageError("usage: vetdesk backup FILE")
+		}
+		err := e.st.Backup(ctx, args[0])
+		a := e.cliActor(ctx)
+		_ = e.st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: args[0], Success: err == nil})
+		return err
+	case "demo":
+		return cmdDemo(ctx, e, args)
+	case "print":
+		return cmdPrint(ctx, e, args)
+	}
+	if fn := extraCommands[cmd]; fn != nil {
+		return fn(ctx, e, args)
+	}
+	return usageError("unknown command " + cmd + ": use print, report, import, backup, restore, demo or sync")
+}
+
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	n := fs.Int("n", 300, "cases to generate")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	start := time.Now()
+	if err := demo(ctx, e, *n); err != nil {
+		return err
+	}
+	fmt.Printf("loaded %d demo cases in %s\n", *n, time.Since(start).Round(time.Millisecond))
 	return nil
 }

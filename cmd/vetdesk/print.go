@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"vetdesk/counter"
+	"vetdesk/printing"
+	"vetdesk/ui"
+)
+
+var (
+	printerOnce sync.Once
+	printer     *printing.Printer
+	printerErr  error
+)
+
+// printService builds the print service of env e; the PDF printer (fonts,
+// wording) is made once per process. Wording overrides are read from the
+// data folder's templates/ when present.
+func printService(e *env) (*counter.Printing, error) {
+	printerOnce.Do(func() {
+		printer, printerErr = printing.New(printing.Options{TemplateDir: filepath.Join(e.dir, "templates")})
+	})
+	if printerErr != nil {
+		return nil, fmt.Errorf("printer: %w", printerErr)
+	}
+	return &counter.Printing{Store: e.st, Cat: e.cat, Printer: printer, Dir: filepath.Join(e.dir, "documents"), Send: printing.Send}, nil
+}
+
+// wireServices hands the window the services built from env e.
+func wireServices(e *env, svc *ui.Services) {
+	if p, err := printService(e); err == nil {
+		svc.Printer = p
+	}
+}
+
+func cmdPrint(ctx context.Context, e *env, args []string) error {
+	if len(args) != 2 {
+		return usageError("usage: vetdesk print <receipt|notice|regform|hukou_letter|subsidy_form> <case number>")
+	}
+	p, err := printService(e)
+	if err != nil {
+		return err
+	}
+	c, err := e.st.CaseByNumber(ctx, args[1])
+	if err != nil {
+		return fmt.Errorf("case %s: %w", args[1], err)
+	}
+	path, err := p.PrintDocument(ctx, e.cliActor(ctx), args[0], c.ID)
+	if path != "" {
+		fmt.Println(path)
+	}
+	return err
+}

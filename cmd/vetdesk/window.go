@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"vetdesk/assets"
+	"vetdesk/counter"
+	"vetdesk/store"
+	"vetdesk/ui"
+)
+
+// backgroundJobs start with the window (sync registers itself here).
+var backgroundJobs []func(ctx context.Context, e *env, svc *ui.Services)
+
+// startClock measures how long the window takes to be usable.
+var startClock = time.Now()
+
+func runWindow(dataDir string) error {
+	e, err := openEnv(dataDir)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	a := app.NewWithID("cn.gov.weihai.vetdesk")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	if err := ui.LoadTranslations(); err != nil {
+		return fmt.Errorf("translations: %w", err)
+	}
+	a.Settings().SetTheme(ui.NewTheme())
+	w := a.NewWindow(ui.T("app.title"))
+	w.Resize(fyne.NewSize(1280, 860))
+	svc := &ui.Services{
+		Store: e.st, Cat: e.cat, Now: time.Now,
+		Demo: func(ctx context.Context, act store.Actor, n int, progress func(done, total int)) error {
+			return counter.Demo(ctx, e.st, e.cat, act, n, uint64(time.Now().UnixNano()), time.Now(), progress)
+		},
+	}
+	wireServices(e, svc)
+	d := ui.NewDesk(w, svc)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if v, _ := e.st.Setting(ctx, ui.SettingIdle); v != "" {
+		var mins int
+		if _, err := fmt.Sscan(v, &mins); err == nil {
+			d.IdleAfter = time.Duration(mins) * time.Minute
+		}
+	}
+	go d.WatchIdle(ctx)
+	for _, start := range backgroundJobs {
+		start(ctx, e, svc)
+	}
+	d.Start()
+	a.Lifecycle().SetOnStarted(func() {
+		slog.Info("window up", "after", time.Since(startClock).Round(time.Millisecond), "data", dataDir, "catalogue", e.cat.Version)
+	})
+	w.ShowAndRun()
+	return nil
+}
+
+func demo(ctx context.Context, e *env, n int) error {
+	return counter.Demo(ctx, e.st, e.cat, e.cliActor(ctx), n, uint64(time.Now().UnixNano()), time.Now(), nil)
+}

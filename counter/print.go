@@ -1,0 +1,207 @@
+package counter
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"vetdesk/casework"
+	"vetdesk/printing"
+	"vetdesk/store"
+)
+
+// Settings the print service reads from the local store.
+const (
+	SettingPrinter = "printer"
+	SettingPhone   = "office.phone"
+	SettingAddress = "office.address"
+	letterPrefix   = "letter."
+)
+
+// ErrUnknownDocument is returned for a document code the counter does not print.
+var ErrUnknownDocument = errors.New("unknown document")
+
+// ErrNotPrintable is returned when a case cannot have the document (a
+// draft, or a letter for a case without the hukou item).
+var ErrNotPrintable = errors.New("document not printable for this case")
+
+// Printing prints the documents of a case: it renders the PDF, saves it
+// atomically into Dir, sends it to the configured printer (when Send is
+// set) and writes an audit entry for every attempt.
+type Printing struct {
+	Store     *store.DB
+	Cat       *casework.Catalogue
+	Printer   *printing.Printer
+	Dir       string // documents folder
+	Now       func() time.Time
+	Send      func(ctx context.Context, pdfPath, printer string) error // nil: save only
+	ValidDays int                                                      // validity of the hukou letter; 0 means 30
+}
+
+// PrintDocument prints doc (casework.DocReceipt, …) of case caseID as a and
+// returns the saved PDF's path.
+func (p *Printing) PrintDocument(ctx context.Context, a store.Actor, doc, caseID string) (path string, err error) {
+	c, err := p.Store.Case(ctx, caseID)
+	if err != nil {
+		return "", fmt.Errorf("print %s: %w", doc, err)
+	}
+	target := doc + " " + c.Number
+	defer func() {
+		detail := path
+		if err != nil {
+			detail = err.Error()
+		}
+		if aerr := p.Store.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "print", Target: target, Success: err == nil, Detail: detail}); aerr != nil && err == nil {
+			err = fmt.Errorf("print %s: audit: %w", doc, aerr)
+		}
+	}()
+	if c.State == casework.CaseDraft {
+		return "", fmt.Errorf("print %s of a draft: %w", doc, ErrNotPrintable)
+	}
+	now := p.now()
+	office, err := p.office(ctx)
+	if err != nil {
+		return "", err
+	}
+	name := fmt.Sprintf("%s-%s-%s.pdf", c.Number, doc, now.Format("20060102-150405"))
+	var render func(w io.Writer) error
+	switch doc {
+	case casework.DocReceipt:
+		render = func(w io.Writer) error {
+			_, err := p.Printer.Receipt(w, printing.ReceiptData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Lookup: LookupCode(c), Printed: now})
+			return err
+		}
+	case casework.DocNotice:
+		render = func(w io.Writer) error {
+			_, err := p.Printer.Notice(w, printing.NoticeData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Printed: now})
+			return err
+		}
+	case casework.DocRegForm:
+		render = func(w io.Writer) error {
+			_, err := p.Printer.RegForm(w, printing.RegFormData{Case: c, Cat: p.Cat, Office: office, Printed: now})
+			return err
+		}
+	case casework.DocSubsidyForm:
+		if !c.HasItem("subsidy") {
+			return "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
+		}
+		render = func(w io.Writer) error {
+			_, err := p.Printer.SubsidyForm(w, printing.SubsidyData{Case: c, Cat: p.Cat, Office: office, Printed: now})
+			return err
+		}
+	case casework.DocHukouLetter:
+		if !c.HasItem("hukou") {
+			return "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
+		}
+		number, reprint, err := p.letterNumber(ctx, c, now)
+		if err != nil {
+			return "", err
+		}
+		target += " " + number
+		if reprint {
+			target += " 补打"
+		}
+		render = func(w io.Writer) error {
+			_, err := p.Printer.Letter(w, printing.LetterData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Number: number,
+				ValidDays: p.validDays(), Issued: now, Reprint: reprint})
+			return err
+		}
+	default:
+		return "", fmt.Errorf("print %q: %w", doc, ErrUnknownDocument)
+	}
+	path, err = printing.SaveAtomic(p.Dir, name, render)
+	if err != nil {
+		return "", fmt.Errorf("print %s: %w", doc, err)
+	}
+	if p.Send != nil {
+		printer, _ := p.Store.Setting(ctx, SettingPrinter)
+		if err := p.Send(ctx, path, printer); err != nil {
+			return path, fmt.Errorf("print %s: send: %w", doc, err)
+		}
+	}
+	return path, nil
+}
+
+func (p *Printing) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Printing) validDays() int {
+	if p.ValidDays > 0 {
+		return p.ValidDays
+	}
+	return 30
+}
+
+// office is the issuing office: the division's office name, with the phone
+// and address set at first run.
+func (p *Printing) office(ctx context.Context) (printing.OfficeInfo, error) {
+	dev, err := p.Store.Device(ctx)
+	if err != nil {
+		return printing.OfficeInfo{}, fmt.Errorf("office: %w", err)
+	}
+	info := printing.OfficeInfo{Name: dev.Station}
+	if d := p.Cat.Division(dev.Office); d != nil && info.Name == "" {
+		info.Name = d.Office
+	}
+	info.Phone, _ = p.Store.Setting(ctx, SettingPhone)
+	info.Address, _ = p.Store.Setting(ctx, SettingAddress)
+	return info, nil
+}
+
+// letterNumber returns the hukou letter number of case c: the one it was
+// given at its first print (then reprint is true), or a new one. Numbers
+// come from the per-device sequence and carry the device code, so two
+// counters offline never issue the same number and a number is never
+// reused: 威退役落字〔2026〕第HC01-0012号.
+func (p *Printing) letterNumber(ctx context.Context, c *casework.Case, now time.Time) (number string, reprint bool, err error) {
+	key := letterPrefix + c.ID
+	if n, err := p.Store.Setting(ctx, key); err == nil && n != "" {
+		return n, true, nil
+	}
+	dev, err := p.Store.Device(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("letter number: %w", err)
+	}
+	seq, err := p.Store.NextSequence(ctx, "hukou_letter", now.Year())
+	if err != nil {
+		return "", false, fmt.Errorf("letter number: %w", err)
+	}
+	number = fmt.Sprintf("威退役落字〔%d〕第%s-%04d号", now.Year(), dev.Code, seq)
+	if err := p.Store.SetSetting(ctx, key, number); err != nil {
+		return "", false, fmt.Errorf("letter number: %w", err)
+	}
+	return number, false, nil
+}
+
+// VoidLetter voids the hukou letter of case caseID: its number is kept in
+// the audit log and never reused; the next print takes a new number.
+func (p *Printing) VoidLetter(ctx context.Context, a store.Actor, caseID, reason string) error {
+	key := letterPrefix + caseID
+	n, err := p.Store.Setting(ctx, key)
+	if err != nil || n == "" {
+		return fmt.Errorf("void letter of %s: %w", caseID, ErrNotPrintable)
+	}
+	if err := p.Store.SetSetting(ctx, key, ""); err != nil {
+		return fmt.Errorf("void letter: %w", err)
+	}
+	return p.Store.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "void", Target: n, Success: true, Detail: reason})
+}
+
+// LookupCode is the short code printed with the receipt's QR code for
+// progress look-up: derived from the case id, so it cannot be guessed from
+// the case number alone.
+func LookupCode(c *casework.Case) string {
+	sum := sha256.Sum256([]byte(c.ID + "/" + c.Number))
+	v, _ := strconv.ParseUint(hex.EncodeToString(sum[:4]), 16, 64)
+	return strings.ToUpper(strconv.FormatUint(v%36_000_000, 36))
+}

@@ -1,0 +1,118 @@
+package printing
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"vetdesk/casework"
+)
+
+// LetterData is what the 退役军人落户介绍信 shows. The store allocates and
+// audits Number; this package only renders it.
+type LetterData struct {
+	Case   *casework.Case
+	Cat    *casework.Catalogue
+	Office OfficeInfo // issuing office and its phone
+	Clerk  string     // 经办人
+	// Number is the full letter number, e.g. 威退役落字〔2026〕第0012号.
+	Number    string
+	ValidDays int
+	Issued    time.Time // date printed on the letter and the PDF's date
+	// Station is the addressee; nil means the case's police_station value.
+	Station *casework.PoliceStation
+	Reprint bool // prints 补打 on both halves
+	Void    bool // prints a 作废 watermark
+}
+
+// Letter writes the 退役军人落户介绍信 on one sheet: the 存根 above, a dashed
+// 骑缝 line, the 正本 below, each with the letter number. The 正本 is
+// addressed to <bureau><station>派出所 and carries the veteran's full ID
+// number, the seal area and the validity period.
+func (p *Printer) Letter(w io.Writer, d LetterData) (Result, error) {
+	if d.Case == nil || d.Cat == nil {
+		return Result{}, fmt.Errorf("printing: letter: %w", errNoCase)
+	}
+	c, cat, cs := p.newCanvas(), d.Cat, d.Case
+	wd := p.words["letter"]
+	st := d.Station
+	if st == nil {
+		st = cat.PoliceStation(cs.Value(casework.FieldPoliceStation))
+	}
+	v := map[string]any{
+		"Name":      cs.Value(casework.FieldName),
+		"Sex":       cs.Value(casework.FieldSex),
+		"Birth":     p.fieldValue(cat, cs, casework.FieldBirthDate),
+		"ID":        cs.Value(casework.FieldIDNumber),
+		"Enlist":    p.fieldValue(cat, cs, casework.FieldEnlistDate),
+		"Discharge": p.fieldValue(cat, cs, casework.FieldDischargeDate),
+		"Placement": p.fieldValue(cat, cs, casework.FieldPlacement),
+		"Origin":    cs.Value("origin_hukou"),
+		"Address":   cs.Value("settle_address"),
+		"Station":   stationName(st),
+		"Days":      d.ValidDays,
+		"Until":     p.dateCN(d.Issued.AddDate(0, 0, d.ValidDays)),
+		"Clerk":     d.Clerk,
+		"Phone":     d.Office.Phone,
+		"Date":      p.dateCN(d.Issued),
+	}
+	W := c.width()
+	reprint := func(y float64) {
+		if !d.Reprint {
+			return
+		}
+		s := wd.s("reprint")
+		tw := c.measure(s, 16) + 6
+		c.rect(c.right-tw, y-7, tw, 10, 0.6)
+		c.text(c.right-tw+3, y, s, 16, true)
+	}
+	number := func(y float64) {
+		c.text(c.right-c.measure(d.Number, 11), y, d.Number, 11, false)
+	}
+
+	// 存根
+	y := c.top + 6
+	c.centre(y, wd.s("stub_title"), 16, true)
+	reprint(y)
+	y += 8
+	number(y)
+	y = c.para(c.left, y+4, W, wd.f("stub_body", v), 11, false)
+	y = c.para(c.left, y+2, W, wd.f("stub_sign", v), 11, false)
+
+	// 骑缝线 across the sheet, its label breaking the dashes
+	seam := max(y+8, c.top+84)
+	label := wd.s("seam")
+	lw := c.measure(label, 9) + 6
+	c.dashed(5, seam, pageW/2-lw/2, seam, 0.3)
+	c.dashed(pageW/2+lw/2, seam, pageW-5, seam, 0.3)
+	c.text(pageW/2-lw/2+3, seam+1.1, label, 9, false)
+
+	// 正本
+	y = seam + 14
+	c.centre(y, wd.s("title"), 20, true)
+	reprint(y)
+	y += 9
+	number(y)
+	y += 6
+	const size = 12
+	y = c.para(c.left, y, W, wd.f("addressee", v), size, true)
+	y = c.para(c.left, y, W, "\u3000\u3000"+wd.f("body", v), size, false)
+	y = c.para(c.left, y+1, W, "\u3000\u3000"+wd.f("validity", v), size, false)
+
+	// signature block: handler left, office, date and seal right
+	y += 12
+	lh := lineH(size)
+	c.text(c.left, y, wd.f("handler", v), size, false)
+	c.text(c.left, y+lh, wd.f("phone", v), size, false)
+	cx := c.right - 35
+	c.circle(cx, y+lh/2, 19, 0.4, true)
+	seal := wd.s("seal")
+	c.text(cx-c.measure(seal, 9)/2, y+lh/2-12, seal, 9, false)
+	for i, s := range []string{d.Office.Name, p.dateCN(d.Issued)} {
+		c.text(cx-c.measure(s, size)/2, y+float64(i)*lh+lh/2, s, size, false)
+	}
+	if d.Void {
+		c.watermark(wd.s("void"), 110, 180)
+	}
+	return p.render(w, c, docInfo{title: wd.s("title") + " " + d.Number, when: d.Issued})
+}

@@ -1,0 +1,338 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+)
+
+// CaseScreen shows one case: its fields, each item as a task with its
+// department, state and due date, the materials, the timeline, and the
+// print and withdraw actions.
+type CaseScreen struct {
+	d        *Desk
+	id       string
+	C        *casework.Case
+	Header   *widget.Label
+	Tasks    *fyne.Container
+	Fields   *fyne.Container
+	Mats     *fyne.Container
+	Timeline *widget.Label
+	Message  *widget.Label
+	Withdraw *widget.Button
+	ShowFull *widget.Button
+	showFull bool
+	tabs     *container.AppTabs
+}
+
+// NewCaseScreen opens case id.
+func NewCaseScreen(d *Desk, id string) *CaseScreen {
+	s := &CaseScreen{d: d, id: id, Header: widget.NewLabel(""), Tasks: container.NewVBox(), Fields: container.NewVBox(),
+		Mats: container.NewVBox(), Timeline: widget.NewLabel(""), Message: widget.NewLabel("")}
+	s.Header.Wrapping = fyne.TextWrapWord
+	s.Timeline.Wrapping = fyne.TextWrapWord
+	s.Message.Wrapping = fyne.TextWrapWord
+	s.Withdraw = widget.NewButton(T("case.withdraw"), s.askWithdraw)
+	s.ShowFull = widget.NewButton(T("case.show.full"), s.revealFull)
+	s.Reload()
+	return s
+}
+
+// Reload reads the case again from the store.
+func (s *CaseScreen) Reload() {
+	c, err := s.d.Svc.Store.Case(s.d.ctx(), s.id)
+	if err != nil {
+		s.Header.SetText(T("case.notfound"))
+		return
+	}
+	s.C = c
+	cat := s.d.Svc.Cat
+	office := c.Office
+	if dv := cat.Division(c.Office); dv != nil {
+		office = dv.Name
+	}
+	head := []string{
+		T("case.number") + ":" + c.Number,
+		c.Value(casework.FieldName) + "  " + s.sensitive(casework.SensitiveID, c.Value(casework.FieldIDNumber)),
+		T("case.state") + ":" + CaseStateName(c.State),
+		T("case.office") + ":" + office,
+	}
+	if !c.AcceptedAt.IsZero() {
+		head = append(head, T("case.accepted")+":"+c.AcceptedAt.Local().Format("2006-01-02 15:04"))
+	}
+	head = append(head, T("case.catalogue")+":"+c.CatalogueVersion)
+	if s.d.Svc.Unsynced != nil && c.State != casework.CaseDraft && s.d.Svc.Unsynced(s.d.ctx(), c.ID) {
+		head = append(head, T("case.offline"))
+	}
+	s.Header.SetText(strings.Join(head, "    "))
+	s.fillTasks()
+	s.fillFields()
+	s.fillMaterials()
+	s.fillTimeline()
+	if c.State == casework.CaseDone || c.State == casework.CaseWithdrawn {
+		s.Withdraw.Disable()
+	}
+}
+
+func (s *CaseScreen) sensitive(sens casework.Sensitivity, v string) string {
+	if s.showFull {
+		return v
+	}
+	return casework.Mask(sens, v)
+}
+
+// revealFull shows full sensitive values; each display of a full value is
+// audited by the store.
+func (s *CaseScreen) revealFull() {
+	for _, f := range s.d.Svc.Cat.Fields {
+		if f.Sensitive == casework.SensitiveNone || s.C.Values[f.Code] == "" {
+			continue
+		}
+		if _, err := s.d.Svc.Store.RevealValue(s.d.ctx(), s.d.Actor(), s.C.ID, f.Code); err != nil {
+			s.Message.SetText(ErrorText(err))
+			return
+		}
+	}
+	s.showFull = true
+	s.Reload()
+}
+
+func (s *CaseScreen) fillTasks() {
+	cat := s.d.Svc.Cat
+	today := s.d.Svc.Now()
+	s.Tasks.Objects = nil
+	for _, t := range s.C.Tasks {
+		it := cat.Item(t.Item)
+		name, dept := t.Item, t.Department
+		if it != nil {
+			name = fmt.Sprintf("%d. %s", it.No, it.Name)
+		}
+		if dp := cat.Department(t.Department); dp != nil {
+			dept = dp.Short
+		}
+		line := []string{name, dept, TaskStateName(t.State)}
+		if !t.Due.IsZero() {
+			line = append(line, T("case.task.due", map[string]any{"Due": t.Due.Format("2006-01-02")}))
+		}
+		if n, ok := t.DaysLeft(cat.Calendar, today); ok {
+			if n >= 0 {
+				line = append(line, T("case.task.left", map[string]any{"N": n}))
+			} else {
+				line = append(line, T("case.task.over", map[string]any{"N": -n}))
+			}
+		}
+		if t.Reason != "" {
+			line = append(line, T("case.task.reason", map[string]any{"Reason": t.Reason}))
+		}
+		row := container.NewHBox(widget.NewLabel(strings.Join(line, "  ·  ")))
+		if t.State == casework.TaskReturned && s.d.User.Role != "handler" {
+			item := t.Item
+			row.Add(widget.NewButton(T("case.resubmit"), func() { s.update(func(c *casework.Case) error { return c.ResubmitTask(cat, item, s.d.Svc.Now()) }) }))
+		}
+		s.Tasks.Add(row)
+	}
+	s.Tasks.Refresh()
+}
+
+func (s *CaseScreen) fillFields() {
+	cat := s.d.Svc.Cat
+	form := casework.BuildForm(cat, s.C.Items, s.C.Values)
+	s.Fields.Objects = nil
+	for _, g := range form.Groups {
+		fi := widget.NewForm()
+		for _, ff := range g.Fields {
+			v := s.C.Values[ff.Field.Code]
+			if ff.Field.Sensitive != casework.SensitiveNone {
+				v = s.sensitive(ff.Field.Sensitive, v)
+			} else {
+				v = OptionLabel(cat, ff.Field, v)
+			}
+			l := widget.NewLabel(v)
+			l.Wrapping = fyne.TextWrapWord
+			fi.Append(ff.Field.Label, l)
+		}
+		s.Fields.Add(widget.NewCard("", g.Name, fi))
+	}
+	for _, t := range s.C.Tasks {
+		if len(t.Result) == 0 {
+			continue
+		}
+		fi := widget.NewForm()
+		keys := make([]string, 0, len(t.Result))
+		for k := range t.Result {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			label := k
+			if f := cat.Field(k); f != nil {
+				label = f.Label
+			}
+			fi.Append(label, widget.NewLabel(t.Result[k]))
+		}
+		title := t.Item
+		if it := cat.Item(t.Item); it != nil {
+			title = it.Name
+		}
+		s.Fields.Add(widget.NewCard("", T("tasks.result")+" · "+title, fi))
+	}
+	s.Fields.Refresh()
+}
+
+func (s *CaseScreen) fillMaterials() {
+	cat := s.d.Svc.Cat
+	s.Mats.Objects = nil
+	for _, line := range casework.BuildChecklist(cat, s.C.Items, s.C.Values).Lines {
+		st := casework.MaterialRequired
+		n := 0
+		if ms := s.C.Materials[line.Material.Code]; ms != nil {
+			st, n = ms.Status, len(ms.Attachments)
+		}
+		text := line.Material.Name + " · " + MaterialStatusName(st)
+		if n > 0 {
+			text += " · " + T("intake.material.attached", map[string]any{"N": n})
+		}
+		l := widget.NewLabel(text)
+		l.Wrapping = fyne.TextWrapWord
+		if !st.Received() {
+			l.Importance = widget.DangerImportance
+		}
+		s.Mats.Add(l)
+	}
+	s.Mats.Refresh()
+}
+
+func (s *CaseScreen) fillTimeline() {
+	evs, err := s.d.Svc.Store.History(s.d.ctx(), s.C.ID)
+	if err != nil {
+		s.Timeline.SetText(ErrorText(err))
+		return
+	}
+	var lines []string
+	for _, e := range evs {
+		lines = append(lines, T("case.event", map[string]any{"When": e.At.Local().Format("2006-01-02 15:04:05"), "Who": e.UserName, "What": describeEvent(s.d.Svc.Cat, e)}))
+	}
+	s.Timeline.SetText(strings.Join(lines, "\n"))
+}
+
+// describeEvent words one timeline entry; sensitive values are masked.
+func describeEvent(cat *casework.Catalogue, e store.Event) string {
+	var parts []string
+	for _, ch := range e.Changes {
+		label := ch.Field
+		v := ch.New
+		if code, ok := strings.CutPrefix(ch.Field, "v:"); ok {
+			if f := cat.Field(code); f != nil {
+				label = f.Label
+				v = casework.Mask(f.Sensitive, v)
+			}
+		}
+		if len([]rune(v)) > 40 {
+			v = string([]rune(v)[:40]) + "…"
+		}
+		parts = append(parts, label+"="+v)
+	}
+	what := e.Entity + " " + e.EntityID
+	if e.Action != "" {
+		what = e.Action + " " + e.Detail
+	}
+	if len(parts) > 0 {
+		what += ":" + strings.Join(parts, ",")
+	}
+	return what
+}
+
+func (s *CaseScreen) update(fn func(c *casework.Case) error) {
+	if _, err := s.d.Svc.Store.UpdateCase(s.d.ctx(), s.d.Actor(), s.id, fn); err != nil {
+		s.Message.SetText(ErrorText(err))
+		return
+	}
+	s.Reload()
+}
+
+func (s *CaseScreen) askWithdraw() {
+	reason := widget.NewEntry()
+	dialog.ShowForm(T("case.withdraw"), T("common.ok"), T("common.cancel"),
+		[]*widget.FormItem{widget.NewFormItem(T("case.withdraw.reason"), reason)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			if strings.TrimSpace(reason.Text) == "" {
+				s.Message.SetText(T("tasks.reason.required"))
+				return
+			}
+			s.WithdrawWith(reason.Text)
+		}, s.d.Win)
+}
+
+// WithdrawWith withdraws the case with reason.
+func (s *CaseScreen) WithdrawWith(reason string) {
+	s.update(func(c *casework.Case) error { return c.Withdraw(reason, s.d.Svc.Now()) })
+}
+
+// PrintDefault prints the receipt (Ctrl+P).
+func (s *CaseScreen) PrintDefault() { printDoc(s.d, s.id, casework.DocReceipt, s.Message) }
+
+// Content returns the screen.
+func (s *CaseScreen) Content() fyne.CanvasObject {
+	s.tabs = container.NewAppTabs(
+		container.NewTabItem(T("case.tab.tasks"), container.NewVScroll(s.Tasks)),
+		container.NewTabItem(T("case.tab.fields"), container.NewVScroll(s.Fields)),
+		container.NewTabItem(T("case.tab.materials"), container.NewVScroll(s.Mats)),
+		container.NewTabItem(T("case.tab.timeline"), container.NewVScroll(s.Timeline)),
+	)
+	actions := container.NewHBox(widget.NewButton(T("common.back"), s.d.Back), s.ShowFull, s.Withdraw)
+	var top fyne.CanvasObject = container.NewVBox(widget.NewLabelWithStyle(T("case.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.Header, actions)
+	if s.C != nil && s.C.State != casework.CaseDraft {
+		top = container.NewVBox(top, printButtons(s.d, s.C, s.Message))
+	}
+	return container.NewBorder(top, s.Message, nil, nil, s.tabs)
+}
+
+// printButtons offers the documents a case can print.
+func printButtons(d *Desk, c *casework.Case, msg *widget.Label) fyne.CanvasObject {
+	box := container.NewHBox()
+	if d.Svc.Printer == nil {
+		return box
+	}
+	add := func(key, doc string) {
+		box.Add(widget.NewButton(T(key), func() { printDoc(d, c.ID, doc, msg) }))
+	}
+	add("case.print.receipt", casework.DocReceipt)
+	add("case.print.notice", casework.DocNotice)
+	add("case.print.regform", casework.DocRegForm)
+	if c.HasItem("hukou") {
+		add("case.print.letter", casework.DocHukouLetter)
+	}
+	if c.HasItem("subsidy") {
+		add("case.print.subsidy", casework.DocSubsidyForm)
+	}
+	return box
+}
+
+// printDoc prints in the background and reports where the PDF went.
+func printDoc(d *Desk, caseID, doc string, msg *widget.Label) {
+	if d.Svc.Printer == nil {
+		return
+	}
+	msg.SetText(T("common.working"))
+	a := d.Actor()
+	go func() {
+		path, err := d.Svc.Printer.PrintDocument(d.ctx(), a, doc, caseID)
+		fyne.Do(func() {
+			if err != nil {
+				msg.SetText(ErrorText(err))
+				return
+			}
+			msg.SetText(T("case.printed", map[string]any{"Path": path}))
+		})
+	}()
+}

@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+)
+
+// DashboardScreen is the clerk's 工作台: today's intakes, tasks due and
+// overdue, cases waiting for materials, drafts, and the sync state.
+type DashboardScreen struct {
+	d        *Desk
+	Today    *widget.Label
+	Due      *widget.Label
+	Overdue  *widget.Label
+	Waiting  *widget.Label
+	Drafts   *fyne.Container
+	Sync     *widget.Label
+	Overdues *fyne.Container
+	Stats    store.Stats
+}
+
+// NewDashboardScreen builds the dashboard.
+func NewDashboardScreen(d *Desk) *DashboardScreen {
+	s := &DashboardScreen{d: d, Today: widget.NewLabel(""), Due: widget.NewLabel(""), Overdue: widget.NewLabel(""),
+		Waiting: widget.NewLabel(""), Drafts: container.NewVBox(), Sync: widget.NewLabel(""), Overdues: container.NewVBox()}
+	s.Sync.Wrapping = fyne.TextWrapWord
+	s.Refresh()
+	return s
+}
+
+func (s *DashboardScreen) office() string {
+	if s.d.User.Role == "admin" || s.d.User.Role == "supervisor" {
+		return ""
+	}
+	return s.d.User.Office
+}
+
+// Refresh reads the figures again.
+func (s *DashboardScreen) Refresh() {
+	ctx := s.d.ctx()
+	st, err := s.d.Svc.Store.Stats(ctx, s.office(), s.d.Svc.Now())
+	if err != nil {
+		s.Today.SetText(ErrorText(err))
+		return
+	}
+	s.Stats = st
+	s.Today.SetText(fmt.Sprint(st.AcceptedToday))
+	s.Due.SetText(fmt.Sprint(st.DueSoon))
+	s.Overdue.SetText(fmt.Sprint(st.Overdue))
+	s.Waiting.SetText(fmt.Sprint(st.WaitingMaterials))
+	s.fillDrafts()
+	s.fillOverdue()
+	s.fillSync()
+}
+
+func (s *DashboardScreen) fillDrafts() {
+	rows, _, err := s.d.Svc.Store.Search(s.d.ctx(), store.Query{States: []casework.CaseState{casework.CaseDraft}, Office: s.office(), Limit: 10})
+	s.Drafts.Objects = nil
+	if err != nil {
+		return
+	}
+	for _, r := range rows {
+		id := r.ID
+		label := r.Name + " " + r.MaskedID + " " + r.UpdatedAt.Local().Format("01-02 15:04")
+		s.Drafts.Add(widget.NewButton(label, func() {
+			c, err := s.d.Svc.Store.Case(s.d.ctx(), id)
+			if err == nil {
+				s.d.Show(NewIntakeScreenFor(s.d, c))
+			}
+		}))
+	}
+	s.Drafts.Refresh()
+}
+
+func (s *DashboardScreen) fillOverdue() {
+	rows, err := s.d.Svc.Store.Tasks(s.d.ctx(), store.TaskQuery{Office: s.office(), States: openTaskStates, DueBefore: s.d.Svc.Now(), Limit: 20})
+	s.Overdues.Objects = nil
+	if err != nil {
+		return
+	}
+	cat := s.d.Svc.Cat
+	for _, r := range rows {
+		id := r.CaseID
+		name := r.Task.Item
+		if it := cat.Item(r.Task.Item); it != nil {
+			name = it.Name
+		}
+		label := fmt.Sprintf("%s %s · %s · %s", r.Number, r.Name, name, T("case.task.due", map[string]any{"Due": r.Task.Due.Format("2006-01-02")}))
+		s.Overdues.Add(widget.NewButton(label, func() { s.d.Show(NewCaseScreen(s.d, id)) }))
+	}
+	s.Overdues.Refresh()
+}
+
+var openTaskStates = []casework.TaskState{casework.TaskPending, casework.TaskWorking, casework.TaskReturned}
+
+func (s *DashboardScreen) fillSync() {
+	ss, err := s.d.Svc.Store.SyncState(s.d.ctx())
+	if err != nil {
+		s.Sync.SetText(ErrorText(err))
+		return
+	}
+	text := T("dash.sync.never")
+	last := ss.LastPull
+	if ss.LastPush.After(last) {
+		last = ss.LastPush
+	}
+	if !last.IsZero() {
+		text = T("dash.sync.last", map[string]any{"When": last.Local().Format("2006-01-02 15:04")})
+	}
+	text += "\n" + T("dash.sync.pending", map[string]any{"N": ss.Outbox})
+	if ss.SetAside > 0 {
+		text += "\n" + T("dash.sync.aside", map[string]any{"N": ss.SetAside})
+	}
+	if ss.Conflicts > 0 {
+		text += "\n" + T("dash.sync.conflicts", map[string]any{"N": ss.Conflicts})
+	}
+	s.Sync.SetText(text)
+}
+
+// Content returns the screen.
+func (s *DashboardScreen) Content() fyne.CanvasObject {
+	tile := func(key string, l *widget.Label) fyne.CanvasObject {
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		l.Alignment = fyne.TextAlignCenter
+		return widget.NewCard(T(key), "", l)
+	}
+	tiles := container.NewGridWithColumns(4, tile("dash.today", s.Today), tile("dash.due", s.Due), tile("dash.overdue", s.Overdue), tile("dash.waiting", s.Waiting))
+	title := container.NewBorder(nil, nil, nil, widget.NewButton(T("dash.refresh"), s.Refresh),
+		widget.NewLabelWithStyle(T("dash.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	lists := container.NewGridWithColumns(2,
+		widget.NewCard(T("dash.overdue"), "", container.NewVScroll(s.Overdues)),
+		container.NewVBox(widget.NewCard(T("dash.drafts"), "", s.Drafts), widget.NewCard(T("dash.sync"), "", s.Sync)))
+	return container.NewBorder(container.NewVBox(title, tiles), nil, nil, nil, lists)
+}

@@ -1,0 +1,305 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+)
+
+// DocPrinter renders, saves, sends and audits one document of a case; it
+// returns the path of the saved PDF. Implemented by package counter.
+type DocPrinter interface {
+	PrintDocument(ctx context.Context, a store.Actor, doc, caseID string) (string, error)
+}
+
+// Services are what the screens work with, handed in by cmd/vetdesk.
+type Services struct {
+	Store   *store.DB
+	Cat     *casework.Catalogue
+	Now     func() time.Time
+	Printer DocPrinter    // nil: print buttons are hidden
+	Extra   []ExtraScreen // screens other packages contribute (reports, sync)
+	Demo    func(ctx context.Context, a store.Actor, n int, progress func(done, total int)) error
+	// Unsynced reports whether a case has changes the hub has not acknowledged.
+	Unsynced func(ctx context.Context, caseID string) bool
+	// Roster returns the values an imported roster holds for an ID number.
+	Roster func(ctx context.Context, idNumber string) map[string]string
+}
+
+// ExtraScreen is a navigation entry contributed by the wiring.
+type ExtraScreen struct {
+	Key   string // translation key of the title, e.g. "nav.reports"
+	Roles []string
+	Build func(d *Desk) fyne.CanvasObject
+}
+
+// Screen is what every navigable screen offers the shell.
+type Screen interface {
+	Content() fyne.CanvasObject
+}
+
+// Desk is the shell the clerk lives in: setup and login, navigation,
+// keyboard shortcuts, idle lock.
+type Desk struct {
+	Win  fyne.Window
+	Svc  *Services
+	User store.User
+
+	IdleAfter time.Duration
+
+	body     *fyne.Container
+	nav      *fyne.Container
+	navBtns  map[string]*widget.Button
+	status   *widget.Label
+	history  []func()
+	mu       sync.Mutex
+	lastUsed time.Time
+	current  any
+}
+
+// NewDesk makes the shell on win.
+func NewDesk(win fyne.Window, svc *Services) *Desk {
+	if svc.Now == nil {
+		svc.Now = time.Now
+	}
+	d := &Desk{Win: win, Svc: svc, IdleAfter: 15 * time.Minute, navBtns: map[string]*widget.Button{}}
+	d.touch()
+	if dc, ok := win.Canvas().(desktop.Canvas); ok {
+		dc.SetOnKeyDown(func(*fyne.KeyEvent) { d.touch() })
+	}
+	return d
+}
+
+// Actor is the current user as the store records them.
+func (d *Desk) Actor() store.Actor {
+	u := d.User
+	return store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Department: u.Department, Office: u.Office}
+}
+
+func (d *Desk) ctx() context.Context { return context.Background() }
+
+func (d *Desk) touch() {
+	d.mu.Lock()
+	d.lastUsed = time.Now()
+	d.mu.Unlock()
+}
+
+// Start shows first-run setup when the store has no user, else login.
+func (d *Desk) Start() {
+	has, err := d.Svc.Store.HasUsers(d.ctx())
+	if err != nil {
+		d.Win.SetContent(widget.NewLabel(ErrorText(err)))
+		return
+	}
+	if !has {
+		s := NewSetupScreen(d)
+		d.Win.SetContent(s.Content())
+		s.Focus()
+		return
+	}
+	d.ShowLogin()
+}
+
+// ShowLogin replaces everything with the login screen.
+func (d *Desk) ShowLogin() {
+	d.User = store.User{}
+	d.history = nil
+	s := NewLoginScreen(d)
+	d.Win.SetContent(s.Content())
+	s.Focus()
+}
+
+// LoggedIn builds the shell for u and opens the dashboard.
+func (d *Desk) LoggedIn(u store.User) {
+	d.User = u
+	d.touch()
+	d.buildShell()
+	if u.Role == "handler" {
+		d.Open("nav.tasks")
+	} else {
+		d.Open("nav.dashboard")
+	}
+}
+
+type navEntry struct {
+	key   string
+	roles []string
+	build func() any
+}
+
+func (d *Desk) entries() []navEntry {
+	all := []string{"clerk", "handler", "supervisor", "admin"}
+	counter := []string{"clerk", "supervisor", "admin"}
+	es := []navEntry{
+		{"nav.dashboard", counter, func() any { return NewDashboardScreen(d) }},
+		{"nav.intake", []string{"clerk", "admin"}, func() any { return NewIntakeScreen(d) }},
+		{"nav.search", counter, func() any { return NewSearchScreen(d) }},
+		{"nav.tasks", []string{"handler", "supervisor", "admin"}, func() any { return NewTasksScreen(d) }},
+	}
+	for _, x := range d.Svc.Extra {
+		x := x
+		es = append(es, navEntry{x.Key, x.Roles, func() any { return staticScreen{x.Build(d)} }})
+	}
+	es = append(es,
+		navEntry{"nav.catalogue", all, func() any { return NewCatalogueScreen(d.Svc.Cat) }},
+		navEntry{"nav.settings", all, func() any { return NewSettingsScreen(d) }},
+	)
+	return es
+}
+
+type staticScreen struct{ o fyne.CanvasObject }
+
+func (s staticScreen) Content() fyne.CanvasObject { return s.o }
+
+func allowed(roles []string, role string) bool {
+	for _, r := range roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Desk) buildShell() {
+	d.nav = container.NewVBox()
+	d.navBtns = map[string]*widget.Button{}
+	for _, e := range d.entries() {
+		if !allowed(e.roles, d.User.Role) {
+			continue
+		}
+		key := e.key
+		b := widget.NewButton(T(key), func() { d.Open(key) })
+		b.Alignment = widget.ButtonAlignLeading
+		d.navBtns[key] = b
+		d.nav.Add(b)
+	}
+	d.nav.Add(widget.NewSeparator())
+	d.nav.Add(widget.NewButton(T("shell.lock"), d.ShowLogin))
+	d.status = widget.NewLabel(T("shell.user", map[string]any{"Name": d.User.Name, "Role": RoleName(d.User.Role)}))
+	d.body = container.NewStack()
+	top := container.NewBorder(nil, nil, nil, widget.NewLabel(T("shell.shortcuts")), d.status)
+	d.Win.SetContent(container.NewBorder(top, nil, container.NewVScroll(d.nav), nil, d.body))
+	d.shortcuts()
+}
+
+// Open shows the navigation entry key (e.g. "nav.search").
+func (d *Desk) Open(key string) {
+	for _, e := range d.entries() {
+		if e.key != key || !allowed(e.roles, d.User.Role) {
+			continue
+		}
+		d.show(e.build())
+		for k, b := range d.navBtns {
+			if k == key {
+				b.Importance = widget.HighImportance
+			} else {
+				b.Importance = widget.MediumImportance
+			}
+			b.Refresh()
+		}
+		return
+	}
+}
+
+// Show pushes a screen built elsewhere (a case opened from a list) so Esc
+// comes back.
+func (d *Desk) Show(s Screen) {
+	prev := d.current
+	if prev != nil {
+		d.history = append(d.history, func() { d.show(prev) })
+	}
+	d.show(s)
+}
+
+func (d *Desk) show(s any) {
+	sc, ok := s.(Screen)
+	if !ok {
+		return
+	}
+	d.current = s
+	d.body.Objects = []fyne.CanvasObject{sc.Content()}
+	d.body.Refresh()
+	if f, ok := s.(interface{ Focus() }); ok {
+		f.Focus()
+	}
+}
+
+// Current returns the screen on show.
+func (d *Desk) Current() any { return d.current }
+
+// Back returns to the previous screen, if any.
+func (d *Desk) Back() {
+	if n := len(d.history); n > 0 {
+		f := d.history[n-1]
+		d.history = d.history[:n-1]
+		f()
+	}
+}
+
+func (d *Desk) shortcuts() {
+	c := d.Win.Canvas()
+	add := func(k fyne.KeyName, fn func()) {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+			d.touch()
+			fn()
+		})
+	}
+	add(fyne.KeyN, func() { d.Open("nav.intake") })
+	add(fyne.KeyF, func() { d.Open("nav.search") })
+	add(fyne.KeyS, func() {
+		if s, ok := d.current.(interface{ Save() }); ok {
+			s.Save()
+		}
+	})
+	add(fyne.KeyP, func() {
+		if s, ok := d.current.(interface{ PrintDefault() }); ok {
+			s.PrintDefault()
+		}
+	})
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		d.touch()
+		if e.Name == fyne.KeyEscape {
+			d.Back()
+		}
+	})
+}
+
+// WatchIdle locks the desk after IdleAfter without a key press; it returns
+// when ctx ends.
+func (d *Desk) WatchIdle(ctx context.Context) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.mu.Lock()
+			idle := time.Since(d.lastUsed)
+			d.mu.Unlock()
+			if d.IdleAfter > 0 && idle > d.IdleAfter {
+				fyne.Do(func() {
+					if d.User.ID != "" {
+						d.ShowLogin()
+					}
+				})
+				d.touch()
+			}
+		}
+	}
+}
+
+// Notify shows a short message in the status line.
+func (d *Desk) Notify(msg string) {
+	if d.status != nil {
+		d.status.SetText(msg)
+	}
+}

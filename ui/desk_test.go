@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"vetdesk/assets"
+	"vetdesk/casework"
+	"vetdesk/counter"
+	"vetdesk/store"
+)
+
+func TestMain(m *testing.M) {
+	// the screens are tested in Chinese, whatever the machine's locale
+	os.Setenv("LANG", "zh_CN.UTF-8")
+	os.Setenv("LC_ALL", "")
+	os.Exit(m.Run())
+}
+
+var fixedNow = time.Date(2026, 11, 20, 9, 30, 0, 0, time.Local)
+
+type fixture struct {
+	t     *testing.T
+	st    *store.DB
+	cat   *casework.Catalogue
+	desk  *Desk
+	win   fyne.Window
+	clerk store.User
+	admin store.User
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	a := test.NewTempApp(t)
+	if err := LoadTranslations(); err != nil {
+		t.Fatal(err)
+	}
+	a.Settings().SetTheme(NewTheme())
+	cat, err := casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "vetdesk.db"), store.Options{Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	dev, err := st.Device(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev.Code, dev.Office, dev.Station = "HC01", "371002", "环翠区退役军人服务中心"
+	if err := st.SetDevice(ctx, dev); err != nil {
+		t.Fatal(err)
+	}
+	sys := store.Actor{Login: "setup", Role: "admin", Office: "371002"}
+	admin, err := st.CreateUser(ctx, sys, store.User{Login: "admin", Name: "王管理", Role: "admin", Office: "371002"}, "admin-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerk, err := st.CreateUser(ctx, sys, store.User{Login: "clerk", Name: "李受理", Role: "clerk", Office: "371002"}, "clerk-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	win := a.NewWindow("vetdesk")
+	win.Resize(fyne.NewSize(1280, 900))
+	d := NewDesk(win, &Services{Store: st, Cat: cat, Now: func() time.Time { return fixedNow }})
+	return &fixture{t: t, st: st, cat: cat, desk: d, win: win, clerk: clerk, admin: admin}
+}
+
+// typeInto focuses e, types text and leaves it, as a clerk would.
+func (f *fixture) typeInto(e fyne.Focusable, text string) {
+	f.win.Canvas().Focus(e)
+	test.Type(e, text)
+	f.win.Canvas().Unfocus()
+}
+
+func press(e fyne.Focusable, key fyne.KeyName) { e.TypedKey(&fyne.KeyEvent{Name: key}) }
+
+func TestLoginOffline(t *testing.T) {
+	f := newFixture(t)
+	f.desk.Start()
+	s := f.win.Content()
+	if s == nil {
+		t.Fatal("no content")
+	}
+	ls := NewLoginScreen(f.desk)
+	f.win.SetContent(ls.Content())
+	f.typeInto(ls.Login, "clerk")
+	f.typeInto(ls.Password, "wrong-password")
+	test.Tap(ls.Submit)
+	if ls.Message.Text != T("login.bad") {
+		t.Fatalf("login with a wrong password: message %q, want %q", ls.Message.Text, T("login.bad"))
+	}
+	f.typeInto(ls.Password, "clerk-pass-1")
+	press(ls.Password, fyne.KeyReturn)
+	if f.desk.User.Login != "clerk" {
+		t.Fatalf("after login user = %q, want clerk", f.desk.User.Login)
+	}
+	if _, ok := f.desk.Current().(*DashboardScreen); !ok {
+		t.Errorf("after login screen = %T, want the dashboard", f.desk.Current())
+	}
+}
+
+func TestFirstRunSetup(t *testing.T) {
+	a := test.NewTempApp(t)
+	_ = LoadTranslations()
+	a.Settings().SetTheme(NewTheme())
+	cat, err := casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	win := a.NewWindow("x")
+	d := NewDesk(win, &Services{Store: st, Cat: cat})
+	s := NewSetupScreen(d)
+	win.SetContent(s.Content())
+	test.Type(s.AdminName, "张管理")
+	test.Type(s.Password, "secret-123")
+	test.Type(s.Password2, "secret-123")
+	test.Type(s.Station, "文登区退役军人服务中心")
+	s.Division.SetSelected("文登区")
+	test.Type(s.Device, "wd7")
+	test.Tap(s.Submit)
+	if d.User.Login != "admin" || d.User.Role != "admin" {
+		t.Fatalf("after setup user = %+v, want the new admin", d.User)
+	}
+	dev, _ := st.Device(context.Background())
+	if dev.Code != "WD7" || dev.Office != "371003" {
+		t.Errorf("device = %+v, want code WD7 office 371003", dev)
+	}
+	if _, err := st.Login(context.Background(), "admin", "secret-123"); err != nil {
+		t.Errorf("Login(new admin) = %v", err)
+	}
+}
+
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("VETDESK_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set VETDESK_SCREENSHOTS to a folder to render the screens (make screenshots)")
+	}
+	f := newFixture(t)
+	f.seed(60)
+	f.desk.LoggedIn(f.clerk)
+	shots := map[string]func(){
+		"dashboard": func() { f.desk.Open("nav.dashboard") },
+		"intake":    func() { f.fillIntake(t, NewIntakeScreen(f.desk), false) },
+		"search":    func() { f.desk.Open("nav.search") },
+		"case": func() {
+			rows, _, _ := f.st.Search(context.Background(), store.Query{States: []casework.CaseState{casework.CaseInProgress}, Limit: 1})
+			if len(rows) > 0 {
+				f.desk.Show(NewCaseScreen(f.desk, rows[0].ID))
+			}
+		},
+		"settings":  func() { f.desk.Open("nav.settings") },
+		"catalogue": func() { f.desk.Open("nav.catalogue") },
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, show := range shots {
+		show()
+		img := f.win.Canvas().Capture()
+		out, err := os.Create(filepath.Join(dir, "ui-"+name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(out, img); err != nil {
+			t.Fatal(err)
+		}
+		out.Close()
+	}
+	f.desk.LoggedIn(store.User{ID: "h", Login: "police", Name: "赵户籍", Role: "handler", Department: "police", Office: "371002"})
+	img := f.win.Canvas().Capture()
+	out, _ := os.Create(filepath.Join(dir, "ui-tasks.png"))
+	_ = png.Encode(out, img)
+	out.Close()
+}
+
+// seed fills the store with n deterministic demo cases.
+func (f *fixture) seed(n int) {
+	f.t.Helper()
+	a := store.Actor{UserID: f.clerk.ID, Login: f.clerk.Login, Name: f.clerk.Name, Role: f.clerk.Role, Office: f.clerk.Office}
+	if err := counter.Demo(context.Background(), f.st, f.cat, a, n, 2026, fixedNow, nil); err != nil {
+		f.t.Fatal(err)
+	}
+}

@@ -1,0 +1,630 @@
+package ui
+
+import (
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/google/uuid"
+
+	"vetdesk/casework"
+)
+
+// skipInForm are fields the intake asks in steps 1 and 2, not in the form.
+var skipInForm = map[string]bool{casework.FieldIDNumber: true, casework.FieldPlacement: true, casework.FieldCategory: true}
+
+// materialChoices are the statuses a clerk can give a material, in order.
+var materialChoices = []casework.MaterialStatus{casework.MaterialRequired, casework.MaterialOriginal, casework.MaterialCopy, casework.MaterialShared}
+
+// IntakeScreen is the guided intake: ID number, placement and items, the
+// unified form, the materials checklist, review and acceptance. The draft
+// is saved field by field as the clerk works, so a crash loses at most the
+// field being typed.
+type IntakeScreen struct {
+	d   *Desk
+	cat *casework.Catalogue
+	C   *casework.Case
+
+	ID        *widget.Entry
+	IDInfo    *widget.Label
+	Duplicate *widget.Label
+	Category  *widget.Select
+	Placement *widget.Select
+	Items     map[string]*widget.Check
+	ItemNotes map[string]*widget.Label
+	Inputs    map[string]*FieldInput
+	Materials map[string]*widget.RadioGroup
+	Attach    map[string]*widget.Button
+	Problems  *widget.Label
+	Review    *widget.Button
+	Accept    *widget.Button
+	SaveBtn   *widget.Button
+	SavedInfo *widget.Label
+	Saving    *widget.Label
+	Result    *fyne.Container
+
+	formBox   *fyne.Container
+	matBox    *fyne.Container
+	scroll    *container.Scroll
+	placeCode []string
+	order     []fyne.Focusable
+	building  bool
+	formKey   string
+}
+
+// NewIntakeScreen starts a new intake.
+func NewIntakeScreen(d *Desk) *IntakeScreen { return NewIntakeScreenFor(d, nil) }
+
+// NewIntakeScreenFor resumes draft c (nil starts a new one).
+func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
+	s := &IntakeScreen{d: d, cat: d.Svc.Cat, C: c,
+		ID: widget.NewEntry(), IDInfo: widget.NewLabel(""), Duplicate: widget.NewLabel(""),
+		Items: map[string]*widget.Check{}, ItemNotes: map[string]*widget.Label{},
+		Inputs: map[string]*FieldInput{}, Materials: map[string]*widget.RadioGroup{}, Attach: map[string]*widget.Button{},
+		Problems: widget.NewLabel(""), SavedInfo: widget.NewLabel(""), Saving: widget.NewLabel(""),
+		formBox: container.NewVBox(), matBox: container.NewVBox(), Result: container.NewVBox()}
+	s.Problems.Wrapping = fyne.TextWrapWord
+	s.Duplicate.Wrapping = fyne.TextWrapWord
+	s.Duplicate.Importance = widget.DangerImportance
+	s.ID.SetPlaceHolder(T("intake.id.placeholder"))
+	s.ID.OnSubmitted = func(string) { s.submitID() }
+
+	s.Category = widget.NewSelect(s.fieldLabels(casework.FieldCategory), func(string) { s.placementChanged(false) })
+	var placeLabels []string
+	for _, p := range s.cat.Placements {
+		s.placeCode = append(s.placeCode, p.Code)
+		placeLabels = append(placeLabels, p.Name)
+	}
+	s.Placement = widget.NewSelect(placeLabels, func(string) { s.placementChanged(true) })
+	for _, it := range s.cat.Items {
+		code := it.Code
+		s.Items[code] = widget.NewCheck(it.Name, func(bool) { s.itemsChanged() })
+		s.ItemNotes[code] = widget.NewLabel("")
+	}
+	s.Review = widget.NewButton(T("intake.check"), s.ReviewNow)
+	s.Accept = widget.NewButton(T("intake.accept"), s.AcceptNow)
+	s.Accept.Importance = widget.HighImportance
+	s.SaveBtn = widget.NewButton(T("intake.save"), s.Save)
+	if c != nil {
+		s.load()
+	}
+	return s
+}
+
+func (s *IntakeScreen) fieldLabels(code string) []string {
+	if f := s.cat.Field(code); f != nil {
+		return f.Options
+	}
+	return nil
+}
+
+// load shows a resumed draft.
+func (s *IntakeScreen) load() {
+	s.building = true
+	defer func() { s.building = false }()
+	s.ID.SetText(s.C.Value(casework.FieldIDNumber))
+	s.Category.SetSelected(s.C.Value(casework.FieldCategory))
+	for i, code := range s.placeCode {
+		if code == s.C.Placement() {
+			s.Placement.SetSelected(s.Placement.Options[i])
+		}
+	}
+	for code, chk := range s.Items {
+		chk.SetChecked(s.C.HasItem(code))
+	}
+	s.showIDInfo()
+	s.rebuild()
+}
+
+// ensureDraft makes the draft case the first time there is something to keep.
+func (s *IntakeScreen) ensureDraft() {
+	if s.C != nil {
+		return
+	}
+	dev, _ := s.d.Svc.Store.Device(s.d.ctx())
+	office := dev.Office
+	if office == "" {
+		office = s.d.User.Office
+	}
+	s.C = casework.NewCase(uuid.Must(uuid.NewV7()).String(), s.cat, office, s.d.Svc.Now())
+	s.C.Station = dev.Station
+	s.C.CreatedBy = s.d.User.Login
+}
+
+// submitID validates the ID number, fills birth date and sex, warns of a
+// duplicate and pre-fills from the roster, then moves on.
+func (s *IntakeScreen) submitID() {
+	id := casework.NormalizeIDNumber(s.ID.Text)
+	s.ID.SetText(id)
+	info, err := casework.ParseIDNumber(id, s.cat.Areas, s.d.Svc.Now())
+	if err != nil {
+		s.IDInfo.SetText(T("problem." + err.(*casework.IDError).Reason))
+		s.IDInfo.Importance = widget.DangerImportance
+		s.IDInfo.Refresh()
+		return
+	}
+	s.ensureDraft()
+	s.C.Values[casework.FieldIDNumber] = id
+	s.C.Values[casework.FieldBirthDate] = info.Birth.Format("2006-01-02")
+	s.C.Values[casework.FieldSex] = info.Sex()
+	s.showIDInfo()
+	s.Duplicate.SetText("")
+	if dups, err := s.d.Svc.Store.FindDuplicates(s.d.ctx(), id, s.C.Office); err == nil {
+		for _, dup := range dups {
+			if dup.ID != s.C.ID {
+				s.Duplicate.SetText(T("intake.duplicate", map[string]any{"Number": dup.Number, "State": CaseStateName(dup.State)}))
+				break
+			}
+		}
+	}
+	if s.d.Svc.Roster != nil {
+		if vals := s.d.Svc.Roster(s.d.ctx(), id); len(vals) > 0 {
+			n := 0
+			for k, v := range vals {
+				if s.C.Values[k] == "" && v != "" {
+					s.C.Values[k] = v
+					n++
+				}
+			}
+			s.IDInfo.SetText(s.IDInfo.Text + "  " + T("intake.roster", map[string]any{"N": n}))
+			s.loadSteps()
+		}
+	}
+	s.rebuild()
+	s.persist()
+	s.d.Win.Canvas().Focus(s.Category)
+}
+
+// loadSteps shows values in steps 2 (category and placement) after a pre-fill.
+func (s *IntakeScreen) loadSteps() {
+	s.building = true
+	defer func() { s.building = false }()
+	if v := s.C.Value(casework.FieldCategory); v != "" {
+		s.Category.SetSelected(v)
+	}
+	for i, code := range s.placeCode {
+		if code == s.C.Placement() {
+			s.Placement.SetSelected(s.Placement.Options[i])
+		}
+	}
+	s.tickEligible()
+}
+
+func (s *IntakeScreen) showIDInfo() {
+	id := s.C.Value(casework.FieldIDNumber)
+	if id == "" {
+		return
+	}
+	s.IDInfo.Importance = widget.SuccessImportance
+	s.IDInfo.SetText(T("intake.id.ok", map[string]any{"Birth": s.C.Value(casework.FieldBirthDate), "Sex": s.C.Value(casework.FieldSex)}))
+}
+
+// placementChanged records category/placement and, when the placement
+// changed, ticks the eligible items.
+func (s *IntakeScreen) placementChanged(placement bool) {
+	if s.building {
+		return
+	}
+	s.ensureDraft()
+	s.C.Values[casework.FieldCategory] = s.Category.Selected
+	if i := s.Placement.SelectedIndex(); i >= 0 {
+		s.C.Values[casework.FieldPlacement] = s.placeCode[i]
+	}
+	if placement {
+		s.tickEligible()
+	}
+	s.rebuild()
+	s.persist()
+}
+
+// tickEligible ticks every eligible item and disables the others with the
+// reason beside them.
+func (s *IntakeScreen) tickEligible() {
+	was := s.building
+	s.building = true
+	defer func() { s.building = was }()
+	p := s.C.Placement()
+	var items []string
+	for _, it := range s.cat.Items {
+		chk := s.Items[it.Code]
+		if it.EligibleFor(p) {
+			chk.Enable()
+			chk.SetChecked(true)
+			items = append(items, it.Code)
+			s.ItemNotes[it.Code].SetText(s.dependsNote(&it))
+		} else {
+			chk.SetChecked(false)
+			chk.Disable()
+			var names []string
+			for _, pc := range it.Placements {
+				names = append(names, s.cat.Placement(pc).Name)
+			}
+			s.ItemNotes[it.Code].SetText(T("intake.item.ineligible", map[string]any{"Placements": strings.Join(names, "、")}))
+		}
+	}
+	s.C.SetItems(s.cat, items)
+}
+
+func (s *IntakeScreen) dependsNote(it *casework.Item) string {
+	if len(it.DependsOn) == 0 {
+		return ""
+	}
+	var names []string
+	for _, d := range it.DependsOn {
+		names = append(names, s.cat.Item(d).Name)
+	}
+	return T("intake.item.depends", map[string]any{"Items": strings.Join(names, "、")})
+}
+
+func (s *IntakeScreen) itemsChanged() {
+	if s.building {
+		return
+	}
+	s.ensureDraft()
+	var items []string
+	for _, it := range s.cat.Items {
+		if s.Items[it.Code].Checked {
+			items = append(items, it.Code)
+		}
+	}
+	s.C.SetItems(s.cat, items)
+	s.rebuild()
+	s.persist()
+}
+
+// input returns the cached input of field code, making it on first use so
+// a rebuild keeps widgets (and the focus) stable.
+func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
+	if in := s.Inputs[f.Code]; in != nil {
+		return in
+	}
+	code := f.Code
+	var in *FieldInput
+	in = newFieldInput(s.cat, f, func(v string) {
+		if s.building {
+			return
+		}
+		s.ensureDraft()
+		s.C.Values[code] = strings.TrimSpace(v)
+		if code == casework.FieldEnlistDate || code == casework.FieldDischargeDate {
+			s.C.Values[casework.FieldServiceYears] = serviceYears(s.C.Values[casework.FieldEnlistDate], s.C.Values[casework.FieldDischargeDate])
+			if d := s.Inputs[casework.FieldServiceYears]; d != nil {
+				d.Set(s.C.Values[casework.FieldServiceYears])
+			}
+		}
+	}, func() {
+		if s.building || s.C == nil {
+			return
+		}
+		s.checkField(in)
+		s.C.RefreshMaterials(s.cat)
+		s.rebuildIfShapeChanged()
+		s.persist()
+	})
+	if in.Entry != nil {
+		in.Entry.OnSubmitted = func(string) { s.focusAfter(in.Entry) }
+	}
+	s.Inputs[code] = in
+	return in
+}
+
+func (s *IntakeScreen) checkField(in *FieldInput) {
+	probs := casework.CheckValue(s.cat, in.Field.Code, s.C.Values[in.Field.Code], s.d.Svc.Now())
+	if len(probs) == 0 {
+		in.ShowProblem("", false)
+		return
+	}
+	in.ShowProblem(ProblemText(s.cat, probs[0]), probs[0].Severity == casework.SeverityWarning)
+}
+
+// formShape identifies the form's fields and required flags and the
+// checklist; the form is rebuilt only when it changes.
+func (s *IntakeScreen) formShape() string {
+	var b strings.Builder
+	form := casework.BuildForm(s.cat, s.C.Items, s.C.Values)
+	for _, ff := range form.Fields() {
+		b.WriteString(ff.Field.Code)
+		if ff.Required {
+			b.WriteByte('*')
+		}
+		b.WriteByte(',')
+	}
+	b.WriteByte('|')
+	for _, l := range casework.BuildChecklist(s.cat, s.C.Items, s.C.Values).Lines {
+		b.WriteString(l.Material.Code)
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+func (s *IntakeScreen) rebuildIfShapeChanged() {
+	if s.formShape() != s.formKey {
+		s.rebuild()
+	}
+}
+
+// rebuild lays out the unified form and the checklist for the chosen items.
+func (s *IntakeScreen) rebuild() {
+	if s.C == nil {
+		return
+	}
+	s.building = true
+	defer func() { s.building = false }()
+	s.formKey = s.formShape()
+	form := casework.BuildForm(s.cat, s.C.Items, s.C.Values)
+	cl := casework.BuildChecklist(s.cat, s.C.Items, s.C.Values)
+	s.Saving = widget.NewLabel(T("intake.saving", map[string]any{"Unified": form.Saving.Unified, "Separate": form.Saving.Separate,
+		"MUnified": cl.Saving.Unified, "MSeparate": cl.Saving.Separate}))
+	s.formBox.Objects = []fyne.CanvasObject{s.Saving}
+	s.order = []fyne.Focusable{s.ID, s.Category, s.Placement}
+	for _, it := range s.cat.Items {
+		s.order = append(s.order, s.Items[it.Code])
+	}
+	for _, g := range form.Groups {
+		var rows []fyne.CanvasObject
+		for _, ff := range g.Fields {
+			if skipInForm[ff.Field.Code] {
+				continue
+			}
+			in := s.input(ff.Field)
+			in.Set(s.C.Values[ff.Field.Code])
+			rows = append(rows, in.Row(ff.Required))
+			if f := in.Focusable(); f != nil {
+				s.order = append(s.order, f)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		s.formBox.Add(widget.NewCard("", g.Name, container.NewVBox(rows...)))
+	}
+	s.matBox.Objects = nil
+	for _, line := range cl.Lines {
+		s.matBox.Add(s.materialRow(line))
+	}
+	s.order = append(s.order, s.Review, s.Accept)
+	s.formBox.Refresh()
+	s.matBox.Refresh()
+}
+
+func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObject {
+	code := line.Material.Code
+	ms := s.C.Materials[code]
+	var opts []string
+	for _, st := range materialChoices {
+		opts = append(opts, MaterialStatusName(st))
+	}
+	rg := s.Materials[code]
+	if rg == nil {
+		rg = widget.NewRadioGroup(opts, func(label string) {
+			if s.building || s.C == nil {
+				return
+			}
+			for _, st := range materialChoices {
+				if MaterialStatusName(st) == label {
+					s.C.Materials[code].Status = st
+				}
+			}
+			s.persist()
+		})
+		rg.Horizontal = true
+		s.Materials[code] = rg
+	}
+	rg.Selected = MaterialStatusName(ms.Status)
+	rg.Refresh()
+	att := s.Attach[code]
+	if att == nil {
+		att = widget.NewButton("", func() { s.attach(code) })
+		s.Attach[code] = att
+	}
+	att.SetText(T("intake.material.attach"))
+	if n := len(ms.Attachments); n > 0 {
+		att.SetText(T("intake.material.attached", map[string]any{"N": n}))
+	}
+	var items []string
+	for _, it := range line.Items {
+		items = append(items, s.cat.Item(it).Name)
+	}
+	name := widget.NewLabel(line.Material.Name + "(" + T("material.form."+line.Material.Form) + ")")
+	name.Wrapping = fyne.TextWrapWord
+	used := widget.NewLabel(strings.Join(items, "、"))
+	used.Wrapping = fyne.TextWrapWord
+	used.Importance = widget.LowImportance
+	return widget.NewCard("", "", container.NewVBox(name, used, container.NewHBox(rg, att)))
+}
+
+// attach asks for a scan file and stores it content-addressed.
+func (s *IntakeScreen) attach(code string) {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		defer r.Close()
+		s.AttachReader(code, r)
+	}, s.d.Win)
+}
+
+// AttachReader stores a scan of material code.
+func (s *IntakeScreen) AttachReader(code string, r io.Reader) {
+	hash, err := s.d.Svc.Store.PutAttachment(s.d.ctx(), r)
+	if err != nil {
+		s.Problems.SetText(ErrorText(err))
+		return
+	}
+	ms := s.C.Materials[code]
+	ms.Attachments = append(ms.Attachments, hash)
+	if ms.Status == casework.MaterialRequired {
+		ms.Status = casework.MaterialCopy
+	}
+	s.persist()
+	s.rebuild()
+}
+
+// focusAfter moves the keyboard to the next input after obj.
+func (s *IntakeScreen) focusAfter(obj fyne.Focusable) {
+	for i, o := range s.order {
+		if o == obj && i+1 < len(s.order) {
+			s.d.Win.Canvas().Focus(s.order[i+1])
+			return
+		}
+	}
+}
+
+// persist saves the draft.
+func (s *IntakeScreen) persist() {
+	if s.C == nil || s.C.State != casework.CaseDraft {
+		return
+	}
+	if err := s.d.Svc.Store.SaveCase(s.d.ctx(), s.d.Actor(), s.C); err != nil {
+		s.SavedInfo.SetText(ErrorText(err))
+		return
+	}
+	s.SavedInfo.SetText(T("intake.saved", map[string]any{"Time": s.d.Svc.Now().Format("15:04:05")}))
+}
+
+// Save saves the draft now (Ctrl+S).
+func (s *IntakeScreen) Save() { s.persist() }
+
+// ReviewNow validates the whole case, lists every problem and shows each
+// next to its field; it returns the problems.
+func (s *IntakeScreen) ReviewNow() {
+	s.review()
+}
+
+func (s *IntakeScreen) review() []casework.Problem {
+	if s.C == nil {
+		s.Problems.SetText(T("problem.id_length"))
+		s.d.Win.Canvas().Focus(s.ID)
+		return nil
+	}
+	probs := casework.Validate(s.cat, s.C, s.d.Svc.Now())
+	for _, in := range s.Inputs {
+		in.ShowProblem("", false)
+	}
+	errs, warns := 0, 0
+	var lines []string
+	for _, p := range probs {
+		if p.Severity == casework.SeverityError {
+			errs++
+		} else {
+			warns++
+		}
+		text := ProblemText(s.cat, p)
+		if in := s.Inputs[p.Field]; in != nil && in.Problem.Text == "" {
+			in.ShowProblem(text, p.Severity == casework.SeverityWarning)
+		}
+		mark := "✗ "
+		if p.Severity == casework.SeverityWarning {
+			mark = "! "
+		}
+		subject := ProblemSubject(s.cat, p)
+		if subject != "" {
+			subject += ":"
+		}
+		lines = append(lines, mark+subject+text)
+	}
+	head := T("intake.review.none")
+	if len(probs) > 0 {
+		head = T("intake.review.count", map[string]any{"Errors": errs, "Warnings": warns})
+	}
+	if n := len(s.C.MissingMaterials(s.cat)); n > 0 {
+		head += "\n" + T("intake.review.missing", map[string]any{"N": n})
+	}
+	s.Problems.SetText(head + "\n" + strings.Join(lines, "\n"))
+	return probs
+}
+
+// focusFirstProblem moves the keyboard to the first field with an error.
+func (s *IntakeScreen) focusFirstProblem(probs []casework.Problem) {
+	for _, p := range probs {
+		if p.Severity != casework.SeverityError {
+			continue
+		}
+		switch p.Field {
+		case casework.FieldIDNumber:
+			s.d.Win.Canvas().Focus(s.ID)
+			return
+		case casework.FieldPlacement, casework.FieldCategory:
+			s.d.Win.Canvas().Focus(s.Placement)
+			return
+		}
+		if in := s.Inputs[p.Field]; in != nil && in.Focusable() != nil {
+			s.d.Win.Canvas().Focus(in.Focusable())
+			return
+		}
+	}
+}
+
+// AcceptNow accepts the case when it has no error, else jumps to the first
+// problem.
+func (s *IntakeScreen) AcceptNow() {
+	probs := s.review()
+	if s.C == nil || casework.HasErrors(probs) {
+		s.focusFirstProblem(probs)
+		return
+	}
+	probs, err := s.d.Svc.Store.AcceptCase(s.d.ctx(), s.d.Actor(), s.cat, s.C)
+	if err != nil {
+		if casework.HasErrors(probs) {
+			s.focusFirstProblem(probs)
+			return
+		}
+		s.Problems.SetText(ErrorText(err))
+		return
+	}
+	s.showAccepted()
+}
+
+func (s *IntakeScreen) showAccepted() {
+	s.Accept.Disable()
+	s.SaveBtn.Disable()
+	msg := widget.NewLabelWithStyle(T("intake.accepted", map[string]any{"Number": s.C.Number}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	id := s.C.ID
+	open := widget.NewButton(T("intake.open"), func() { s.d.Show(NewCaseScreen(s.d, id)) })
+	again := widget.NewButton(T("intake.new"), func() { s.d.Open("nav.intake") })
+	s.Result.Objects = []fyne.CanvasObject{msg, container.NewHBox(open, again), printButtons(s.d, s.C, s.Problems)}
+	s.Result.Refresh()
+	s.d.Win.Canvas().Focus(open)
+}
+
+// PrintDefault prints the receipt of an accepted case (Ctrl+P).
+func (s *IntakeScreen) PrintDefault() {
+	if s.C != nil && s.C.State != casework.CaseDraft {
+		printDoc(s.d, s.C.ID, casework.DocReceipt, s.Problems)
+	}
+}
+
+// Focus starts at the ID number.
+func (s *IntakeScreen) Focus() { s.d.Win.Canvas().Focus(s.ID) }
+
+// Content returns the screen.
+func (s *IntakeScreen) Content() fyne.CanvasObject {
+	if s.C != nil && len(s.formBox.Objects) == 0 {
+		s.rebuild()
+	}
+	var items []fyne.CanvasObject
+	for _, it := range s.cat.Items {
+		note := s.ItemNotes[it.Code]
+		note.Importance = widget.LowImportance
+		items = append(items, container.NewHBox(s.Items[it.Code], note))
+	}
+	hint := widget.NewLabel(T("intake.items.hint"))
+	hint.Wrapping = fyne.TextWrapWord
+	step := func(key string) fyne.CanvasObject {
+		return widget.NewLabelWithStyle(T(key), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	body := container.NewVBox(
+		step("intake.step.id"), s.ID, s.IDInfo, s.Duplicate,
+		step("intake.step.items"),
+		widget.NewForm(widget.NewFormItem(T("intake.category"), s.Category), widget.NewFormItem(T("intake.placement"), s.Placement)),
+		hint, container.NewVBox(items...),
+		step("intake.step.form"), s.formBox,
+		step("intake.step.materials"), s.matBox,
+		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems, s.Result,
+	)
+	s.scroll = container.NewVScroll(container.NewPadded(body))
+	return s.scroll
+}

@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+)
+
+const searchPage = 50
+
+// SearchScreen finds cases as the clerk types: name fragment, ID fragment,
+// phone tail or case number, with state and item filters. Results show
+// masked ID and phone only.
+type SearchScreen struct {
+	d       *Desk
+	Query   *widget.Entry
+	State   *widget.Select
+	Item    *widget.Select
+	Results *widget.Table
+	Total   *widget.Label
+	Prev    *widget.Button
+	Next    *widget.Button
+	Rows    []store.CaseSummary
+	offset  int
+	total   int
+	states  []casework.CaseState
+	items   []string
+}
+
+// NewSearchScreen builds the search screen and shows the newest cases.
+func NewSearchScreen(d *Desk) *SearchScreen {
+	s := &SearchScreen{d: d, Query: widget.NewEntry(), Total: widget.NewLabel("")}
+	s.Query.SetPlaceHolder(T("search.placeholder"))
+	s.Query.OnChanged = func(string) { s.offset = 0; s.Run() }
+	s.Query.OnSubmitted = func(string) { s.openFirst() }
+	stateLabels := []string{T("search.state.all")}
+	for _, st := range casework.CaseStates {
+		s.states = append(s.states, st)
+		stateLabels = append(stateLabels, CaseStateName(st))
+	}
+	s.State = widget.NewSelect(stateLabels, func(string) { s.offset = 0; s.Run() })
+	itemLabels := []string{T("search.item.all")}
+	for _, it := range d.Svc.Cat.Items {
+		s.items = append(s.items, it.Code)
+		itemLabels = append(itemLabels, it.Name)
+	}
+	s.Item = widget.NewSelect(itemLabels, func(string) { s.offset = 0; s.Run() })
+	s.Prev = widget.NewButton(T("search.prev"), func() {
+		if s.offset >= searchPage {
+			s.offset -= searchPage
+			s.Run()
+		}
+	})
+	s.Next = widget.NewButton(T("search.next"), func() {
+		if s.offset+searchPage < s.total {
+			s.offset += searchPage
+			s.Run()
+		}
+	})
+	cols := []string{"search.col.number", "search.col.name", "search.col.id", "search.col.phone", "search.col.state", "search.col.accepted"}
+	widths := []float32{230, 110, 200, 130, 90, 150}
+	s.Results = widget.NewTable(
+		func() (int, int) { return len(s.Rows), len(cols) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.cell(id.Row, id.Col)) })
+	s.Results.ShowHeaderRow = true
+	s.Results.CreateHeader = func() fyne.CanvasObject { return widget.NewLabel("") }
+	s.Results.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 {
+			o.(*widget.Label).SetText(T(cols[id.Col]))
+		}
+	}
+	for i, w := range widths {
+		s.Results.SetColumnWidth(i, w)
+	}
+	s.Results.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(s.Rows) {
+			s.d.Show(NewCaseScreen(s.d, s.Rows[id.Row].ID))
+		}
+	}
+	s.Run()
+	return s
+}
+
+func (s *SearchScreen) cell(row, col int) string {
+	r := s.Rows[row]
+	switch col {
+	case 0:
+		if r.Number == "" {
+			return CaseStateName(casework.CaseDraft)
+		}
+		return r.Number
+	case 1:
+		return r.Name
+	case 2:
+		return r.MaskedID
+	case 3:
+		return r.MaskedPhone
+	case 4:
+		return CaseStateName(r.State)
+	case 5:
+		if r.AcceptedAt.IsZero() {
+			return ""
+		}
+		return r.AcceptedAt.Local().Format("2006-01-02 15:04")
+	}
+	return ""
+}
+
+// Run searches with the current query and filters.
+func (s *SearchScreen) Run() {
+	q := store.Query{Text: s.Query.Text, Limit: searchPage, Offset: s.offset}
+	if i := s.State.SelectedIndex(); i > 0 {
+		q.States = []casework.CaseState{s.states[i-1]}
+	}
+	if i := s.Item.SelectedIndex(); i > 0 {
+		q.Item = s.items[i-1]
+	}
+	if s.d.User.Role != "admin" && s.d.User.Role != "supervisor" {
+		q.Office = s.d.User.Office
+	}
+	rows, total, err := s.d.Svc.Store.Search(s.d.ctx(), q)
+	if err != nil {
+		s.Total.SetText(ErrorText(err))
+		return
+	}
+	s.Rows, s.total = rows, total
+	s.Total.SetText(T("search.total", map[string]any{"N": total}))
+	s.Results.Refresh()
+}
+
+func (s *SearchScreen) openFirst() {
+	if len(s.Rows) > 0 {
+		s.d.Show(NewCaseScreen(s.d, s.Rows[0].ID))
+	}
+}
+
+// Focus puts the cursor in the query.
+func (s *SearchScreen) Focus() { s.d.Win.Canvas().Focus(s.Query) }
+
+// Content returns the screen.
+func (s *SearchScreen) Content() fyne.CanvasObject {
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.State, s.Item), s.Query)
+	pager := container.NewHBox(s.Total, s.Prev, s.Next)
+	title := widget.NewLabelWithStyle(T("search.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	return container.NewBorder(container.NewVBox(title, bar), pager, nil, nil, s.Results)
+}

@@ -1,0 +1,220 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+)
+
+// TasksScreen is 部门待办: a department handler's open tasks, and for the
+// chosen one only the fields its item needs, with complete, return for
+// 补正 and refuse.
+type TasksScreen struct {
+	d        *Desk
+	List     *widget.List
+	Rows     []store.TaskRow
+	Detail   *fyne.Container
+	Results  map[string]*widget.Entry
+	Reason   *widget.Entry
+	Start    *widget.Button
+	Complete *widget.Button
+	Return   *widget.Button
+	Refuse   *widget.Button
+	Message  *widget.Label
+	Header   *widget.Label
+	selected int
+}
+
+// NewTasksScreen builds the task list for the user's department (all
+// departments for supervisors and admins).
+func NewTasksScreen(d *Desk) *TasksScreen {
+	s := &TasksScreen{d: d, Detail: container.NewVBox(), Results: map[string]*widget.Entry{}, Reason: widget.NewMultiLineEntry(),
+		Message: widget.NewLabel(""), Header: widget.NewLabel(""), selected: -1}
+	s.Message.Wrapping = fyne.TextWrapWord
+	s.Reason.SetPlaceHolder(T("tasks.reason"))
+	s.List = widget.NewList(func() int { return len(s.Rows) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.rowText(i)) })
+	s.List.OnSelected = func(i widget.ListItemID) { s.Select(i) }
+	s.Start = widget.NewButton(T("tasks.start"), func() { s.act("start") })
+	s.Complete = widget.NewButton(T("tasks.complete"), func() { s.act("complete") })
+	s.Complete.Importance = widget.HighImportance
+	s.Return = widget.NewButton(T("tasks.return"), func() { s.act("return") })
+	s.Refuse = widget.NewButton(T("tasks.refuse"), func() { s.act("refuse") })
+	s.Refresh()
+	return s
+}
+
+func (s *TasksScreen) department() string {
+	if s.d.User.Role == "handler" {
+		return s.d.User.Department
+	}
+	return ""
+}
+
+// Refresh reloads the open tasks.
+func (s *TasksScreen) Refresh() {
+	rows, err := s.d.Svc.Store.Tasks(s.d.ctx(), store.TaskQuery{Department: s.department(), States: openTaskStates, Limit: 500})
+	if err != nil {
+		s.Message.SetText(ErrorText(err))
+		return
+	}
+	s.Rows = rows
+	dept := T("search.state.all")
+	if dp := s.d.Svc.Cat.Department(s.department()); dp != nil {
+		dept = dp.Name
+	}
+	s.Header.SetText(T("tasks.dept", map[string]any{"Dept": dept}))
+	if len(rows) == 0 {
+		s.Message.SetText(T("tasks.none"))
+	}
+	s.List.Refresh()
+}
+
+func (s *TasksScreen) rowText(i int) string {
+	r := s.Rows[i]
+	name := r.Task.Item
+	if it := s.d.Svc.Cat.Item(r.Task.Item); it != nil {
+		name = it.Name
+	}
+	due := ""
+	if !r.Task.Due.IsZero() {
+		due = T("case.task.due", map[string]any{"Due": r.Task.Due.Format("2006-01-02")})
+	}
+	return fmt.Sprintf("%s  %s  %s  %s  %s", r.Number, r.Name, name, TaskStateName(r.Task.State), due)
+}
+
+// Select shows task i: the fields of its item, result entries and actions.
+func (s *TasksScreen) Select(i int) {
+	if i < 0 || i >= len(s.Rows) {
+		return
+	}
+	s.selected = i
+	r := s.Rows[i]
+	c, err := s.d.Svc.Store.Case(s.d.ctx(), r.CaseID)
+	if err != nil {
+		s.Message.SetText(ErrorText(err))
+		return
+	}
+	cat := s.d.Svc.Cat
+	it := cat.Item(r.Task.Item)
+	s.Detail.Objects = nil
+	if it == nil {
+		return
+	}
+	info := widget.NewForm()
+	for _, ref := range it.Fields {
+		f := cat.Field(ref.Code)
+		v := c.Values[f.Code]
+		if f.Sensitive == casework.SensitiveBank || f.Sensitive == casework.SensitivePhone {
+			v = casework.Mask(f.Sensitive, v)
+		} else if f.Sensitive == casework.SensitiveNone {
+			v = OptionLabel(cat, f, v)
+		}
+		l := widget.NewLabel(v)
+		l.Wrapping = fyne.TextWrapWord
+		info.Append(f.Label, l)
+	}
+	var mats []string
+	for _, m := range it.Materials {
+		if ms := c.Materials[m.Code]; ms != nil {
+			mats = append(mats, cat.Material(m.Code).Name+":"+MaterialStatusName(ms.Status))
+		}
+	}
+	s.Results = map[string]*widget.Entry{}
+	res := widget.NewForm()
+	for _, ref := range it.ResultFields {
+		e := widget.NewEntry()
+		if f := cat.Field(ref.Code); f != nil {
+			if f.Type == casework.TypeDate {
+				e.SetPlaceHolder("YYYY-MM-DD")
+			}
+			label := f.Label
+			if ref.Required {
+				label += " *"
+			}
+			res.Append(label, e)
+		}
+		s.Results[ref.Code] = e
+	}
+	matLabel := widget.NewLabel(strings.Join(mats, "\n"))
+	matLabel.Wrapping = fyne.TextWrapWord
+	s.Detail.Objects = []fyne.CanvasObject{
+		widget.NewLabelWithStyle(r.Number+"  "+it.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		info, matLabel,
+		widget.NewLabelWithStyle(T("tasks.result"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), res,
+		s.Reason, container.NewHBox(s.Start, s.Complete, s.Return, s.Refuse),
+	}
+	s.Detail.Refresh()
+	s.Message.SetText("")
+}
+
+// act applies an action to the selected task.
+func (s *TasksScreen) act(action string) {
+	if s.selected < 0 || s.selected >= len(s.Rows) {
+		return
+	}
+	r := s.Rows[s.selected]
+	cat := s.d.Svc.Cat
+	now := s.d.Svc.Now()
+	reason := strings.TrimSpace(s.Reason.Text)
+	result := map[string]string{}
+	if action == "complete" {
+		it := cat.Item(r.Task.Item)
+		for _, ref := range it.ResultFields {
+			v := strings.TrimSpace(s.Results[ref.Code].Text)
+			if v == "" && ref.Required {
+				s.Message.SetText(cat.Field(ref.Code).Label + ":" + T("problem.required"))
+				return
+			}
+			if probs := casework.CheckValue(cat, ref.Code, v, now); casework.HasErrors(probs) {
+				s.Message.SetText(cat.Field(ref.Code).Label + ":" + ProblemText(cat, probs[0]))
+				return
+			}
+			if v != "" {
+				result[ref.Code] = v
+			}
+		}
+	}
+	if (action == "return" || action == "refuse") && reason == "" {
+		s.Message.SetText(T("tasks.reason.required"))
+		return
+	}
+	_, err := s.d.Svc.Store.UpdateCase(s.d.ctx(), s.d.Actor(), r.CaseID, func(c *casework.Case) error {
+		switch action {
+		case "start":
+			return c.StartTask(cat, r.Task.Item, now)
+		case "complete":
+			return c.CompleteTask(cat, r.Task.Item, result, now)
+		case "return":
+			return c.ReturnTask(cat, r.Task.Item, reason, now)
+		default:
+			return c.RefuseTask(cat, r.Task.Item, reason, now)
+		}
+	})
+	if err != nil {
+		s.Message.SetText(ErrorText(err))
+		return
+	}
+	s.Reason.SetText("")
+	s.Detail.Objects = nil
+	s.Detail.Refresh()
+	s.selected = -1
+	s.List.UnselectAll()
+	s.Refresh()
+	s.Message.SetText(T("tasks.done"))
+}
+
+// Content returns the screen.
+func (s *TasksScreen) Content() fyne.CanvasObject {
+	title := widget.NewLabelWithStyle(T("tasks.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	split := container.NewHSplit(s.List, container.NewVScroll(s.Detail))
+	split.SetOffset(0.45)
+	return container.NewBorder(container.NewVBox(title, s.Header), s.Message, nil, nil, split)
+}
