@@ -28,6 +28,11 @@ vet:
 bench: deps-build
 	./scripts/bench.sh
 
+# Renders every main screen with demo data to PNG (headless, no display).
+screenshots:
+	mkdir -p docs/screenshots
+	VETDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots LANG=zh_CN.UTF-8 $(GO) test -count=1 -run TestScreenshots ./ui/
+
 deps-build:
 	@./scripts/apt-ensure.sh $(BUILD_PKGS)
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 is needed: see README"; exit 1; }

@@ -388,6 +388,10 @@ func (s *IntakeScreen) rebuild() {
 	s.order = append(s.order, s.Review, s.Accept)
 	s.formBox.Refresh()
 	s.matBox.Refresh()
+	if s.scroll != nil {
+		s.scroll.Content.Refresh() // the body grew: lay it out again
+		s.scroll.Refresh()
+	}
 }
 
 func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObject {
