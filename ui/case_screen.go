@@ -240,9 +240,20 @@ func describeEvent(cat *casework.Catalogue, e store.Event) string {
 		}
 		parts = append(parts, label+"="+v)
 	}
-	what := e.Entity + " " + e.EntityID
+	what := ""
+	_, code, _ := strings.Cut(e.EntityID, "/")
+	switch e.Entity {
+	case "task":
+		if it := cat.Item(code); it != nil {
+			what = it.Name
+		}
+	case "material":
+		if m := cat.Material(code); m != nil {
+			what = m.Name
+		}
+	}
 	if e.Action != "" {
-		what = e.Action + " " + e.Detail
+		what = strings.TrimSpace(e.Action + " " + e.Detail)
 	}
 	if len(parts) > 0 {
 		what += ":" + strings.Join(parts, ",")
