@@ -60,6 +60,7 @@ func newFieldInput(cat *casework.Catalogue, f *casework.Field, changed func(stri
 			changed(in.codeOf(label))
 			commit()
 		})
+		in.Select.PlaceHolder = T("common.choose")
 	case casework.TypeBoolean:
 		in.Radio = widget.NewRadioGroup([]string{"是", "否"}, func(v string) {
 			changed(v)

@@ -73,12 +73,14 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 	s.ID.OnSubmitted = func(string) { s.submitID() }
 
 	s.Category = widget.NewSelect(s.fieldLabels(casework.FieldCategory), func(string) { s.placementChanged(false) })
+	s.Category.PlaceHolder = T("common.choose")
 	var placeLabels []string
 	for _, p := range s.cat.Placements {
 		s.placeCode = append(s.placeCode, p.Code)
 		placeLabels = append(placeLabels, p.Name)
 	}
 	s.Placement = widget.NewSelect(placeLabels, func(string) { s.placementChanged(true) })
+	s.Placement.PlaceHolder = T("common.choose")
 	for _, it := range s.cat.Items {
 		code := it.Code
 		s.Items[code] = widget.NewCheck(it.Name, func(bool) { s.itemsChanged() })

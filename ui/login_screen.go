@@ -100,6 +100,7 @@ func NewSetupScreen(d *Desk) *SetupScreen {
 		labels = append(labels, dv.Name)
 	}
 	s.Division = widget.NewSelect(labels, nil)
+	s.Division.PlaceHolder = T("common.choose")
 	s.Device.SetPlaceHolder(T("setup.device.help"))
 	s.Demo = widget.NewCheck(T("setup.demo"), nil)
 	s.Submit = widget.NewButton(T("setup.submit"), s.submit)

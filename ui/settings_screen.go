@@ -78,12 +78,14 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 		roleLabels = append(roleLabels, RoleName(r))
 	}
 	s.NewRole = widget.NewSelect(roleLabels, nil)
+	s.NewRole.PlaceHolder = T("common.choose")
 	var deptLabels []string
 	for _, dp := range d.Svc.Cat.Departments {
 		s.depts = append(s.depts, dp.Code)
 		deptLabels = append(deptLabels, dp.Name)
 	}
 	s.NewDept = widget.NewSelect(deptLabels, nil)
+	s.NewDept.PlaceHolder = T("common.choose")
 	s.AddUser = widget.NewButton(T("settings.user.add"), s.addUser)
 	s.listUsers()
 	return s
