@@ -30,8 +30,41 @@ func NewDashboardScreen(d *Desk) *DashboardScreen {
 	s := &DashboardScreen{d: d, Today: widget.NewLabel(""), Due: widget.NewLabel(""), Overdue: widget.NewLabel(""),
 		Waiting: widget.NewLabel(""), Drafts: container.NewVBox(), Sync: widget.NewLabel(""), Overdues: container.NewVBox()}
 	s.Sync.Wrapping = fyne.TextWrapWord
-	s.Refresh()
+	if d.Async {
+		for _, l := range []*widget.Label{s.Today, s.Due, s.Overdue, s.Waiting} {
+			l.SetText("…")
+		}
+		go func() {
+			f := s.load()
+			fyne.Do(func() { s.apply(f) })
+		}()
+	} else {
+		s.Refresh()
+	}
 	return s
+}
+
+// figures is what the dashboard reads from the store.
+type figures struct {
+	stats   store.Stats
+	drafts  []store.CaseSummary
+	overdue []store.TaskRow
+	sync    store.SyncState
+	err     error
+}
+
+// load reads the figures; it may run off the UI goroutine.
+func (s *DashboardScreen) load() figures {
+	ctx := s.d.ctx()
+	var f figures
+	f.stats, f.err = s.d.Svc.Store.Stats(ctx, s.office(), s.d.Svc.Now())
+	if f.err != nil {
+		return f
+	}
+	f.drafts, _, _ = s.d.Svc.Store.Search(ctx, store.Query{States: []casework.CaseState{casework.CaseDraft}, Office: s.office(), Limit: 10})
+	f.overdue, _ = s.d.Svc.Store.Tasks(ctx, store.TaskQuery{Office: s.office(), States: openTaskStates, DueBefore: s.d.Svc.Now(), Limit: 20})
+	f.sync, f.err = s.d.Svc.Store.SyncState(ctx)
+	return f
 }
 
 func (s *DashboardScreen) office() string {
@@ -42,29 +75,26 @@ func (s *DashboardScreen) office() string {
 }
 
 // Refresh reads the figures again.
-func (s *DashboardScreen) Refresh() {
-	ctx := s.d.ctx()
-	st, err := s.d.Svc.Store.Stats(ctx, s.office(), s.d.Svc.Now())
-	if err != nil {
-		s.Today.SetText(ErrorText(err))
+func (s *DashboardScreen) Refresh() { s.apply(s.load()) }
+
+func (s *DashboardScreen) apply(f figures) {
+	if f.err != nil {
+		s.Today.SetText(ErrorText(f.err))
 		return
 	}
+	st := f.stats
 	s.Stats = st
 	s.Today.SetText(fmt.Sprint(st.AcceptedToday))
 	s.Due.SetText(fmt.Sprint(st.DueSoon))
 	s.Overdue.SetText(fmt.Sprint(st.Overdue))
 	s.Waiting.SetText(fmt.Sprint(st.WaitingMaterials))
-	s.fillDrafts()
-	s.fillOverdue()
-	s.fillSync()
+	s.fillDrafts(f.drafts)
+	s.fillOverdue(f.overdue)
+	s.fillSync(f.sync)
 }
 
-func (s *DashboardScreen) fillDrafts() {
-	rows, _, err := s.d.Svc.Store.Search(s.d.ctx(), store.Query{States: []casework.CaseState{casework.CaseDraft}, Office: s.office(), Limit: 10})
+func (s *DashboardScreen) fillDrafts(rows []store.CaseSummary) {
 	s.Drafts.Objects = nil
-	if err != nil {
-		return
-	}
 	for _, r := range rows {
 		id := r.ID
 		label := r.Name + " " + r.MaskedID + " " + r.UpdatedAt.Local().Format("01-02 15:04")
@@ -78,12 +108,8 @@ func (s *DashboardScreen) fillDrafts() {
 	s.Drafts.Refresh()
 }
 
-func (s *DashboardScreen) fillOverdue() {
-	rows, err := s.d.Svc.Store.Tasks(s.d.ctx(), store.TaskQuery{Office: s.office(), States: openTaskStates, DueBefore: s.d.Svc.Now(), Limit: 20})
+func (s *DashboardScreen) fillOverdue(rows []store.TaskRow) {
 	s.Overdues.Objects = nil
-	if err != nil {
-		return
-	}
 	cat := s.d.Svc.Cat
 	for _, r := range rows {
 		id := r.CaseID
@@ -99,12 +125,7 @@ func (s *DashboardScreen) fillOverdue() {
 
 var openTaskStates = []casework.TaskState{casework.TaskPending, casework.TaskWorking, casework.TaskReturned}
 
-func (s *DashboardScreen) fillSync() {
-	ss, err := s.d.Svc.Store.SyncState(s.d.ctx())
-	if err != nil {
-		s.Sync.SetText(ErrorText(err))
-		return
-	}
+func (s *DashboardScreen) fillSync(ss store.SyncState) {
 	text := T("dash.sync.never")
 	last := ss.LastPull
 	if ss.LastPush.After(last) {

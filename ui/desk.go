@@ -26,6 +26,7 @@ type Services struct {
 	Cat     *casework.Catalogue
 	Now     func() time.Time
 	Printer DocPrinter    // nil: print buttons are hidden
+	Reports ReportService // nil: no report screen
 	Extra   []ExtraScreen // screens other packages contribute (reports, sync)
 	Demo    func(ctx context.Context, a store.Actor, n int, progress func(done, total int)) error
 	// Unsynced reports whether a case has changes the hub has not acknowledged.
@@ -54,6 +55,9 @@ type Desk struct {
 	User store.User
 
 	IdleAfter time.Duration
+	// Async loads slow figures (the dashboard over a large store) off the
+	// UI goroutine; tests leave it off for deterministic screens.
+	Async bool
 
 	body     *fyne.Container
 	nav      *fyne.Container
@@ -143,6 +147,9 @@ func (d *Desk) entries() []navEntry {
 		{"nav.intake", []string{"clerk", "admin"}, func() any { return NewIntakeScreen(d) }},
 		{"nav.search", counter, func() any { return NewSearchScreen(d) }},
 		{"nav.tasks", []string{"handler", "supervisor", "admin"}, func() any { return NewTasksScreen(d) }},
+	}
+	if d.Svc.Reports != nil {
+		es = append(es, navEntry{"nav.reports", []string{"clerk", "supervisor", "admin"}, func() any { return NewReportScreen(d) }})
 	}
 	for _, x := range d.Svc.Extra {
 		x := x

@@ -142,8 +142,6 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		return err
 	case "demo":
 		return cmdDemo(ctx, e, args)
-	case "print":
-		return cmdPrint(ctx, e, args)
 	}
 	if fn := extraCommands[cmd]; fn != nil {
 		return fn(ctx, e, args)

@@ -35,6 +35,14 @@ func wireServices(e *env, svc *ui.Services) {
 	if p, err := printService(e); err == nil {
 		svc.Printer = p
 	}
+	svc.Reports = reportService{e: e}
+	svc.Roster = func(ctx context.Context, id string) map[string]string {
+		v, err := e.st.RosterValues(ctx, id)
+		if err != nil {
+			return nil
+		}
+		return v
+	}
 }
 
 func cmdPrint(ctx context.Context, e *env, args []string) error {

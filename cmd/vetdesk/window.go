@@ -43,6 +43,7 @@ func runWindow(dataDir string) error {
 	}
 	wireServices(e, svc)
 	d := ui.NewDesk(w, svc)
+	d.Async = true
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if v, _ := e.st.Setting(ctx, ui.SettingIdle); v != "" {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"vetdesk/counter"
+	"vetdesk/report"
+	"vetdesk/store"
+	"vetdesk/ui"
+)
+
+func init() {
+	extraCommands["report"] = cmdReport
+	extraCommands["import"] = cmdImport
+	extraCommands["print"] = cmdPrint
+}
+
+// reportService serves the report screen for the logged-in user.
+type reportService struct{ e *env }
+
+func (r reportService) Export(ctx context.Context, a store.Actor, p report.Params, path string) (report.Result, error) {
+	return counter.ExportReport(ctx, r.e.st, r.e.cat, a, p, path)
+}
+
+func (r reportService) ImportRoster(ctx context.Context, a store.Actor, path, resultPath string) (ui.RosterSummary, error) {
+	s, err := counter.ImportRoster(ctx, r.e.st, r.e.cat, a, path, resultPath, time.Now())
+	return ui.RosterSummary(s), err
+}
+
+func (r reportService) DocumentsDir() string { return filepath.Join(r.e.dir, "documents") }
+
+func cmdReport(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	now := time.Now()
+	from := fs.String("from", fmt.Sprintf("%d-01-01", now.Year()), "first day (YYYY-MM-DD)")
+	to := fs.String("to", now.Format("2006-01-02"), "last day (YYYY-MM-DD)")
+	office := fs.String("office", "", "org unit code (empty or 371000: the whole city)")
+	out := fs.String("o", "report.xlsx", "output workbook")
+	full := fs.Bool("full", false, "unmasked ID, phone and bank numbers (audited)")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	f, err1 := time.ParseInLocation("2006-01-02", *from, time.Local)
+	t, err2 := time.ParseInLocation("2006-01-02", *to, time.Local)
+	if err1 != nil || err2 != nil {
+		return usageError("dates as YYYY-MM-DD")
+	}
+	start := time.Now()
+	res, err := counter.ExportReport(ctx, e.st, e.cat, e.cliActor(ctx), report.Params{From: f, To: t, Office: *office, Today: now, FullValues: *full}, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d cases, %d tasks, %d overdue, in %s\n", *out, res.Cases, res.Tasks, res.Overdue, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func cmdImport(ctx context.Context, e *env, args []string) error {
+	if len(args) < 2 || args[0] != "roster" {
+		return usageError("usage: vetdesk import roster FILE.xlsx [-result FILE.xlsx]")
+	}
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	result := fs.String("result", "", "result workbook listing rejected rows (default FILE-导入结果.xlsx)")
+	if err := fs.Parse(args[2:]); err != nil {
+		return usageError(err.Error())
+	}
+	path := args[1]
+	if *result == "" {
+		*result = path[:len(path)-len(filepath.Ext(path))] + "-导入结果.xlsx"
+	}
+	s, err := counter.ImportRoster(ctx, e.st, e.cat, e.cliActor(ctx), path, *result, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d rows: %d added, %d unchanged, %d rejected, %d with warnings; result in %s\n", s.Rows, s.Added, s.Unchanged, s.Rejected, s.Warnings, *result)
+	return nil
+}

@@ -1,0 +1,237 @@
+package report
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"vetdesk/casework"
+)
+
+// Source gives the cases a report is made of. The store implements it; the
+// function may stop the walk by returning an error, which EachCase returns.
+type Source interface {
+	EachCase(ctx context.Context, fn func(*casework.Case) error) error
+}
+
+// Sheet names one sheet of the report workbook.
+type Sheet string
+
+// The sheets of the report workbook, in workbook order.
+const (
+	SheetSummary    Sheet = "汇总表"
+	SheetDepartment Sheet = "部门时效"
+	SheetTrend      Sheet = "月度趋势"
+	SheetDetail     Sheet = "案件明细"
+)
+
+// AllSheets lists every sheet in workbook order.
+var AllSheets = []Sheet{SheetSummary, SheetDepartment, SheetTrend, SheetDetail}
+
+// Params says what a report covers.
+//
+// A case belongs to the report when its intake office is Office or lies
+// under it (Office empty or the city's code means every office; a code that
+// is no division matches the case's station) and it was accepted between
+// From and To, both dates included (a zero bound is open). The trend sheet
+// also counts, month by month, cases and tasks of those offices finished in
+// the period whenever they were accepted. Open tasks are overdue when a
+// working day has passed since their due date at Today.
+type Params struct {
+	From, To   time.Time
+	Office     string
+	Today      time.Time
+	FullValues bool    // the role may see full ID, phone and bank numbers
+	Title      string  // heading of every sheet; empty: made from Office
+	Sheets     []Sheet // sheets to write, in workbook order; empty: all
+}
+
+// Result describes a written report. The caller audits exports whose
+// FullValues is true.
+type Result struct {
+	Cases      int     // cases in the report
+	Tasks      int     // tasks of those cases
+	Overdue    int     // open tasks overdue at Today
+	FullValues bool    // full ID, phone and bank numbers were written
+	Sheets     []Sheet // sheets written, in workbook order
+}
+
+// ErrNoSheet is returned when Params.Sheets names a sheet that does not exist.
+var ErrNoSheet = errors.New("no such sheet")
+
+// Write writes the report workbook of the cases of src to w.
+func Write(ctx context.Context, w io.Writer, src Source, cat *casework.Catalogue, p Params) (Result, error) {
+	sheets, err := chosenSheets(p.Sheets)
+	if err != nil {
+		return Result{}, err
+	}
+	if p.Today.IsZero() {
+		p.Today = time.Now()
+	}
+	res := Result{Sheets: sheets}
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetZipWriter(fastZip)
+	st, err := newStyles(f)
+	if err != nil {
+		return res, err
+	}
+	for i, s := range sheets {
+		if i == 0 {
+			err = f.SetSheetName("Sheet1", string(s))
+		} else {
+			_, err = f.NewSheet(string(s))
+		}
+		if err != nil {
+			return res, fmt.Errorf("add sheet %s: %w", s, err)
+		}
+	}
+	a := newAggregate(cat, p)
+	head := heading{title: reportTitle(cat, p), period: periodLine(cat, p)}
+	var dw *detailWriter
+	if has(sheets, SheetDetail) {
+		if dw, err = newDetailWriter(f, st, cat, head, p.FullValues); err != nil {
+			return res, err
+		}
+		defer dw.close()
+	}
+	n := 0
+	err = src.EachCase(ctx, func(c *casework.Case) error {
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if !a.add(c) || dw == nil {
+			return nil
+		}
+		return dw.row(c, a.last)
+	})
+	if err != nil {
+		return res, fmt.Errorf("read cases: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if dw != nil {
+		if err := dw.finish(); err != nil {
+			return res, err
+		}
+	}
+	for _, s := range sheets {
+		switch s {
+		case SheetSummary:
+			err = writeSummary(f, st, a, head)
+		case SheetDepartment:
+			err = writeDepartments(f, st, a, head)
+		case SheetTrend:
+			err = writeTrend(f, st, a, head)
+		}
+		if err != nil {
+			return res, fmt.Errorf("write sheet %s: %w", s, err)
+		}
+	}
+	// no SetActiveSheet: the first sheet is active already, and touching a
+	// flushed stream sheet would parse it back into memory
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Title:   head.title,
+		Creator: "vetdesk",
+		Created: p.Today.UTC().Format(time.RFC3339),
+	}); err != nil {
+		return res, fmt.Errorf("set properties: %w", err)
+	}
+	if err := f.Write(w); err != nil {
+		return res, fmt.Errorf("write workbook: %w", err)
+	}
+	res.Cases, res.Tasks, res.Overdue = a.cases, a.tasks, len(a.overdue)
+	res.FullValues = p.FullValues && dw != nil
+	return res, nil
+}
+
+func chosenSheets(want []Sheet) ([]Sheet, error) {
+	if len(want) == 0 {
+		return AllSheets, nil
+	}
+	var out []Sheet
+	for _, s := range AllSheets { // workbook order whatever the caller's order
+		if has(want, s) {
+			out = append(out, s)
+		}
+	}
+	for _, s := range want {
+		if !has(AllSheets, s) {
+			return nil, fmt.Errorf("sheet %q: %w", s, ErrNoSheet)
+		}
+	}
+	return out, nil
+}
+
+func has(list []Sheet, s Sheet) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fastZip compresses at the fastest deflate level, on every core: a
+// report's XML is very repetitive, so the file is hardly bigger and is
+// written several times faster than at the default level.
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return newPflate(out), nil
+	})
+	return zw
+}
+
+// scopeName returns the name of the org unit of the report.
+func scopeName(cat *casework.Catalogue, office string) string {
+	if office == "" {
+		for _, d := range cat.Divisions {
+			if d.Kind == "city" {
+				return d.Name
+			}
+		}
+		return "全市"
+	}
+	if d := cat.Division(office); d != nil {
+		if d.Kind == "city" || d.Parent == "" {
+			return d.Name
+		}
+		if p := cat.Division(d.Parent); p != nil && p.Kind == "city" {
+			return p.Name + d.Name
+		}
+		return d.Name
+	}
+	return office
+}
+
+func reportTitle(cat *casework.Catalogue, p Params) string {
+	if p.Title != "" {
+		return p.Title
+	}
+	return scopeName(cat, p.Office) + "“军人退役一件事”办理情况"
+}
+
+func periodLine(cat *casework.Catalogue, p Params) string {
+	from, to := "开始", "今"
+	if !p.From.IsZero() {
+		from = cnDate(p.From)
+	}
+	if !p.To.IsZero() {
+		to = cnDate(p.To)
+	}
+	return fmt.Sprintf("统计期间:%s至%s    统计范围:%s    统计截至:%s", from, to, scopeName(cat, p.Office), cnDate(p.Today))
+}
+
+func cnDate(t time.Time) string {
+	y, m, d := t.Date()
+	return fmt.Sprintf("%d年%d月%d日", y, m, d)
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the report benchmarks: the full report workbook over 100,000 cases
+# (time, peak heap above the start, peak RSS of the process, bytes allocated,
+# file size) and the import of a 10,000-row roster. Budget (DESIGN.md): a
+# report over 100k cases under 3 s and 300 MB.
+#   scripts/bench-report.sh            three runs of each
+#   COUNT=5 scripts/bench-report.sh    more runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT="${COUNT:-3}"
+go test ./report/ -run '^$' -bench 'Write100k|ReadRoster10k' -benchtime 3x -count "$COUNT" -benchmem -timeout 20m

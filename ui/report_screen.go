@@ -1,0 +1,213 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"vetdesk/report"
+	"vetdesk/store"
+)
+
+// ReportService exports the supervisors' workbook and imports rosters;
+// implemented over package counter by cmd/vetdesk.
+type ReportService interface {
+	Export(ctx context.Context, a store.Actor, p report.Params, path string) (report.Result, error)
+	ImportRoster(ctx context.Context, a store.Actor, path, resultPath string) (RosterSummary, error)
+	// DocumentsDir is where exports go by default.
+	DocumentsDir() string
+}
+
+// RosterSummary tells what a roster import did.
+type RosterSummary struct {
+	Rows, Added, Unchanged, Rejected, Warnings int
+}
+
+// ReportScreen is 统计报表: a period and an org unit, exported to Excel
+// with progress and cancel; and the import of rosters.
+type ReportScreen struct {
+	d        *Desk
+	From     *widget.Entry
+	To       *widget.Entry
+	Office   *widget.Select
+	Full     *widget.Check
+	Export   *widget.Button
+	Cancel   *widget.Button
+	Import   *widget.Button
+	Progress *widget.ProgressBarInfinite
+	Message  *widget.Label
+	offices  []string
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// NewReportScreen builds the report screen over svc.
+func NewReportScreen(d *Desk) *ReportScreen {
+	now := d.Svc.Now()
+	s := &ReportScreen{d: d, From: widget.NewEntry(), To: widget.NewEntry(), Message: widget.NewLabel(""), Progress: widget.NewProgressBarInfinite()}
+	s.Message.Wrapping = fyne.TextWrapWord
+	s.From.SetText(time.Date(now.Year(), 1, 1, 0, 0, 0, 0, now.Location()).Format("2006-01-02"))
+	s.To.SetText(now.Format("2006-01-02"))
+	var labels []string
+	for _, dv := range d.Svc.Cat.Divisions {
+		s.offices = append(s.offices, dv.Code)
+		labels = append(labels, dv.Name)
+	}
+	s.Office = widget.NewSelect(labels, nil)
+	s.Office.PlaceHolder = T("common.choose")
+	for i, code := range s.offices {
+		if code == d.User.Office {
+			s.Office.SetSelected(labels[i])
+		}
+	}
+	s.Full = widget.NewCheck(T("report.full"), nil)
+	if d.User.Role != "supervisor" && d.User.Role != "admin" {
+		s.Full.Disable()
+	}
+	s.Export = widget.NewButton(T("report.export"), s.askExport)
+	s.Export.Importance = widget.HighImportance
+	s.Cancel = widget.NewButton(T("common.cancel"), s.stop)
+	s.Cancel.Hide()
+	s.Import = widget.NewButton(T("report.roster.import"), s.askImport)
+	s.Progress.Hide()
+	s.Progress.Stop()
+	return s
+}
+
+// Params reads the form; ok is false with a message shown when it is wrong.
+func (s *ReportScreen) Params() (report.Params, bool) {
+	loc := s.d.Svc.Now().Location()
+	from, err1 := time.ParseInLocation("2006-01-02", strings.TrimSpace(s.From.Text), loc)
+	to, err2 := time.ParseInLocation("2006-01-02", strings.TrimSpace(s.To.Text), loc)
+	if err1 != nil || err2 != nil || to.Before(from) {
+		s.Message.SetText(T("report.err.period"))
+		return report.Params{}, false
+	}
+	office := ""
+	if i := s.Office.SelectedIndex(); i >= 0 {
+		office = s.offices[i]
+	}
+	return report.Params{From: from, To: to, Office: office, Today: s.d.Svc.Now(), FullValues: s.Full.Checked}, true
+}
+
+func (s *ReportScreen) askExport() {
+	p, ok := s.Params()
+	if !ok {
+		return
+	}
+	name := "vetdesk-report-" + p.From.Format("20060102") + "-" + p.To.Format("20060102") + ".xlsx"
+	s.ExportTo(filepath.Join(s.d.Svc.Reports.DocumentsDir(), name), nil)
+}
+
+// ExportTo exports in the background to path; done (if not nil) is called
+// on the UI goroutine when it ends.
+func (s *ReportScreen) ExportTo(path string, done func()) {
+	p, ok := s.Params()
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.busy(cancel)
+	a := s.d.Actor()
+	go func() {
+		res, err := s.d.Svc.Reports.Export(ctx, a, p, path)
+		fyne.Do(func() {
+			s.idle()
+			switch {
+			case ctx.Err() != nil:
+				s.Message.SetText(T("report.cancelled"))
+			case err != nil:
+				s.Message.SetText(ErrorText(err))
+			default:
+				s.Message.SetText(T("report.done", map[string]any{"Path": path, "Cases": res.Cases}))
+			}
+			if done != nil {
+				done()
+			}
+		})
+	}()
+}
+
+func (s *ReportScreen) askImport() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		s.ImportFrom(path, nil)
+	}, s.d.Win)
+}
+
+// ImportFrom imports the roster at path in the background; rows that fail
+// are listed in a result workbook next to it.
+func (s *ReportScreen) ImportFrom(path string, done func()) {
+	result := strings.TrimSuffix(path, filepath.Ext(path)) + "-导入结果.xlsx"
+	ctx, cancel := context.WithCancel(context.Background())
+	s.busy(cancel)
+	a := s.d.Actor()
+	go func() {
+		sum, err := s.d.Svc.Reports.ImportRoster(ctx, a, path, result)
+		fyne.Do(func() {
+			s.idle()
+			if err != nil {
+				s.Message.SetText(T("report.roster.bad"))
+			} else {
+				s.Message.SetText(T("report.roster.done", map[string]any{"Rows": sum.Rows, "Added": sum.Added, "Unchanged": sum.Unchanged,
+					"Rejected": sum.Rejected, "Path": result}))
+			}
+			if done != nil {
+				done()
+			}
+		})
+	}()
+}
+
+func (s *ReportScreen) busy(cancel context.CancelFunc) {
+	s.cancel = cancel
+	s.Export.Disable()
+	s.Import.Disable()
+	s.Cancel.Show()
+	s.Progress.Show()
+	s.Progress.Start()
+	s.Message.SetText(T("common.working"))
+}
+
+func (s *ReportScreen) idle() {
+	s.cancel = nil
+	s.Export.Enable()
+	s.Import.Enable()
+	s.Cancel.Hide()
+	s.Progress.Stop()
+	s.Progress.Hide()
+}
+
+func (s *ReportScreen) stop() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// Content returns the screen.
+func (s *ReportScreen) Content() fyne.CanvasObject {
+	form := widget.NewForm(
+		widget.NewFormItem(T("report.from"), s.From),
+		widget.NewFormItem(T("report.to"), s.To),
+		widget.NewFormItem(T("report.office"), s.Office),
+	)
+	hint := widget.NewLabel(T("report.hint"))
+	hint.Wrapping = fyne.TextWrapWord
+	return container.NewVScroll(container.NewPadded(container.NewVBox(
+		widget.NewLabelWithStyle(T("nav.reports"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		hint, form, s.Full, container.NewHBox(s.Export, s.Cancel), s.Progress,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle(T("report.roster"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.Import, s.Message,
+	)))
+}

@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"github.com/xuri/excelize/v2"
+
+	"vetdesk/casework"
+	"vetdesk/counter"
+	"vetdesk/report"
+	"vetdesk/store"
+)
+
+// testReports is the report service over counter, as cmd/vetdesk wires it.
+type testReports struct {
+	f   *fixture
+	dir string
+}
+
+func (r testReports) Export(ctx context.Context, a store.Actor, p report.Params, path string) (report.Result, error) {
+	return counter.ExportReport(ctx, r.f.st, r.f.cat, a, p, path)
+}
+
+func (r testReports) ImportRoster(ctx context.Context, a store.Actor, path, result string) (RosterSummary, error) {
+	s, err := counter.ImportRoster(ctx, r.f.st, r.f.cat, a, path, result, fixedNow)
+	return RosterSummary(s), err
+}
+
+func (r testReports) DocumentsDir() string { return r.dir }
+
+func TestReportExportFromScreen(t *testing.T) {
+	f := newFixture(t)
+	f.seed(40)
+	dir := t.TempDir()
+	f.desk.Svc.Reports = testReports{f, dir}
+	sup, err := f.st.CreateUser(context.Background(), store.Actor{UserID: f.admin.ID, Login: "admin", Role: "admin", Office: "371002"},
+		store.User{Login: "sup", Name: "周负责", Role: "supervisor", Office: "371002"}, "super-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.desk.LoggedIn(sup)
+	f.desk.Open("nav.reports")
+	s, ok := f.desk.Current().(*ReportScreen)
+	if !ok {
+		t.Fatalf("reports screen = %T", f.desk.Current())
+	}
+	s.From.SetText("2026-01-01")
+	s.Full.SetChecked(true)
+	path := filepath.Join(dir, "r.xlsx")
+	done := make(chan struct{})
+	s.ExportTo(path, func() { close(done) })
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("export did not finish")
+	}
+	x, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatalf("exported workbook: %v (message %q)", err, s.Message.Text)
+	}
+	defer x.Close()
+	if got := x.GetSheetList(); len(got) != 4 {
+		t.Errorf("sheets = %v, want 4", got)
+	}
+	log, _ := f.st.AuditLog(context.Background(), 5)
+	found := false
+	for _, e := range log {
+		found = found || (e.Action == "export" && e.Login == "sup" && e.Success)
+	}
+	if !found {
+		t.Errorf("export not audited: %+v", log)
+	}
+}
+
+func TestRosterPrefillsIntake(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	id := "11010519491231002X"
+	if _, _, err := f.st.PutRoster(context.Background(), []store.RosterEntry{{IDNumber: id, Hash: "x", Values: map[string]string{
+		casework.FieldName: "王堃", casework.FieldPhone: "13912345678", casework.FieldPlacement: "self_employ", casework.FieldCategory: "军士"}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Svc.Roster = func(ctx context.Context, idNumber string) map[string]string {
+		v, _ := f.st.RosterValues(ctx, idNumber)
+		return v
+	}
+	s := NewIntakeScreen(f.desk)
+	f.desk.Show(s)
+	f.typeInto(s.ID, id)
+	press(s.ID, fyne.KeyReturn)
+	if s.C.Value(casework.FieldName) != "王堃" || s.Placement.Selected != "自主就业" {
+		t.Fatalf("after the ID name=%q placement=%q, want the roster's", s.C.Value(casework.FieldName), s.Placement.Selected)
+	}
+	if in := s.Inputs[casework.FieldName]; in == nil || in.Entry.Text != "王堃" {
+		t.Errorf("name field not pre-filled")
+	}
+}
