@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Backup writes a consistent copy of the store to dest: VACUUM INTO a
+// temporary file next to dest, sync, rename. Attachments are not copied:
+// they are immutable files, back up their folder as it is.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	tmp := fmt.Sprintf("%s.tmp-%d", dest, os.Getpid())
+	os.Remove(tmp)
+	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	if err := syncFile(tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	if err := fsyncDir(filepath.Dir(dest)); err != nil {
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// CheckBackup opens a backup read-only and checks it: integrity_check,
+// our application_id, a schema this program knows.
+func CheckBackup(path string) error {
+	if _, err := checkHeader(path); err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("check backup %s: %w", path, err)
+	}
+	if err := probe(path); err != nil {
+		return err
+	}
+	sdb, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return fmt.Errorf("check backup %s: %w", path, err)
+	}
+	defer sdb.Close()
+	var appID int
+	if err := sdb.QueryRow(`PRAGMA application_id`).Scan(&appID); err != nil {
+		return fmt.Errorf("check backup %s: %w", path, err)
+	}
+	if appID != applicationID {
+		return fmt.Errorf("check backup %s: %w", path, ErrForeignFile)
+	}
+	return integrityCheck(sdb, path)
+}
+
+func integrityCheck(sdb *sql.DB, path string) error {
+	rows, err := sdb.Query(`PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("integrity check %s: %w", path, err)
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return fmt.Errorf("integrity check %s: %w", path, err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check %s: %w", path, err)
+	}
+	if len(msgs) != 1 || msgs[0] != "ok" {
+		return fmt.Errorf("integrity check %s: %s: %w", path, strings.Join(msgs, "; "), ErrCorrupt)
+	}
+	return nil
+}
+
+// IntegrityCheck runs PRAGMA integrity_check on the open store.
+func (db *DB) IntegrityCheck(ctx context.Context) error { return integrityCheck(db.sql, db.path) }
+
+// Restore replaces the store at dbPath with the backup at backupPath, after
+// checking the backup (CheckBackup). The store must be closed. The copy is
+// written next to dbPath, synced and renamed over it; the old WAL and
+// shared-memory files are removed first so they cannot be replayed into
+// the restored file.
+func Restore(backupPath, dbPath string) error {
+	if err := CheckBackup(backupPath); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	tmp := dbPath + ".restore-tmp"
+	if err := copyFile(backupPath, tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore: %w", err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(dbPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			os.Remove(tmp)
+			return fmt.Errorf("restore: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dbPath); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := fsyncDir(filepath.Dir(dbPath)); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

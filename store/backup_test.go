@@ -1,0 +1,111 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBackupRestore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "live.db")
+	db := openAt(t, path, newFakeClock())
+	c1 := newGen(t, 1).Draft(caseID(1), "371002", true)
+	mustSave(t, db, c1)
+	bak := filepath.Join(dir, "backup.db")
+	if err := db.Backup(ctx, bak); err != nil {
+		t.Fatalf("Backup = %v", err)
+	}
+	c2 := newGen(t, 2).Draft(caseID(2), "371002", true)
+	mustSave(t, db, c2)
+	db.Close()
+
+	if err := Restore(bak, path); err != nil {
+		t.Fatalf("Restore = %v", err)
+	}
+	db = openAt(t, path, newFakeClock())
+	if got, err := db.Case(ctx, c1.ID); err != nil {
+		t.Errorf("Case(before backup) after restore = %v", err)
+	} else {
+		sameCase(t, got, c1)
+	}
+	if _, err := db.Case(ctx, c2.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Case(after backup) after restore = %v, want ErrNotFound", err)
+	}
+	if err := db.IntegrityCheck(ctx); err != nil {
+		t.Errorf("IntegrityCheck after restore = %v", err)
+	}
+	db.Close()
+
+	tests := []struct {
+		name  string
+		bytes []byte
+		want  error
+	}{
+		{"not a database", []byte("hello"), ErrForeignFile},
+		{"truncated", nil, ErrCorrupt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := filepath.Join(dir, "bad-"+tt.name)
+			data := tt.bytes
+			if data == nil {
+				full, _ := os.ReadFile(bak)
+				data = full[:len(full)*2/3]
+			}
+			os.WriteFile(bad, data, 0o600)
+			before, _ := os.ReadFile(path)
+			err := Restore(bad, path)
+			if err == nil {
+				t.Fatalf("Restore(%s) = nil, want an error", tt.name)
+			}
+			if !errors.Is(err, tt.want) && !strings.Contains(err.Error(), "malformed") {
+				t.Errorf("Restore(%s) = %v, want %v", tt.name, err, tt.want)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Errorf("Restore(%s) touched the live file", tt.name)
+			}
+		})
+	}
+}
+
+func TestAttachments(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, nil)
+	content := bytes.Repeat([]byte("scan of 退役证 "), 1000)
+	h1, err := db.PutAttachment(ctx, bytes.NewReader(content))
+	if err != nil || len(h1) != 64 {
+		t.Fatalf("PutAttachment = %q, %v", h1, err)
+	}
+	h2, err := db.PutAttachment(ctx, bytes.NewReader(content))
+	if err != nil || h2 != h1 {
+		t.Errorf("PutAttachment(same) = %s, %v, want %s", h2, err, h1)
+	}
+	if !db.HasAttachment(h1) || db.HasAttachment(strings.Repeat("0", 64)) || db.HasAttachment("../../etc/passwd") {
+		t.Errorf("HasAttachment answers wrong")
+	}
+	r, err := db.OpenAttachment(h1)
+	if err != nil {
+		t.Fatalf("OpenAttachment = %v", err)
+	}
+	got, _ := io.ReadAll(r)
+	r.Close()
+	if !bytes.Equal(got, content) {
+		t.Errorf("OpenAttachment content differs")
+	}
+	if _, err := db.OpenAttachment(strings.Repeat("a", 64)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("OpenAttachment(missing) = %v, want ErrNotFound", err)
+	}
+	entries, _ := os.ReadDir(db.files)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".put-") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}

@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"vetdesk/casework"
+)
+
+// benchCases is the size of the benchmark data set; VETDESK_BENCH_CASES
+// overrides it (e.g. 10000 for a quick run).
+func benchCases() int {
+	if n, err := strconv.Atoi(os.Getenv("VETDESK_BENCH_CASES")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+type datasetInfo struct {
+	Cases    int     `json:"cases"`
+	LoadSecs float64 `json:"load_secs"`
+	FileMB   float64 `json:"file_mb"`
+}
+
+var (
+	dsOnce sync.Once
+	dsPath string
+	dsInfo datasetInfo
+	dsErr  error
+)
+
+// schemaKey changes whenever a migration or the generator seed changes, so a
+// cached data set of an older schema is never reused.
+func schemaKey(n int) string {
+	h := sha256.New()
+	for _, m := range migrations() {
+		h.Write([]byte(m.sql))
+	}
+	fmt.Fprintf(h, "cases=%d;gen=1;digitgram=%d", n, digitGram)
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// dataset returns a working copy of the benchmark data set, building the
+// cached master under os.TempDir once.
+func dataset(b *testing.B) (string, datasetInfo) {
+	dsOnce.Do(func() {
+		n := benchCases()
+		dir := filepath.Join(os.TempDir(), "vetdesk-store-bench")
+		os.MkdirAll(dir, 0o700)
+		master := filepath.Join(dir, "cases-"+schemaKey(n)+".db")
+		infoPath := master + ".json"
+		if raw, err := os.ReadFile(infoPath); err == nil && json.Unmarshal(raw, &dsInfo) == nil {
+			if _, err := os.Stat(master); err == nil {
+				dsPath, dsErr = copyForBench(master)
+				return
+			}
+		}
+		start := time.Now()
+		if dsErr = buildDataset(b, master, n); dsErr != nil {
+			return
+		}
+		st, _ := os.Stat(master)
+		dsInfo = datasetInfo{Cases: n, LoadSecs: time.Since(start).Seconds(), FileMB: float64(st.Size()) / 1e6}
+		raw, _ := json.Marshal(dsInfo)
+		os.WriteFile(infoPath, raw, 0o600)
+		dsPath, dsErr = copyForBench(master)
+	})
+	if dsErr != nil {
+		b.Fatalf("benchmark data set: %v", dsErr)
+	}
+	return dsPath, dsInfo
+}
+
+func copyForBench(master string) (string, error) {
+	dir, err := os.MkdirTemp("", "vetdesk-bench-*")
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "work.db")
+	return p, copyFile(master, p)
+}
+
+// buildDataset writes n synthetic cases, two in three accepted, through
+// ImportCases (one transaction per thousand).
+func buildDataset(b *testing.B, path string, n int) error {
+	os.Remove(path)
+	tmp := path + ".building"
+	os.Remove(tmp)
+	db, err := Open(tmp, Options{})
+	if err != nil {
+		return err
+	}
+	cat := testCatalogue(b)
+	g := casework.NewGenerator(cat, 2026, testNow)
+	offices := []string{"371002", "371002", "371003", "371082", "371083"}
+	batch := make([]*casework.Case, 0, importBatch)
+	ctx := context.Background()
+	for i := range n {
+		c := g.Draft(caseID(i+1), offices[i%len(offices)], i%3 != 0)
+		at := testNow.Add(-time.Duration(n-i) * time.Minute)
+		c.CreatedAt, c.UpdatedAt = at, at
+		if i%3 != 2 {
+			num, _ := casework.FormatCaseNumber(c.Office, 2026, "BM01", i+1)
+			if _, err := c.Accept(cat, num, at); err != nil {
+				c.State = casework.CaseDraft
+			}
+		}
+		batch = append(batch, c)
+		if len(batch) == importBatch || i == n-1 {
+			if err := db.ImportCases(ctx, clerk, batch); err != nil {
+				db.Close()
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := db.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+var benchDB struct {
+	once sync.Once
+	db   *DB
+	err  error
+}
+
+func openBench(b *testing.B) *DB {
+	path, _ := dataset(b)
+	benchDB.once.Do(func() { benchDB.db, benchDB.err = Open(path, Options{}) })
+	if benchDB.err != nil {
+		b.Fatal(benchDB.err)
+	}
+	benchDB.db.SetDevice(context.Background(), Device{Code: "BX01", Office: "371002"})
+	return benchDB.db
+}
+
+// BenchmarkDataset reports the bulk-load time and file size of the data set.
+func BenchmarkDataset(b *testing.B) {
+	_, info := dataset(b)
+	for range b.N {
+	}
+	b.ReportMetric(float64(info.Cases), "cases")
+	b.ReportMetric(info.LoadSecs, "load-s")
+	b.ReportMetric(info.FileMB, "file-MB")
+}
+
+// BenchmarkSaveIntake saves one new ten-item intake (about 60 values, 13
+// materials) into the full data set.
+func BenchmarkSaveIntake(b *testing.B) {
+	db := openBench(b)
+	g := casework.NewGenerator(testCatalogue(b), uint64(time.Now().UnixNano()), testNow)
+	cases := make([]*casework.Case, b.N)
+	for i := range cases {
+		cases[i] = g.Draft("", "371002", true)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := db.SaveCase(ctx, clerk, cases[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEditCase changes one value of an existing case.
+func BenchmarkEditCase(b *testing.B) {
+	db := openBench(b)
+	ctx := context.Background()
+	n := benchCases()
+	b.ResetTimer()
+	for i := range b.N {
+		id := caseID(1 + (i*7919)%n)
+		_, err := db.UpdateCase(ctx, clerk, id, func(c *casework.Case) error {
+			c.Values["post"] = "edit " + strconv.Itoa(i)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[int(float64(len(d)-1)*p)]
+}
+
+// BenchmarkSearch runs the counter's searches over the data set with terms
+// drawn from it, reporting p50 and p95 besides the mean.
+func BenchmarkSearch(b *testing.B) {
+	db := openBench(b)
+	ctx := context.Background()
+	var names2, names3, ids, phones []string
+	rows, err := db.sql.Query(`SELECT name, id_number, phone FROM cases WHERE rid % 97 = 0 LIMIT 1000`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var name, id, phone string
+		rows.Scan(&name, &id, &phone)
+		switch len([]rune(name)) {
+		case 2:
+			names2 = append(names2, name)
+		case 3:
+			names3 = append(names3, name)
+		}
+		ids = append(ids, id[6:14])
+		phones = append(phones, phone[7:])
+	}
+	rows.Close()
+	tests := []struct {
+		name  string
+		terms []string
+		q     Query
+	}{
+		{"name2", names2, Query{}},
+		{"name3", names3, Query{}},
+		{"idfrag", ids, Query{}},
+		{"phone4", phones, Query{}},
+		{"surname+office", []string{"王", "李", "张"}, Query{Office: "371002"}},
+		{"list-accepted", []string{""}, Query{States: []casework.CaseState{casework.CaseAccepted}}},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			lat := make([]time.Duration, 0, b.N)
+			total := 0
+			for i := range b.N {
+				q := tt.q
+				q.Text = tt.terms[(i+rng.IntN(3))%len(tt.terms)]
+				q.Limit = 50
+				start := time.Now()
+				_, n, err := db.Search(ctx, q)
+				lat = append(lat, time.Since(start))
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += n
+			}
+			b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-ms")
+			b.ReportMetric(float64(total)/float64(b.N), "hits/op")
+		})
+	}
+}
+
+// BenchmarkOpenCase loads a case and its history, as the case screen does.
+func BenchmarkOpenCase(b *testing.B) {
+	db := openBench(b)
+	ctx := context.Background()
+	n := benchCases()
+	b.ResetTimer()
+	for i := range b.N {
+		id := caseID(1 + (i*104729)%n)
+		if _, err := db.Case(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.History(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEachCase streams every case, as a report does.
+func BenchmarkEachCase(b *testing.B) {
+	db := openBench(b)
+	ctx := context.Background()
+	for range b.N {
+		n := 0
+		if err := db.EachCase(ctx, func(*casework.Case) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestMain removes the benchmark's working copy of the data set (the cached
+// master stays for the next run).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDB.db != nil {
+		benchDB.db.Close()
+	}
+	if dsPath != "" {
+		os.RemoveAll(filepath.Dir(dsPath))
+	}
+	os.Exit(code)
+}

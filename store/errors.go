@@ -1,0 +1,38 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+)
+
+// Errors callers check with errors.Is.
+var (
+	// ErrNotFound: no such case, user, attachment, conflict or op.
+	ErrNotFound = errors.New("not found")
+	// ErrForeignFile: the file is not a vetdesk store (other application_id,
+	// or not SQLite at all).
+	ErrForeignFile = errors.New("not a vetdesk store")
+	// ErrNewerSchema: the file was written by a newer vetdesk.
+	ErrNewerSchema = errors.New("store schema is newer than this program")
+	// ErrBadCredentials: unknown login, wrong password or disabled user.
+	ErrBadCredentials = errors.New("bad credentials")
+	// ErrLocked: too many failed logins; try again later.
+	ErrLocked = errors.New("user locked out")
+	// ErrForbidden: the actor's role may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrNoDeviceCode: the device has no short code yet, so no case number
+	// can be made.
+	ErrNoDeviceCode = errors.New("device has no code")
+	// ErrBadOp: an operation is malformed.
+	ErrBadOp = errors.New("malformed operation")
+	// ErrCorrupt: a backup failed its integrity check.
+	ErrCorrupt = errors.New("database integrity check failed")
+)
+
+// notFound turns sql.ErrNoRows into ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,262 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"vetdesk/casework"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// applicationID marks a vetdesk store in the SQLite header ("VETD").
+const applicationID = 0x56455444
+
+// Options tune Open.
+type Options struct {
+	// Now is the wall clock; nil means time.Now. Tests inject one to move
+	// time, also backwards.
+	Now func() time.Time
+	// Catalogue, when set, tells History which fields are sensitive beyond
+	// the well-known ID number, phone and bank account.
+	Catalogue *casework.Catalogue
+}
+
+// DB is an open store.
+type DB struct {
+	path  string
+	sql   *sql.DB
+	now   func() time.Time
+	cat   *casework.Catalogue
+	files string // attachments folder
+
+	wmu   sync.Mutex // serialises writers in this process
+	clock clock      // guarded by wmu
+	dev   string     // device id, fixed at Open
+
+	smu   sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// Device is this device's identity. Code is the short device code used in
+// case numbers (casework.ValidDeviceCode).
+type Device struct {
+	ID, Code, Office, Station string
+}
+
+func dsn(path string, readOnly bool) string {
+	if readOnly {
+		return "file:" + path + "?mode=ro&_pragma=busy_timeout(10000)"
+	}
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32768)&_txlock=immediate"
+}
+
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// checkHeader refuses an existing non-empty file that is not SQLite.
+func checkHeader(path string) (exists bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	buf := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, buf)
+	if n == 0 {
+		return false, nil // empty file: SQLite makes it a database
+	}
+	if err != nil || !bytes.Equal(buf, sqliteHeader) {
+		return true, fmt.Errorf("open %s: %w", path, ErrForeignFile)
+	}
+	return true, nil
+}
+
+// Open opens the store at path, creating it when missing, and migrates it
+// to the current schema (taking a backup first when the file holds data).
+// A file of another application fails with ErrForeignFile, one from a newer
+// program with ErrNewerSchema.
+func Open(path string, opt Options) (*DB, error) {
+	exists, err := checkHeader(path)
+	if err != nil {
+		return nil, err
+	}
+	if exists {
+		if err := probe(path); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sdb, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(8)
+	db := &DB{
+		path:  path,
+		sql:   sdb,
+		now:   opt.Now,
+		cat:   opt.Catalogue,
+		files: filepath.Join(filepath.Dir(path), "attachments"),
+		stmts: map[string]*sql.Stmt{},
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	db.clock.now = db.now
+	if err := db.migrate(context.Background()); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	if err := db.initDevice(context.Background()); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// probe checks, on a read-only connection that changes nothing, that an
+// existing file is ours and not from a newer program.
+func probe(path string) error {
+	sdb, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer sdb.Close()
+	var appID, version, objects int
+	if err := sdb.QueryRow(`PRAGMA application_id`).Scan(&appID); err != nil {
+		return fmt.Errorf("open %s: %w: %v", path, ErrForeignFile, err)
+	}
+	if err := sdb.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := sdb.QueryRow(`SELECT count(*) FROM sqlite_schema`).Scan(&objects); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if appID != applicationID && !(appID == 0 && version == 0 && objects == 0) {
+		return fmt.Errorf("open %s: application_id %#x: %w", path, appID, ErrForeignFile)
+	}
+	if latest := latestVersion(); version > latest {
+		return fmt.Errorf("open %s: schema %d, this program knows %d: %w", path, version, latest, ErrNewerSchema)
+	}
+	return nil
+}
+
+// Path returns the file the store was opened on.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the store.
+func (db *DB) Close() error {
+	db.smu.Lock()
+	for _, s := range db.stmts {
+		s.Close()
+	}
+	db.stmts = map[string]*sql.Stmt{}
+	db.smu.Unlock()
+	if _, err := db.sql.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		db.sql.Close()
+		return fmt.Errorf("close %s: %w", db.path, err)
+	}
+	if err := db.sql.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+func (db *DB) initDevice(ctx context.Context) error {
+	return db.write(ctx, func(w *wtx) error {
+		err := w.tx.QueryRowContext(ctx, `SELECT id FROM device`).Scan(&db.dev)
+		if errors.Is(err, sql.ErrNoRows) {
+			db.dev = uuid.NewString()
+			_, err = w.tx.ExecContext(ctx, `INSERT INTO device (singleton, id) VALUES (1, ?)`, db.dev)
+		}
+		if err != nil {
+			return fmt.Errorf("device identity: %w", err)
+		}
+		return nil
+	})
+}
+
+// Device returns this device's identity.
+func (db *DB) Device(ctx context.Context) (Device, error) {
+	var d Device
+	err := db.sql.QueryRowContext(ctx, `SELECT id, code, office, station FROM device`).Scan(&d.ID, &d.Code, &d.Office, &d.Station)
+	if err != nil {
+		return d, fmt.Errorf("device: %w", err)
+	}
+	return d, nil
+}
+
+// SetDevice sets the device's code, office and station; the id is kept.
+func (db *DB) SetDevice(ctx context.Context, d Device) error {
+	if d.Code != "" && !casework.ValidDeviceCode(d.Code) {
+		return fmt.Errorf("set device code %q: %w", d.Code, casework.ErrBadNumber)
+	}
+	return db.write(ctx, func(w *wtx) error {
+		_, err := w.tx.ExecContext(ctx, `UPDATE device SET code = ?, office = ?, station = ?`, d.Code, d.Office, d.Station)
+		if err != nil {
+			return fmt.Errorf("set device: %w", err)
+		}
+		return nil
+	})
+}
+
+// Setting returns a device-local setting, "" when unset.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.sql.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting sets a device-local setting.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	return db.write(ctx, func(w *wtx) error { return w.setSetting(key, value) })
+}
+
+func (w *wtx) setSetting(key, value string) error {
+	_, err := w.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("set setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// NextSequence returns the next number of the per-device sequence name for
+// year, starting at 1. The number is committed before it is returned, so it
+// is never handed out twice, also after a crash.
+func (db *DB) NextSequence(ctx context.Context, name string, year int) (int, error) {
+	var n int
+	err := db.write(ctx, func(w *wtx) (err error) {
+		n, err = w.nextSequence(name, year)
+		return err
+	})
+	return n, err
+}
+
+func (w *wtx) nextSequence(name string, year int) (int, error) {
+	var n int
+	err := w.queryRow(`INSERT INTO sequences (name, year, last) VALUES (?, ?, 1)
+		ON CONFLICT (name, year) DO UPDATE SET last = last + 1 RETURNING last`, name, year).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("next sequence %s/%d: %w", name, year, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,331 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"vetdesk/casework"
+)
+
+// Query selects cases. Text is split on spaces; every term must match the
+// name, the ID number, the phone or the case number of a case.
+type Query struct {
+	Text     string
+	States   []casework.CaseState
+	Office   string
+	Item     string
+	From, To time.Time // accepted-date range [From, To); zero = open
+	Limit    int       // 0 = 50
+	Offset   int
+}
+
+// CaseSummary is one row of a case list. ID number and phone are masked:
+// the full values never leave the store through a list.
+type CaseSummary struct {
+	ID, Number, Name, MaskedID, MaskedPhone, Office string
+	State                                           casework.CaseState
+	Items                                           []string
+	CreatedAt, AcceptedAt, UpdatedAt                time.Time
+}
+
+// caseGrams returns the search n-grams of a case: unigrams and bigrams of
+// the name (Chinese names are mostly two or three characters, which
+// trigram indexes cannot find), and 4-grams of the ID number, the phone
+// and the case number's sequence (so a phone's last four digits are one
+// exact posting).
+func caseGrams(name, idNumber, phone, number string) map[string]bool {
+	g := map[string]bool{}
+	r := []rune(strings.TrimSpace(name))
+	for i := range r {
+		g[string(r[i])] = true
+		if i+1 < len(r) {
+			g[string(r[i:i+2])] = true
+		}
+	}
+	for _, s := range []string{idNumber, phone, numberTail(number)} {
+		for i := 0; i+digitGram <= len(s); i++ {
+			g[s[i:i+digitGram]] = true
+		}
+	}
+	return g
+}
+
+// digitGram is the n-gram length of digit strings.
+const digitGram = 4
+
+func numberTail(number string) string {
+	if i := strings.LastIndexByte(number, '-'); i >= 0 {
+		return number[i+1:]
+	}
+	return ""
+}
+
+func isDigitTerm(s string) bool {
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return false
+		}
+	}
+	return true
+}
+
+// termGrams picks the n-grams whose postings must all hold a case that
+// matches term; nil means the term is too short for the index.
+func termGrams(term string) []string {
+	if isDigitTerm(term) {
+		if len(term) < digitGram {
+			return nil // scanned: too short to say much anyway
+		}
+		var all []string
+		for i := 0; i+digitGram <= len(term); i++ {
+			all = append(all, term[i:i+digitGram])
+		}
+		return spread(all, 4)
+	}
+	r := []rune(term)
+	if len(r) == 1 {
+		return []string{term}
+	}
+	var all []string
+	for i := 0; i+2 <= len(r); i++ {
+		all = append(all, string(r[i:i+2]))
+	}
+	return spread(all, 4)
+}
+
+// spread keeps at most n grams, first and last included.
+func spread(all []string, n int) []string {
+	if len(all) <= n {
+		return all
+	}
+	out := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, all[i*(len(all)-1)/(n-1)])
+	}
+	return out
+}
+
+// where builds the WHERE clause of a case query over cases c.
+func (q Query) where() (string, []any) {
+	conds := []string{"c.state <> ''"}
+	var args []any
+	for _, term := range strings.Fields(strings.ToUpper(q.Text)) {
+		if _, err := casework.ParseCaseNumber(term); err == nil {
+			conds = append(conds, "c.number = ?")
+			args = append(args, term)
+			continue
+		}
+		match := "(instr(c.name, ?) > 0 OR instr(c.id_number, ?) > 0 OR instr(c.phone, ?) > 0 OR instr(c.number, ?) > 0)"
+		if grams := termGrams(term); len(grams) > 0 {
+			sub := make([]string, len(grams))
+			for i, g := range grams {
+				sub[i] = "SELECT case_rid FROM grams WHERE gram = ?"
+				args = append(args, g)
+			}
+			conds = append(conds, "c.rid IN ("+strings.Join(sub, " INTERSECT ")+")")
+		}
+		conds = append(conds, match)
+		args = append(args, term, term, term, term)
+	}
+	if len(q.States) > 0 {
+		ph := make([]string, len(q.States))
+		for i, s := range q.States {
+			ph[i] = "?"
+			args = append(args, string(s))
+		}
+		conds = append(conds, "c.state IN ("+strings.Join(ph, ",")+")")
+	}
+	if q.Office != "" {
+		conds = append(conds, "c.office = ?")
+		args = append(args, q.Office)
+	}
+	if q.Item != "" {
+		conds = append(conds, "c.rid IN (SELECT case_rid FROM case_items WHERE item = ?)")
+		args = append(args, q.Item)
+	}
+	if !q.From.IsZero() {
+		conds = append(conds, "c.accepted_at >= ?")
+		args = append(args, formatTime(q.From))
+	}
+	if !q.To.IsZero() {
+		conds = append(conds, "c.accepted_at <> '' AND c.accepted_at < ?")
+		args = append(args, formatTime(q.To))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+const summaryColumns = `c.id, c.number, c.name, c.id_number, c.phone, c.office, c.state, c.items, c.created_at, c.accepted_at, c.updated_at`
+
+func scanSummary(rows interface{ Scan(...any) error }) (CaseSummary, error) {
+	var s CaseSummary
+	var idNum, phone, state, items, created, accepted, updated string
+	if err := rows.Scan(&s.ID, &s.Number, &s.Name, &idNum, &phone, &s.Office, &state, &items, &created, &accepted, &updated); err != nil {
+		return s, err
+	}
+	s.MaskedID = casework.MaskID(idNum)
+	s.MaskedPhone = casework.MaskPhone(phone)
+	s.State = casework.CaseState(state)
+	if items != "" {
+		_ = json.Unmarshal([]byte(items), &s.Items)
+	}
+	s.CreatedAt, s.AcceptedAt, s.UpdatedAt = parseTime(created), parseTime(accepted), parseTime(updated)
+	return s, nil
+}
+
+// Search returns one page of the cases matching q, most recently updated
+// first, and how many match in all.
+func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	where, args := q.where()
+	var total int
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM cases c WHERE `+where+
+		` ORDER BY c.updated_at DESC, c.rid DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+	defer rows.Close()
+	var out []CaseSummary
+	for rows.Next() {
+		s, err := scanSummary(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
+		}
+		out = append(out, s)
+	}
+	return out, total, rows.Err()
+}
+
+// FindDuplicates returns the accepted (not draft, not withdrawn) cases of
+// the ID number at office: the intake warning for a second application.
+func (db *DB) FindDuplicates(ctx context.Context, idNumber, office string) ([]CaseSummary, error) {
+	rows, err := db.query(ctx, `SELECT `+summaryColumns+` FROM cases c
+		WHERE c.id_number = ? AND c.office = ? AND c.state NOT IN ('', 'draft', 'withdrawn')
+		ORDER BY c.accepted_at`, strings.ToUpper(strings.TrimSpace(idNumber)), office)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	var out []CaseSummary
+	for rows.Next() {
+		s, err := scanSummary(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find duplicates: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// TaskQuery selects department tasks.
+type TaskQuery struct {
+	Department, Office string
+	States             []casework.TaskState
+	DueBefore          time.Time // zero: any
+	Limit              int       // 0 = 200
+}
+
+// TaskRow is a task with what a handler needs to know of its case.
+type TaskRow struct {
+	CaseID, Number, Name, MaskedID, Office string
+	Task                                   casework.Task
+}
+
+// Tasks returns tasks matching q, earliest due first (tasks without a due
+// date last).
+func (db *DB) Tasks(ctx context.Context, q TaskQuery) ([]TaskRow, error) {
+	if q.Limit <= 0 {
+		q.Limit = 200
+	}
+	conds := []string{"1"}
+	var args []any
+	if q.Department != "" {
+		conds = append(conds, "t.department = ?")
+		args = append(args, q.Department)
+	}
+	if q.Office != "" {
+		conds = append(conds, "c.office = ?")
+		args = append(args, q.Office)
+	}
+	if len(q.States) > 0 {
+		ph := make([]string, len(q.States))
+		for i, s := range q.States {
+			ph[i] = "?"
+			args = append(args, string(s))
+		}
+		conds = append(conds, "t.state IN ("+strings.Join(ph, ",")+")")
+	}
+	if !q.DueBefore.IsZero() {
+		conds = append(conds, "t.due <> '' AND t.due < ?")
+		args = append(args, formatTime(q.DueBefore))
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT c.id, c.number, c.name, c.id_number, c.office,
+		t.item, t.department, t.state, t.reason, t.started, t.due, t.finished, t.result, t.updated_at
+		FROM tasks t JOIN cases c ON c.rid = t.case_rid WHERE `+strings.Join(conds, " AND ")+`
+		ORDER BY t.due = '', t.due, c.rid, t.item LIMIT ?`, append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []TaskRow
+	for rows.Next() {
+		var r TaskRow
+		var idNum, state, started, due, finished, result, updated string
+		if err := rows.Scan(&r.CaseID, &r.Number, &r.Name, &idNum, &r.Office, &r.Task.Item, &r.Task.Department, &state,
+			&r.Task.Reason, &started, &due, &finished, &result, &updated); err != nil {
+			return nil, fmt.Errorf("tasks: %w", err)
+		}
+		r.MaskedID = casework.MaskID(idNum)
+		r.Task.State = casework.TaskState(state)
+		r.Task.Started, r.Task.Due, r.Task.Finished, r.Task.UpdatedAt = parseTime(started), parseTime(due), parseTime(finished), parseTime(updated)
+		if result != "" {
+			_ = json.Unmarshal([]byte(result), &r.Task.Result)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Stats are the dashboard counts of an office.
+type Stats struct {
+	AcceptedToday    int // cases accepted since the start of today
+	DueSoon          int // open tasks due from today to 3 days ahead
+	Overdue          int // open tasks due before today
+	WaitingMaterials int // accepted or in-progress cases with a material still required
+	Drafts           int
+	Open             int // accepted or in progress
+}
+
+// Stats counts for the dashboard of office ("" = every office); today is
+// read in its own location.
+func (db *DB) Stats(ctx context.Context, office string, today time.Time) (Stats, error) {
+	var s Stats
+	start := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, today.Location())
+	day, soon := formatTime(start), formatTime(start.AddDate(0, 0, 3))
+	open := `('pending', 'waiting', 'working', 'returned')`
+	err := db.sql.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM cases WHERE (?1 = '' OR office = ?1) AND accepted_at >= ?2),
+		(SELECT count(*) FROM tasks t JOIN cases c ON c.rid = t.case_rid WHERE (?1 = '' OR c.office = ?1)
+			AND t.state IN `+open+` AND t.due >= ?2 AND t.due < ?3),
+		(SELECT count(*) FROM tasks t JOIN cases c ON c.rid = t.case_rid WHERE (?1 = '' OR c.office = ?1)
+			AND t.state IN `+open+` AND t.due <> '' AND t.due < ?2),
+		(SELECT count(*) FROM cases WHERE (?1 = '' OR office = ?1) AND state IN ('accepted', 'in_progress') AND missing_materials > 0),
+		(SELECT count(*) FROM cases WHERE (?1 = '' OR office = ?1) AND state = 'draft'),
+		(SELECT count(*) FROM cases WHERE (?1 = '' OR office = ?1) AND state IN ('accepted', 'in_progress'))`,
+		office, day, soon).Scan(&s.AcceptedToday, &s.DueSoon, &s.Overdue, &s.WaitingMaterials, &s.Drafts, &s.Open)
+	if err != nil {
+		return s, fmt.Errorf("stats %s: %w", office, err)
+	}
+	return s, nil
+}
