@@ -26,14 +26,25 @@ func convertSheets(t *testing.T, path string) map[string][][]string {
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, lo, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
-		"--headless", "--convert-to", csvFilter, "--outdir", out, path)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("libreoffice --convert-to csv = %v\n%s", err, b)
-	}
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	// A fresh profile's first start sometimes exits 0 without converting
+	// (LibreOffice restarts itself after creating the profile); try again.
+	var output []byte
+	for try := 0; try < 3; try++ {
+		cmd := exec.CommandContext(ctx, lo, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+			"--headless", "--convert-to", csvFilter, "--outdir", out, path)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("libreoffice --convert-to csv = %v\n%s", err, b)
+		}
+		output = append(output, b...)
+		if got, _ := filepath.Glob(filepath.Join(out, base+"-*.csv")); len(got) > 0 {
+			break
+		}
+	}
+	t.Logf("libreoffice: %s", output)
 	sheets := map[string][][]string{}
 	files, _ := filepath.Glob(filepath.Join(out, base+"-*.csv"))
 	for _, name := range files {
