@@ -35,6 +35,9 @@ func convertSheets(t *testing.T, path string) map[string][][]string {
 	for try := 0; try < 3; try++ {
 		cmd := exec.CommandContext(ctx, lo, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
 			"--headless", "--convert-to", csvFilter, "--outdir", out, path)
+		// sheet names become file names: LibreOffice needs a UTF-8 locale
+		// that exists (zh_CN.UTF-8 may not be generated; C.UTF-8 always is)
+		cmd.Env = append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
 		b, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("libreoffice --convert-to csv = %v\n%s", err, b)

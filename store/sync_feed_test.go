@@ -104,3 +104,26 @@ func TestNoteOverwrite(t *testing.T) {
 		t.Errorf("phone after keeping local = %q, want 13800000001", got.Values["phone"])
 	}
 }
+
+func TestPendingCases(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, newFakeClock())
+	g := newGen(t, 5)
+	mustAccept(t, db, g.Draft(caseID(1), "371002", true))
+	mustSave(t, db, g.Draft(caseID(2), "371002", true))
+	got, err := db.PendingCases(ctx)
+	if err != nil || len(got) != 2 || got[caseID(1)] == 0 {
+		t.Fatalf("PendingCases() = %v, %v, want both cases waiting", got, err)
+	}
+	ob, _ := db.Outbox(ctx, 100000)
+	var acks []string
+	for _, op := range ob {
+		if op.CaseID == caseID(1) {
+			acks = append(acks, op.ID)
+		}
+	}
+	db.Ack(ctx, acks)
+	if got, _ := db.PendingCases(ctx); len(got) != 1 || got[caseID(1)] != 0 {
+		t.Errorf("PendingCases() after ack = %v, want only case 2", got)
+	}
+}

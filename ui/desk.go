@@ -27,6 +27,7 @@ type Services struct {
 	Now     func() time.Time
 	Printer DocPrinter    // nil: print buttons are hidden
 	Reports ReportService // nil: no report screen
+	Sync    SyncService   // nil: no sync screen
 	Extra   []ExtraScreen // screens other packages contribute (reports, sync)
 	Demo    func(ctx context.Context, a store.Actor, n int, progress func(done, total int)) error
 	// Unsynced reports whether a case has changes the hub has not acknowledged.
@@ -147,6 +148,9 @@ func (d *Desk) entries() []navEntry {
 		{"nav.intake", []string{"clerk", "admin"}, func() any { return NewIntakeScreen(d) }},
 		{"nav.search", counter, func() any { return NewSearchScreen(d) }},
 		{"nav.tasks", []string{"handler", "supervisor", "admin"}, func() any { return NewTasksScreen(d) }},
+	}
+	if d.Svc.Sync != nil {
+		es = append(es, navEntry{"nav.sync", all, func() any { return NewSyncScreen(d) }})
 	}
 	if d.Svc.Reports != nil {
 		es = append(es, navEntry{"nav.reports", []string{"clerk", "supervisor", "admin"}, func() any { return NewReportScreen(d) }})
@@ -300,6 +304,19 @@ func (d *Desk) WatchIdle(ctx context.Context) {
 				})
 				d.touch()
 			}
+		}
+	}
+}
+
+// SyncChanged refreshes the screen on show when it shows sync figures;
+// call it on the UI goroutine when the sync status changes.
+func (d *Desk) SyncChanged() {
+	switch s := d.current.(type) {
+	case *SyncScreen:
+		s.Refresh()
+	case *DashboardScreen:
+		if !d.Async {
+			s.Refresh()
 		}
 	}
 }

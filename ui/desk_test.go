@@ -5,11 +5,13 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/assets"
 	"vetdesk/casework"
@@ -195,5 +197,36 @@ func (f *fixture) seed(n int) {
 	a := store.Actor{UserID: f.clerk.ID, Login: f.clerk.Login, Name: f.clerk.Name, Role: f.clerk.Role, Office: f.clerk.Office}
 	if err := counter.Demo(context.Background(), f.st, f.cat, a, n, 2026, fixedNow, nil); err != nil {
 		f.t.Fatal(err)
+	}
+}
+
+// textOf joins the label texts inside o.
+func textOf(o fyne.CanvasObject) string {
+	var b strings.Builder
+	walk(o, func(x fyne.CanvasObject) {
+		if l, ok := x.(*widget.Label); ok {
+			b.WriteString(l.Text)
+		}
+	})
+	return b.String()
+}
+
+// buttonIn finds the button with text inside o.
+func buttonIn(o fyne.CanvasObject, text string) *widget.Button {
+	var found *widget.Button
+	walk(o, func(x fyne.CanvasObject) {
+		if b, ok := x.(*widget.Button); ok && b.Text == text {
+			found = b
+		}
+	})
+	return found
+}
+
+func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	fn(o)
+	if c, ok := o.(*fyne.Container); ok {
+		for _, x := range c.Objects {
+			walk(x, fn)
+		}
 	}
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // backgroundJobs start with the window (sync registers itself here).
-var backgroundJobs []func(ctx context.Context, e *env, svc *ui.Services)
+var backgroundJobs []func(ctx context.Context, e *env, d *ui.Desk)
 
 // startClock measures how long the window takes to be usable.
 var startClock = time.Now()
@@ -54,7 +54,7 @@ func runWindow(dataDir string) error {
 	}
 	go d.WatchIdle(ctx)
 	for _, start := range backgroundJobs {
-		start(ctx, e, svc)
+		start(ctx, e, d)
 	}
 	d.Start()
 	a.Lifecycle().SetOnStarted(func() {

@@ -1,0 +1,312 @@
+// Command vetdesk-hub is the central server of vetdesk: it holds every case
+// of its city, routes tasks to departments and serves the change feed the
+// desktops sync with. It builds with CGO_ENABLED=0.
+//
+// Usage:
+//
+//	vetdesk-hub [-data DIR] serve [-listen :8443] [-host name,ip]
+//	vetdesk-hub [-data DIR] enrol --station NAME --office CODE [--department CODE] [--ttl 72h]
+//	vetdesk-hub [-data DIR] user add --login L --name N --role R [--office O] [--department D]
+//	vetdesk-hub [-data DIR] dept-key --department CODE [--webhook URL]
+//	vetdesk-hub [-data DIR] revoke --device ID
+//
+// The password of `user add` is read from the VETDESK_PASSWORD variable or
+// the first line of standard input. The TLS certificate is made on first
+// use and kept in the data folder; `enrol` prints its SHA-256 fingerprint
+// for the desktop to pin.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"vetdesk/assets"
+	"vetdesk/casework"
+	"vetdesk/hub"
+	"vetdesk/store"
+)
+
+type common struct {
+	data      string
+	catalogue string
+	logLevel  string
+	hosts     string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", c.data, "data folder of the hub")
+	fs.StringVar(&c.catalogue, "catalogue", c.catalogue, "catalogue folder (default: the embedded Weihai catalogue)")
+	fs.StringVar(&c.logLevel, "log-level", c.logLevel, "debug, info, warn or error")
+	fs.StringVar(&c.hosts, "host", c.hosts, "extra host names and IP addresses for a new certificate, comma-separated")
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "vetdesk-hub:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: vetdesk-hub [-data DIR] <command> [flags]
+commands:
+  serve     run the hub (flags: -listen, -host)
+  enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h]
+  user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
+  dept-key  make an API key for a department's system: --department CODE [--webhook URL]
+  revoke    refuse a device's credential: --device ID`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c := &common{data: "vetdesk-hub-data", logLevel: "info"}
+	top := flag.NewFlagSet("vetdesk-hub", flag.ContinueOnError)
+	top.SetOutput(stderr)
+	top.Usage = func() { fmt.Fprintln(stderr, usage); top.PrintDefaults() }
+	c.register(top)
+	if err := top.Parse(args); err != nil {
+		return err
+	}
+	rest := top.Args()
+	if len(rest) == 0 {
+		top.Usage()
+		return errors.New("no command")
+	}
+	cmd, rest := rest[0], rest[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, c, rest, stderr)
+	case "enrol", "enroll":
+		return enrol(ctx, c, rest, stdout, stderr)
+	case "user":
+		if len(rest) == 0 || rest[0] != "add" {
+			return errors.New("usage: vetdesk-hub user add --login L --name N --role R [--office O] [--department D]")
+		}
+		return userAdd(ctx, c, rest[1:], stdin, stdout, stderr)
+	case "dept-key":
+		return deptKey(ctx, c, rest, stdout, stderr)
+	case "revoke":
+		return revoke(ctx, c, rest, stdout, stderr)
+	}
+	top.Usage()
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func logger(c *common, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl}))
+}
+
+func loadCatalogue(c *common) (*casework.Catalogue, error) {
+	if c.catalogue == "" {
+		return casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
+	}
+	areas, err := fs.Sub(assets.CatalogueFS, "gb2260")
+	if err != nil {
+		return nil, err
+	}
+	f, err := areas.Open("codes.tsv")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	codes, err := casework.LoadAreaCodes(f)
+	if err != nil {
+		return nil, err
+	}
+	return casework.LoadCatalogue(os.DirFS(c.catalogue), ".", codes)
+}
+
+func openHub(c *common, log *slog.Logger) (*hub.Hub, error) {
+	cat, err := loadCatalogue(c)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue: %w", err)
+	}
+	return hub.Open(c.data, hub.Options{Catalogue: cat, Logger: log})
+}
+
+func hostList(s string) []string {
+	var out []string
+	for _, h := range strings.Split(s, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func serve(ctx context.Context, c *common, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs)
+	listen := fs.String("listen", ":8443", "address to listen on (HTTPS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := logger(c, stderr)
+	h, err := openHub(c, log)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	cert, err := hub.LoadOrCreateCert(c.data, hostList(c.hosts))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h.Handler(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	workers := make(chan struct{})
+	go func() { h.RunWebhooks(ctx); close(workers) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	log.Info("hub listening", "addr", ln.Addr().String(), "data", c.data, "hub", h.ID(), "fingerprint", hub.Fingerprint(cert))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	<-workers
+	log.Info("stopped")
+	return err
+}
+
+func enrol(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("enrol", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs)
+	station := fs.String("station", "", "name of the station or counter")
+	office := fs.String("office", "", "org unit code of the office, e.g. 371002")
+	dept := fs.String("department", "", "department code, for a department's desktop")
+	ttl := fs.Duration("ttl", 72*time.Hour, "how long the code stays valid")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := openHub(c, logger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	code, err := h.CreateEnrolCode(ctx, hub.EnrolSpec{Station: *station, Office: *office, Department: *dept, TTL: *ttl})
+	if err != nil {
+		return err
+	}
+	cert, err := hub.LoadOrCreateCert(c.data, hostList(c.hosts))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "code:        %s\nfingerprint: %s\nvalid until: %s\n", code, hub.Fingerprint(cert),
+		time.Now().Add(*ttl).Format(time.RFC3339))
+	return nil
+}
+
+func userAdd(ctx context.Context, c *common, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs)
+	var u store.User
+	fs.StringVar(&u.Login, "login", "", "login name")
+	fs.StringVar(&u.Name, "name", "", "full name")
+	fs.StringVar(&u.Role, "role", "", "clerk, handler, supervisor or admin")
+	fs.StringVar(&u.Office, "office", "", "org unit code (empty: city level)")
+	fs.StringVar(&u.Department, "department", "", "department code (handlers)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pw := os.Getenv("VETDESK_PASSWORD")
+	if pw == "" {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("user add: no password (set VETDESK_PASSWORD or give it on standard input)")
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	h, err := openHub(c, logger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	u, err = h.AddUser(ctx, u, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s (%s) added: id %s\n", u.Login, u.Role, u.ID)
+	return nil
+}
+
+func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dept-key", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs)
+	dept := fs.String("department", "", "department code")
+	hook := fs.String("webhook", "", "URL that receives the department's task events (optional)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := openHub(c, logger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	key, err := h.CreateDeptKey(ctx, *dept)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "api key:        %s\n", key)
+	if *hook != "" {
+		secret, err := h.AddWebhook(ctx, *dept, *hook)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "webhook secret: %s\n", secret)
+	}
+	return nil
+}
+
+func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs)
+	dev := fs.String("device", "", "device id")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := openHub(c, logger(c, stderr))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := h.RevokeDevice(ctx, *dev); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "device %s revoked\n", *dev)
+	return nil
+}

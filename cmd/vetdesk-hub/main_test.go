@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestBuildWithoutCgo: the hub builds as a pure Go binary.
+func TestBuildWithoutCgo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	out := filepath.Join(t.TempDir(), "vetdesk-hub")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build = %v\n%s", err, b)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
+		t.Fatalf("built binary: %v", err)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	fpRe := regexp.MustCompile(`fingerprint: ([0-9A-F]{2}(:[0-9A-F]{2}){31})`)
+	codeRe := regexp.MustCompile(`code:\s+([0-9A-Z]{4}(-[0-9A-Z]{4}){3})`)
+	tests := []struct {
+		name    string
+		args    []string
+		stdin   string
+		want    *regexp.Regexp
+		wantErr bool
+	}{
+		{"enrol station", []string{"-data", data, "enrol", "--station", "环翠区服务中心", "--office", "371002"}, "", codeRe, false},
+		{"enrol department", []string{"-data", data, "enrol", "--station", "鲸园派出所", "--office", "371002", "--department", "police"}, "", fpRe, false},
+		{"enrol unknown department", []string{"-data", data, "enrol", "--station", "x", "--office", "371002", "--department", "nope"}, "", nil, true},
+		{"first user must be admin", []string{"-data", data, "user", "add", "--login", "c1", "--role", "clerk", "--office", "371002"}, "pw\n", nil, true},
+		{"admin", []string{"-data", data, "user", "add", "--login", "admin", "--name", "管理员", "--role", "admin"}, "secret\n", regexp.MustCompile(`user admin \(admin\) added`), false},
+		{"clerk", []string{"-data", data, "user", "add", "--login", "c1", "--role", "clerk", "--office", "371002"}, "pw\n", regexp.MustCompile(`user c1`), false},
+		{"dept key with webhook", []string{"-data", data, "dept-key", "--department", "police", "--webhook", "https://police.example/hook"}, "",
+			regexp.MustCompile(`api key:\s+vdk_\S+\nwebhook secret: \S+`), false},
+		{"no command", []string{"-data", data}, "", nil, true},
+	}
+	var fps []string
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		err := run(ctx, tt.args, strings.NewReader(tt.stdin), &out, &errb)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: run(%q) = %v, want error %v (stderr %s)", tt.name, tt.args, err, tt.wantErr, errb.String())
+			continue
+		}
+		if tt.want != nil && !tt.want.MatchString(out.String()) {
+			t.Errorf("%s: run(%q) printed %q, want match %s", tt.name, tt.args, out.String(), tt.want)
+		}
+		if m := fpRe.FindStringSubmatch(out.String()); m != nil {
+			fps = append(fps, m[1])
+		}
+	}
+	if len(fps) != 2 || fps[0] != fps[1] {
+		t.Errorf("fingerprints printed = %q, want the same certificate twice", fps)
+	}
+	for _, f := range []string{"hub-cert.pem", "hub-key.pem", "hub.db", "replica.db"} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Errorf("data folder lacks %s: %v", f, err)
+		}
+	}
+}
+
+// syncBuf is a goroutine-safe buffer for the server's log.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestServeHealthAndShutdown: serve answers /healthz over its own TLS
+// certificate and shuts down cleanly when its context ends (as on SIGTERM).
+func TestServeHealthAndShutdown(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuf{}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"-data", data, "serve", "-listen", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, logs)
+	}()
+	addrRe := regexp.MustCompile(`"addr":"([^"]+)"`)
+	var addr string
+	for i := 0; i < 500 && addr == ""; i++ {
+		if m := addrRe.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if addr == "" {
+		t.Fatalf("serve did not log its address: %s", logs.String())
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := client.Get("https://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz = %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "ok" {
+		t.Errorf("GET /healthz = %d %q, want 200 ok", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("serve after shutdown = %v, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("logs lack the stop record: %s", logs.String())
+	}
+}

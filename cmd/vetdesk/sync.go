@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"fyne.io/fyne/v2"
+
+	"vetdesk/syncclient"
+	"vetdesk/ui"
+)
+
+func init() {
+	extraCommands["sync"] = cmdSync
+	extraCommands["enrol"] = cmdEnrol
+	backgroundJobs = append(backgroundJobs, startSync)
+}
+
+// syncService runs the sync client of the window once the device is enrolled.
+type syncService struct {
+	e      *env
+	ctx    context.Context
+	mu     sync.Mutex
+	client *syncclient.Client
+	notify func(syncclient.Status)
+}
+
+func (s *syncService) Client() *syncclient.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client
+}
+
+func (s *syncService) Enrol(ctx context.Context, opt syncclient.EnrolOptions) error {
+	if _, err := syncclient.Enrol(ctx, s.e.st, opt); err != nil {
+		return err
+	}
+	return s.start()
+}
+
+// start builds the client from what enrolment saved and runs it until the
+// window closes.
+func (s *syncService) start() error {
+	c, err := syncclient.New(syncclient.Config{Store: s.e.st, OnChange: s.notify})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.client = c
+	s.mu.Unlock()
+	go func() {
+		if err := c.Run(s.ctx); err != nil && !errors.Is(err, context.Canceled) {
+			slog.Error("sync stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+func enrolled(ctx context.Context, e *env) bool {
+	tok, err := e.st.Setting(ctx, syncclient.SettingToken)
+	return err == nil && tok != ""
+}
+
+// startSync wires the sync screen and, on an enrolled device, starts syncing.
+func startSync(ctx context.Context, e *env, d *ui.Desk) {
+	svc := d.Svc
+	s := &syncService{e: e, ctx: ctx}
+	s.notify = func(st syncclient.Status) { fyne.Do(d.SyncChanged) }
+	svc.Sync = s
+	svc.Unsynced = func(ctx context.Context, caseID string) bool {
+		p, err := e.st.PendingCases(ctx)
+		return err == nil && p[caseID] > 0
+	}
+	if enrolled(ctx, e) {
+		if err := s.start(); err != nil {
+			slog.Error("sync", "err", err)
+		}
+	}
+}
+
+func cmdSync(ctx context.Context, e *env, args []string) error {
+	if !enrolled(ctx, e) {
+		return usageError("this device is not enrolled: vetdesk enrol -hub URL -fingerprint FP -code CODE")
+	}
+	c, err := syncclient.New(syncclient.Config{Store: e.st})
+	if err != nil {
+		return err
+	}
+	err = c.Once(ctx)
+	st := c.Status()
+	fmt.Printf("online=%v outbox=%d set-aside=%d conflicts=%d last-success=%s\n", st.Online, st.Outbox, st.SetAside, st.Conflicts, st.LastSuccess.Format("2006-01-02 15:04:05"))
+	return err
+}
+
+func cmdEnrol(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("enrol", flag.ContinueOnError)
+	var opt syncclient.EnrolOptions
+	fs.StringVar(&opt.HubURL, "hub", "", "hub address, https://host:port")
+	fs.StringVar(&opt.Fingerprint, "fingerprint", "", "hub certificate SHA-256, as vetdesk-hub enrol printed it")
+	fs.StringVar(&opt.Code, "code", "", "one-time enrolment code")
+	fs.StringVar(&opt.DeviceCode, "device", "", "short device code for case numbers (empty: the hub picks)")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if opt.HubURL == "" || opt.Fingerprint == "" || opt.Code == "" {
+		return usageError("usage: vetdesk enrol -hub URL -fingerprint FP -code CODE [-device CODE]")
+	}
+	res, err := syncclient.Enrol(ctx, e.st, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("enrolled: %+v\n", res)
+	return nil
+}

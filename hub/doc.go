@@ -1,0 +1,71 @@
+// Package hub is vetdesk-hub, the central server of a city: an
+// http.Handler speaking the syncapi protocol, and its storage.
+//
+// # Storage
+//
+// The hub keeps two SQLite files in its data folder:
+//
+//   - replica.db is a vetdesk store (package store) holding every case of
+//     the city. The hub reuses the store package for its replica, so the
+//     per-field merge (last writer by HLC, device id as tie-break) is
+//     written once and runs the same on desktops and on the hub: a
+//     deliberate design decision. Its op log is the change feed: the
+//     store assigns each op's sequence inside the single writing
+//     transaction, so a pull cursor never skips an op committed late by
+//     a concurrent pusher.
+//   - hub.db holds what only the hub knows: enrolment codes, devices and
+//     the hashes of their tokens, department API keys, webhooks and their
+//     pending deliveries, and overwrite notices.
+//
+// # Protocol
+//
+// Push (POST syncapi.PathPush): a batch of the device's own ops. Under one
+// lock the hub classifies every op (duplicate when the replica holds its
+// id; rejected with a reason when outside the device's scope or role;
+// accepted otherwise) and applies the accepted ones with one
+// store.ApplyRemote, which is one transaction; a re-sent batch is all
+// duplicates and changes nothing. Ownership: the fields and materials of a
+// case belong to its intake office (the device's office must be the
+// case's office); a task's state, reason and result belong to its
+// department (a handler of that department, or an admin or supervisor,
+// must have written the op). Department devices may also write the
+// derived fields (case state, task release); the hub recomputes those from
+// the whole case after each batch (derive.go), since a department sees
+// only part of a case.
+//
+// Pull (GET syncapi.PathPull): the ops after the device's cursor, paged,
+// scoped: a station's office's cases; for a department, the cases with a
+// task of that department, only its own tasks, no materials, and of the
+// case's form values only those its items ask for. When a case enters a
+// department's scope (a task of the department is created) its earlier
+// ops come along. Users flow down the same feed, so login works offline.
+//
+// Overwrite notices: when a pushed op beats a value that another device
+// wrote and the pusher had not yet pulled, the loser gets a notice in the
+// page that carries the winning op and records it as a conflict. With the
+// store's own rule (a remote value beating a local unsynced one) every
+// concurrent differing write is listed on the device whose value lost.
+//
+// Attachments are uploaded once per SHA-256, resumably (HEAD tells the
+// offset, PUT with Content-Range appends), verified before they are
+// published, and downloaded on demand.
+//
+// Departments' own systems use an API keyed per department (dept.go);
+// their actions run through casework's lifecycle on the replica, so they
+// flow to desktops as ops. Webhooks (webhook.go) are signed with
+// HMAC-SHA256, persisted in hub.db and retried with exponential backoff,
+// also across restarts.
+//
+// The package logs only at the top, through the slog.Logger of Options:
+// in its HTTP handlers (one structured record per request, failures in
+// full once) and in the webhook worker RunWebhooks.
+//
+// # Known limits
+//
+// Overwrite notices live in hub.db and are written right after the batch's
+// transaction on the replica, under the same lock; a crash between the two
+// loses the notices of that batch (the values themselves are safe). Users
+// reach the devices of their office or department (and admins and
+// city-level users reach all); a user moved to another office stays on the
+// old office's devices with its last values.
+package hub

@@ -1,0 +1,206 @@
+package hub
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+	"vetdesk/syncapi"
+)
+
+// Options configure Open.
+type Options struct {
+	// Catalogue is the catalogue the hub routes and scopes by. Required.
+	Catalogue *casework.Catalogue
+	// Now is the wall clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the handlers' request logs; nil discards them.
+	Logger *slog.Logger
+	// WebhookBackoff is the first retry delay of a failed webhook delivery,
+	// doubled on each failure up to WebhookMaxBackoff; 0 means 5 s.
+	WebhookBackoff time.Duration
+	// WebhookMaxBackoff caps the delay; 0 means one hour.
+	WebhookMaxBackoff time.Duration
+	// WebhookAttempts is how many attempts a delivery gets; 0 means 20.
+	WebhookAttempts int
+	// HTTPClient sends webhooks; nil means a client with a 10 s timeout.
+	HTTPClient *http.Client
+}
+
+// Hub is an open hub: its replica, its own tables and the HTTP handler.
+type Hub struct {
+	dir  string
+	opt  Options
+	cat  *casework.Catalogue
+	now  func() time.Time
+	log  *slog.Logger
+	db   *store.DB // the replica
+	meta *sql.DB   // hub.db
+	id   string    // the replica's device id, the hub's identity
+
+	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
+
+	upMu    sync.Mutex
+	uploads map[string]*sync.Mutex // per attachment hash
+
+	kick chan struct{} // wakes the webhook worker
+}
+
+// hubActor is who the hub's own ops are written by.
+var hubActor = store.Actor{UserID: "hub", Login: "hub", Name: "vetdesk-hub", Role: store.RoleAdmin}
+
+// Open opens (creating when missing) the hub whose data live in dir.
+func Open(dir string, opt Options) (*Hub, error) {
+	if opt.Catalogue == nil {
+		return nil, errors.New("open hub: no catalogue")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	h := &Hub{dir: dir, opt: opt, cat: opt.Catalogue, now: opt.Now, log: opt.Logger,
+		uploads: map[string]*sync.Mutex{}, kick: make(chan struct{}, 1)}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, Catalogue: opt.Catalogue})
+	if err != nil {
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	h.db = db
+	dev, err := db.Device(context.Background())
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	h.id = dev.ID
+	if h.meta, err = openMeta(filepath.Join(dir, "hub.db")); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// Close closes the replica and hub.db.
+func (h *Hub) Close() error {
+	err1 := h.db.Close()
+	err2 := h.meta.Close()
+	return errors.Join(err1, err2)
+}
+
+// Replica returns the hub's replica store (for tests and admin commands).
+func (h *Hub) Replica() *store.DB { return h.db }
+
+// ID returns the hub's identity (its replica's device id).
+func (h *Hub) ID() string { return h.id }
+
+// Handler returns the hub's HTTP handler.
+func (h *Hub) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+syncapi.PathHealth, h.health)
+	mux.HandleFunc("POST "+syncapi.PathEnrol, h.handleEnrol)
+	mux.HandleFunc("GET "+syncapi.PathConfig, h.device(h.handleConfig))
+	mux.HandleFunc("POST "+syncapi.PathPush, h.device(h.handlePush))
+	mux.HandleFunc("GET "+syncapi.PathPull, h.device(h.handlePull))
+	mux.HandleFunc("HEAD "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentHead))
+	mux.HandleFunc("PUT "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentPut))
+	mux.HandleFunc("GET "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentGet))
+	mux.HandleFunc("GET "+syncapi.PathDeptTasks, h.dept(h.handleDeptList))
+	mux.HandleFunc("POST "+syncapi.PathDeptTasks+"/{case}/{item}/{action}", h.dept(h.handleDeptAction))
+	return h.logged(h.versioned(mux))
+}
+
+func (h *Hub) health(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.db.FeedHigh(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, syncapi.ErrInternal, "replica unavailable")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// versioned refuses clients older than syncapi.MinVersion.
+func (h *Hub) versioned(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.Header.Get(syncapi.HeaderVersion); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || syncapi.Version(n) < syncapi.MinVersion {
+				writeError(w, http.StatusUpgradeRequired, syncapi.ErrTooOld, "protocol version "+v+" is no longer served")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// logged logs every request once, structured.
+func (h *Hub) logged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		lvl := slog.LevelDebug
+		if sw.status >= 500 {
+			lvl = slog.LevelError
+		} else if sw.status >= 400 {
+			lvl = slog.LevelWarn
+		}
+		h.log.LogAttrs(r.Context(), lvl, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("took", time.Since(start)),
+			slog.String("remote", r.RemoteAddr))
+	})
+}
+
+// fail answers err as an internal error, logging it in full once.
+func (h *Hub) fail(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.ErrorContext(r.Context(), "handler failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	writeError(w, http.StatusInternalServerError, syncapi.ErrInternal, "internal error")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, syncapi.Error{Code: code, Message: msg})
+}
+
+// readJSON decodes a request body of at most limit bytes into v.
+func readJSON(r *http.Request, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, limit))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("decode body: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,293 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// metaSchema is hub.db: what only the hub knows. Version 1.
+const metaSchema = `
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    hash       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    office     TEXT NOT NULL,
+    station    TEXT NOT NULL,
+    department TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT NOT NULL DEFAULT '',
+    device_id  TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE TABLE IF NOT EXISTS devices (
+    id          TEXT PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    code        TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    office      TEXT NOT NULL,
+    station     TEXT NOT NULL,
+    department  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL,
+    revoked_at  TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE TABLE IF NOT EXISTS dept_keys (
+    hash       TEXT PRIMARY KEY,
+    department TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE TABLE IF NOT EXISTS webhooks (
+    id         INTEGER PRIMARY KEY,
+    department TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS deliveries (
+    id         TEXT PRIMARY KEY,
+    hook       INTEGER NOT NULL REFERENCES webhooks (id),
+    body       BLOB NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    INTEGER NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'pending',
+    last_error TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
+CREATE TABLE IF NOT EXISTS overwrites (
+    id         INTEGER PRIMARY KEY,
+    device     TEXT NOT NULL,
+    winner_seq INTEGER NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    case_id    TEXT NOT NULL,
+    field      TEXT NOT NULL,
+    local_op   TEXT NOT NULL,
+    local_val  TEXT NOT NULL,
+    remote_op  TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    UNIQUE (device, local_op, remote_op, field)
+) STRICT;
+CREATE INDEX IF NOT EXISTS overwrites_device ON overwrites (device, winner_seq);
+PRAGMA user_version = 1;
+`
+
+func openMeta(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if _, err := db.Exec(metaSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: schema: %w", path, err)
+	}
+	return db, nil
+}
+
+// ErrCodeInvalid: the enrolment code is unknown, used or expired.
+var ErrCodeInvalid = errors.New("enrolment code unknown, used or expired")
+
+// ErrDeviceCodeTaken: another device already has the short code.
+var ErrDeviceCodeTaken = errors.New("device code taken")
+
+// ErrUnauthorized: unknown or revoked credential.
+var ErrUnauthorized = errors.New("unknown or revoked credential")
+
+func tokenHash(tok string) string {
+	s := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(s[:])
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// crockford is base32 without I, L, O, U: codes read aloud survive.
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// EnrolSpec says where an enrolling device belongs.
+type EnrolSpec struct {
+	Station    string // name of the counter or station
+	Office     string // org unit code
+	Department string // set for a department's desktop
+	TTL        time.Duration
+}
+
+// CreateEnrolCode makes a one-time code for a device of spec, valid for
+// spec.TTL (0: 72 hours). Only its hash is stored.
+func (h *Hub) CreateEnrolCode(ctx context.Context, spec EnrolSpec) (string, error) {
+	if spec.Office == "" || spec.Station == "" {
+		return "", errors.New("create enrol code: office and station required")
+	}
+	if spec.Department != "" && h.cat.Department(spec.Department) == nil {
+		return "", fmt.Errorf("create enrol code: unknown department %q", spec.Department)
+	}
+	if spec.TTL <= 0 {
+		spec.TTL = 72 * time.Hour
+	}
+	b := make([]byte, 10)
+	rand.Read(b)
+	raw := crockford.EncodeToString(b) // 16 characters
+	code := raw[:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
+	kind := "station"
+	if spec.Department != "" {
+		kind = "department"
+	}
+	now := h.now()
+	_, err := h.meta.ExecContext(ctx, `INSERT INTO enrol_codes (hash, kind, office, station, department, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, tokenHash(normCode(code)), kind, spec.Office, spec.Station, spec.Department,
+		formatTime(now), formatTime(now.Add(spec.TTL)))
+	if err != nil {
+		return "", fmt.Errorf("create enrol code: %w", err)
+	}
+	return code, nil
+}
+
+func normCode(s string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
+}
+
+// deviceRec is an enrolled device.
+type deviceRec struct {
+	ID, Code, Kind, Office, Station, Department, Name string
+}
+
+// enrol trades code for a new device credential, in one transaction: a
+// code works once.
+func (h *Hub) enrol(ctx context.Context, code, deviceID, wantCode, name string) (deviceRec, string, error) {
+	var d deviceRec
+	tx, err := h.meta.BeginTx(ctx, nil)
+	if err != nil {
+		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	defer tx.Rollback()
+	var expires string
+	err = tx.QueryRowContext(ctx, `SELECT kind, office, station, department, expires_at FROM enrol_codes
+		WHERE hash = ? AND used_at = ''`, tokenHash(normCode(code))).Scan(&d.Kind, &d.Office, &d.Station, &d.Department, &expires)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && h.now().After(parseTime(expires))) {
+		return d, "", ErrCodeInvalid
+	} else if err != nil {
+		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	if wantCode == "" {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM devices`).Scan(&n); err != nil {
+			return d, "", fmt.Errorf("enrol: %w", err)
+		}
+		wantCode = fmt.Sprintf("D%04d", n+1)
+	}
+	var taken int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM devices WHERE code = ? AND id <> ?`, wantCode, deviceID).Scan(&taken); err != nil {
+		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	if taken > 0 {
+		return d, "", ErrDeviceCodeTaken
+	}
+	d.ID, d.Code, d.Name = deviceID, wantCode, name
+	tok := randomToken(32)
+	_, err = tx.ExecContext(ctx, `INSERT INTO devices (id, token_hash, code, kind, office, station, department, name, enrolled_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, code = excluded.code,
+		kind = excluded.kind, office = excluded.office, station = excluded.station, department = excluded.department,
+		name = excluded.name, enrolled_at = excluded.enrolled_at, revoked_at = ''`,
+		d.ID, tokenHash(tok), d.Code, d.Kind, d.Office, d.Station, d.Department, d.Name, formatTime(h.now()))
+	if err != nil {
+		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE enrol_codes SET used_at = ?, device_id = ? WHERE hash = ?`,
+		formatTime(h.now()), d.ID, tokenHash(normCode(code))); err != nil {
+		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	return d, tok, nil
+}
+
+// deviceByToken returns the device of a bearer token.
+func (h *Hub) deviceByToken(ctx context.Context, tok string) (deviceRec, error) {
+	var d deviceRec
+	err := h.meta.QueryRowContext(ctx, `SELECT id, code, kind, office, station, department, name FROM devices
+		WHERE token_hash = ? AND revoked_at = ''`, tokenHash(tok)).Scan(&d.ID, &d.Code, &d.Kind, &d.Office, &d.Station, &d.Department, &d.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, ErrUnauthorized
+	}
+	return d, err
+}
+
+// RevokeDevice refuses the device's credential from now on.
+func (h *Hub) RevokeDevice(ctx context.Context, deviceID string) error {
+	res, err := h.meta.ExecContext(ctx, `UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at = ''`, formatTime(h.now()), deviceID)
+	if err != nil {
+		return fmt.Errorf("revoke device %s: %w", deviceID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke device %s: %w", deviceID, ErrUnauthorized)
+	}
+	return nil
+}
+
+// CreateDeptKey makes an API key for a department's own system. Only its
+// hash is kept; the key is shown once.
+func (h *Hub) CreateDeptKey(ctx context.Context, department string) (string, error) {
+	if h.cat.Department(department) == nil {
+		return "", fmt.Errorf("create department key: unknown department %q", department)
+	}
+	key := "vdk_" + randomToken(32)
+	_, err := h.meta.ExecContext(ctx, `INSERT INTO dept_keys (hash, department, created_at) VALUES (?, ?, ?)`,
+		tokenHash(key), department, formatTime(h.now()))
+	if err != nil {
+		return "", fmt.Errorf("create department key: %w", err)
+	}
+	return key, nil
+}
+
+func (h *Hub) deptByKey(ctx context.Context, key string) (string, error) {
+	var dept string
+	err := h.meta.QueryRowContext(ctx, `SELECT department FROM dept_keys WHERE hash = ? AND revoked_at = ''`, tokenHash(key)).Scan(&dept)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrUnauthorized
+	}
+	return dept, err
+}
+
+// AddWebhook registers url to receive the department's task events and
+// returns the secret the deliveries are signed with.
+func (h *Hub) AddWebhook(ctx context.Context, department, url string) (string, error) {
+	if h.cat.Department(department) == nil {
+		return "", fmt.Errorf("add webhook: unknown department %q", department)
+	}
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return "", fmt.Errorf("add webhook: url %q is not http(s)", url)
+	}
+	secret := randomToken(32)
+	_, err := h.meta.ExecContext(ctx, `INSERT INTO webhooks (department, url, secret, created_at) VALUES (?, ?, ?, ?)`,
+		department, url, secret, formatTime(h.now()))
+	if err != nil {
+		return "", fmt.Errorf("add webhook: %w", err)
+	}
+	return secret, nil
+}

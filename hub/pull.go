@@ -1,0 +1,162 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"vetdesk/store"
+	"vetdesk/syncapi"
+)
+
+// Pull page sizes.
+const (
+	DefaultPullLimit = 1000
+	MaxPullLimit     = 5000
+)
+
+func (h *Hub) handlePull(w http.ResponseWriter, r *http.Request, d deviceRec) {
+	q := r.URL.Query()
+	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
+	if err != nil && q.Get("after") != "" {
+		writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, "after must be a number")
+		return
+	}
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	resp, err := h.Pull(r.Context(), d.ID, after, limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// Pull returns the page of deviceID's feed after cursor after. The page's
+// range is bounded by the highest sequence committed when the read began,
+// so a page that ends short of limit moves the cursor to that mark, and a
+// later commit always gets a higher sequence: the cursor skips nothing.
+func (h *Hub) Pull(ctx context.Context, deviceID string, after int64, limit int) (syncapi.PullResponse, error) {
+	if limit <= 0 {
+		limit = DefaultPullLimit
+	}
+	limit = min(limit, MaxPullLimit)
+	d, err := h.deviceByID(ctx, deviceID)
+	if err != nil {
+		return syncapi.PullResponse{}, err
+	}
+	// Under the write lock, so every overwrite notice of an op at or below
+	// high is already stored.
+	h.mu.Lock()
+	high, err := h.db.FeedHigh(ctx)
+	h.mu.Unlock()
+	if err != nil {
+		return syncapi.PullResponse{}, err
+	}
+	if after > high {
+		after = high // a cursor from a restored hub: start over from its end
+	}
+	sc := store.FeedScope{Office: d.Office, Department: d.Department}
+	fops, err := h.db.FeedAfter(ctx, after, high, limit, sc)
+	if err != nil {
+		return syncapi.PullResponse{}, err
+	}
+	resp := syncapi.PullResponse{Next: high, Ops: []syncapi.Op{}}
+	if len(fops) == limit {
+		resp.Next = fops[len(fops)-1].Seq
+		resp.More = resp.Next < high
+	}
+	sent := map[int64]bool{}
+	for _, f := range fops {
+		if d.Department != "" && f.Entity == store.EntityTask && f.TaskDept == d.Department && f.Fields["department"] != "" {
+			// the case enters the department's scope: its earlier ops come along
+			earlier, err := h.db.CaseFeedBefore(ctx, f.CaseID, f.Seq, d.Department)
+			if err != nil {
+				return syncapi.PullResponse{}, err
+			}
+			for _, e := range earlier {
+				h.add(&resp, d, e, sent)
+			}
+		}
+		h.add(&resp, d, f, sent)
+	}
+	if resp.Overwrites, err = h.overwritesFor(ctx, d.ID, after, resp.Next); err != nil {
+		return syncapi.PullResponse{}, err
+	}
+	return resp, nil
+}
+
+// add appends f to the page when d may see it, trimmed to what d may see.
+func (h *Hub) add(resp *syncapi.PullResponse, d deviceRec, f store.FeedOp, sent map[int64]bool) {
+	if sent[f.Seq] || f.Device == d.ID {
+		return
+	}
+	op, ok := h.scoped(d, f)
+	if !ok {
+		return
+	}
+	sent[f.Seq] = true
+	resp.Ops = append(resp.Ops, toWire(op))
+}
+
+// scoped returns the op as device d may see it, or false.
+func (h *Hub) scoped(d deviceRec, f store.FeedOp) (store.Op, bool) {
+	op := f.Op
+	if op.Entity == store.EntityUser {
+		if f.UserRole == store.RoleAdmin || f.UserOffice == "" ||
+			(d.Department == "" && f.UserOffice == d.Office) || (d.Department != "" && f.UserDept == d.Department) {
+			return op, true
+		}
+		return op, false
+	}
+	if d.Department == "" {
+		return op, f.Office == d.Office
+	}
+	switch op.Entity {
+	case store.EntityMaterial:
+		return op, false
+	case store.EntityTask:
+		return op, f.TaskDept == d.Department
+	case store.EntityCase:
+		need := map[string]bool{}
+		for _, it := range f.Items {
+			if item := h.cat.Item(it); item != nil {
+				for _, fl := range item.Fields {
+					need[fl.Code] = true
+				}
+			}
+		}
+		fields := make(map[string]string, len(op.Fields))
+		for k, v := range op.Fields {
+			if code, ok := strings.CutPrefix(k, "v:"); ok && !need[code] {
+				continue
+			}
+			fields[k] = v
+		}
+		if len(fields) == 0 {
+			return op, false
+		}
+		op.Fields = fields
+		return op, true
+	}
+	return op, true // events
+}
+
+func (h *Hub) overwritesFor(ctx context.Context, device string, after, next int64) ([]syncapi.Overwrite, error) {
+	rows, err := h.meta.QueryContext(ctx, `SELECT entity, entity_id, case_id, field, local_op, local_val, remote_op, value
+		FROM overwrites WHERE device = ? AND winner_seq > ? AND winner_seq <= ? ORDER BY id`, device, after, next)
+	if err != nil {
+		return nil, fmt.Errorf("overwrite notices: %w", err)
+	}
+	defer rows.Close()
+	var out []syncapi.Overwrite
+	for rows.Next() {
+		var o syncapi.Overwrite
+		if err := rows.Scan(&o.Entity, &o.EntityID, &o.CaseID, &o.Field, &o.LocalOp, &o.LocalValue, &o.RemoteOp, &o.Value); err != nil {
+			return nil, fmt.Errorf("overwrite notices: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

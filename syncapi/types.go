@@ -1,0 +1,220 @@
+package syncapi
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// HLC is a hybrid logical clock stamp: Unix milliseconds and a counter.
+type HLC struct {
+	Wall    int64  `json:"w"`
+	Logical uint32 `json:"l,omitempty"`
+}
+
+// Op is one operation of the log as it travels: the fields one device set
+// on one entity. ID (a UUIDv7 made on the device) is the idempotency key.
+// Entities and their fields are described in the store package.
+type Op struct {
+	ID       string            `json:"id"`
+	Device   string            `json:"device"`
+	User     string            `json:"user"`
+	HLC      HLC               `json:"hlc"`
+	Entity   string            `json:"entity"`
+	EntityID string            `json:"entity_id"`
+	CaseID   string            `json:"case_id,omitempty"`
+	Fields   map[string]string `json:"fields"`
+}
+
+// Device kinds.
+const (
+	KindStation    = "station"    // a counter: sees its office's cases
+	KindDepartment = "department" // a department's desktop: sees its tasks
+)
+
+// EnrolRequest trades a one-time code for a device credential.
+type EnrolRequest struct {
+	Code     string `json:"code"`
+	DeviceID string `json:"device_id"` // the store's device id
+	// DeviceCode is the short code the device wants for its case numbers;
+	// empty lets the hub choose. The hub refuses one already taken.
+	DeviceCode string `json:"device_code,omitempty"`
+	Name       string `json:"name,omitempty"` // host name, for the admin
+}
+
+// EnrolResponse is the device credential and where the device belongs.
+type EnrolResponse struct {
+	Token      string `json:"token"` // bearer token; the hub keeps only its hash
+	DeviceID   string `json:"device_id"`
+	DeviceCode string `json:"device_code"`
+	Kind       string `json:"kind"`
+	Office     string `json:"office"`
+	Station    string `json:"station"`
+	Department string `json:"department,omitempty"`
+	HubID      string `json:"hub_id"`
+}
+
+// PoliceStation is an addressee of the hukou letter, as the hub lists them.
+type PoliceStation struct {
+	Code     string `json:"code"`
+	Bureau   string `json:"bureau"`
+	Name     string `json:"name"`
+	Division string `json:"division"`
+}
+
+// Config is what the hub tells an enrolled device besides the feed (users
+// flow in the feed as user operations).
+type Config struct {
+	Version          Version         `json:"version"`
+	CatalogueVersion string          `json:"catalogue_version"`
+	PoliceStations   []PoliceStation `json:"police_stations"`
+	Device           EnrolResponse   `json:"device"` // Token left empty
+	ServerTime       time.Time       `json:"server_time"`
+}
+
+// PushRequest is a batch of the device's own operations, oldest first.
+type PushRequest struct {
+	// Seen is the device's pull cursor when it made the batch: the hub uses
+	// it to tell which values the device had not seen (overwrite notices).
+	Seen int64 `json:"seen"`
+	Ops  []Op  `json:"ops"`
+}
+
+// Verdicts of pushed operations.
+const (
+	Accepted  = "accepted"
+	Duplicate = "duplicate" // already held: nothing changed
+	Rejected  = "rejected"  // see Reason; never retried
+)
+
+// OpResult is the hub's verdict on one pushed operation.
+type OpResult struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"` // machine-readable, e.g. "scope: office"
+}
+
+// PushResponse answers a PushRequest with one result per operation, in
+// the same order.
+type PushResponse struct {
+	Results []OpResult `json:"results"`
+}
+
+// PullResponse is one page of the device's feed.
+type PullResponse struct {
+	Ops []Op `json:"ops"`
+	// Next is the cursor to send next time; it never skips an operation
+	// committed late by a concurrent writer.
+	Next int64 `json:"next"`
+	More bool  `json:"more"` // another page is ready
+	// Overwrites lists values of this device that operations of this page
+	// replaced without their writer having seen them. The device records
+	// each as a conflict, so nothing is overwritten silently.
+	Overwrites []Overwrite `json:"overwrites,omitempty"`
+}
+
+// Overwrite is a concurrent write that beat one of the device's values
+// after the device had already pushed it.
+type Overwrite struct {
+	Entity     string `json:"entity"`
+	EntityID   string `json:"entity_id"`
+	CaseID     string `json:"case_id,omitempty"`
+	Field      string `json:"field"`
+	LocalOp    string `json:"local_op"` // the device's op that lost
+	LocalValue string `json:"local_value"`
+	RemoteOp   string `json:"remote_op"` // the op that won
+	Value      string `json:"value"`
+}
+
+// Error is the body of every non-2xx answer.
+type Error struct {
+	Code    string `json:"code"` // machine-readable: see the Err* constants
+	Message string `json:"message"`
+}
+
+// Error codes.
+const (
+	ErrBadRequest   = "bad_request"
+	ErrUnauthorized = "unauthorized" // unknown or revoked credential
+	ErrCodeUsed     = "code_used"    // enrolment code unknown, used or expired
+	ErrCodeTaken    = "device_code_taken"
+	ErrTooOld       = "protocol_too_old"
+	ErrNotFound     = "not_found"
+	ErrConflict     = "conflict"
+	ErrInternal     = "internal"
+)
+
+// DeptTask is a task as the department API shows it: the case fields the
+// item needs, unmasked, since the department works with them.
+type DeptTask struct {
+	CaseID     string            `json:"case_id"`
+	CaseNumber string            `json:"case_number"`
+	Item       string            `json:"item"`
+	State      string            `json:"state"`
+	Reason     string            `json:"reason,omitempty"`
+	Due        time.Time         `json:"due,omitzero"`
+	Started    time.Time         `json:"started,omitzero"`
+	Values     map[string]string `json:"values"`
+	Result     map[string]string `json:"result,omitempty"`
+}
+
+// DeptTaskList answers GET PathDeptTasks.
+type DeptTaskList struct {
+	Tasks []DeptTask `json:"tasks"`
+}
+
+// DeptAction is the body of a department task action: Result for
+// complete, Reason for return and refuse.
+type DeptAction struct {
+	Result map[string]string `json:"result,omitempty"`
+	Reason string            `json:"reason,omitempty"`
+}
+
+// Webhook event types.
+const (
+	EventTaskChanged = "task.changed"
+)
+
+// Event is the body of a webhook delivery.
+type Event struct {
+	ID         string    `json:"id"` // same as HeaderDelivery
+	Type       string    `json:"type"`
+	Department string    `json:"department"`
+	CaseID     string    `json:"case_id"`
+	CaseNumber string    `json:"case_number,omitempty"`
+	Item       string    `json:"item"`
+	State      string    `json:"state"`
+	At         time.Time `json:"at"`      // when the change was applied
+	SentAt     time.Time `json:"sent_at"` // this attempt; equals HeaderTimestamp
+}
+
+// Sign returns the HeaderSignature value of body under secret.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifySignature reports whether header is a valid HeaderSignature of
+// body under secret, comparing in constant time.
+func VerifySignature(secret, body []byte, header string) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return hmac.Equal(got, m.Sum(nil))
+}
+
+// Fingerprint normalises a certificate fingerprint as printed by the hub
+// ("AB:CD:…" or "abcd…") to lower-case hex without separators.
+func Fingerprint(s string) string {
+	return strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(s))
+}

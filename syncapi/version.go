@@ -1,0 +1,67 @@
+// Package syncapi holds the wire types of the protocol between vetdesk
+// desktops (and departments' own systems) and vetdesk-hub, the protocol
+// version with its dated history, and the HTTP paths and headers both
+// sides use. It imports the standard library only, so that the hub and the
+// client agree on one definition and a newer hub keeps serving older
+// desktops.
+package syncapi
+
+// Version is a protocol version: an integer that only grows. A client sends
+// the version it speaks in the HeaderVersion header of every request; the
+// hub answers in the version the client asked for, refusing with
+// http.StatusUpgradeRequired a client older than MinVersion.
+//
+// Like tailscale's tailcfg.CapabilityVersion, every bump is recorded below
+// with its date and what changed, so that a hub can tell what an old client
+// understands. Never reuse or renumber an entry.
+//
+//   - 1: 2026-11-28: first version: enrolment with a one-time code and a
+//     pinned certificate, users and catalogue version flowing down, push
+//     of operation batches with a per-operation verdict, scoped pull by
+//     feed cursor with overwrite notices, resumable content-addressed
+//     attachments, the department API and signed webhooks.
+type Version int
+
+// CurrentVersion is the version this build speaks.
+const CurrentVersion Version = 1
+
+// MinVersion is the oldest client version the hub still serves.
+const MinVersion Version = 1
+
+// Headers.
+const (
+	// HeaderVersion carries the client's Version (decimal).
+	HeaderVersion = "Vetdesk-Protocol"
+	// HeaderUploadOffset answers a HEAD or a refused PUT of an attachment
+	// with the number of bytes the hub holds of an unfinished upload.
+	HeaderUploadOffset = "Upload-Offset"
+	// HeaderSignature signs a webhook body: "sha256=" + hex HMAC-SHA256 of
+	// the body with the webhook's secret.
+	HeaderSignature = "X-Vetdesk-Signature"
+	// HeaderTimestamp is the webhook's send time, Unix seconds; the same
+	// instant is inside the signed body (Event.SentAt), so a receiver can
+	// refuse stale replays.
+	HeaderTimestamp = "X-Vetdesk-Timestamp"
+	// HeaderDelivery is the id of a webhook delivery, the same on every
+	// retry, so a receiver can drop duplicates.
+	HeaderDelivery = "X-Vetdesk-Delivery"
+)
+
+// HTTP paths of the hub. Paths ending in "/" take an argument.
+const (
+	PathHealth      = "/healthz"
+	PathEnrol       = "/v1/enrol"
+	PathConfig      = "/v1/config"
+	PathPush        = "/v1/push"
+	PathPull        = "/v1/pull"         // ?after=<cursor>&limit=<n>
+	PathAttachments = "/v1/attachments/" // + SHA-256 hex: HEAD, PUT, GET
+	PathDeptTasks   = "/v1/dept/tasks"   // GET ?state=; + "/<case id>/<item>/<action>" POST
+)
+
+// Department task actions, the last element of a POST under PathDeptTasks.
+const (
+	ActionTake     = "take"
+	ActionComplete = "complete"
+	ActionReturn   = "return"
+	ActionRefuse   = "refuse"
+)

@@ -1,0 +1,124 @@
+package syncclient_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"vetdesk/casework"
+	"vetdesk/hub"
+	"vetdesk/syncclient"
+)
+
+// cutRT cuts the body of the first PUT after half of it, as a dropped
+// connection would, and records the Content-Range of every PUT.
+type cutRT struct {
+	base   http.RoundTripper
+	mu     sync.Mutex
+	cut    bool
+	ranges []string
+}
+
+type halfReader struct {
+	r    io.Reader
+	left int
+}
+
+func (h *halfReader) Read(p []byte) (int, error) {
+	if h.left <= 0 {
+		return 0, errors.New("connection cut")
+	}
+	if len(p) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	h.left -= n
+	return n, err
+}
+
+func (c *cutRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPut {
+		c.mu.Lock()
+		c.ranges = append(c.ranges, r.Header.Get("Content-Range"))
+		first := !c.cut
+		c.cut = true
+		c.mu.Unlock()
+		if first {
+			body, _ := io.ReadAll(r.Body)
+			r = r.Clone(r.Context())
+			r.Body = io.NopCloser(&halfReader{r: bytes.NewReader(body), left: len(body) / 2})
+		}
+	}
+	return c.base.RoundTrip(r)
+}
+
+// TestAttachmentResume: a scan is uploaded once, resumes after a cut
+// connection from where the hub stopped, is verified by the hub, and
+// another desktop downloads it on demand.
+func TestAttachmentResume(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, hub.Options{})
+	rt := &cutRT{base: syncclient.PinnedClient(e.fp).Transport}
+	a := e.desk("A", deskOpt{office: office, login: "clerkA", client: &http.Client{Transport: rt}})
+	b := e.desk("B", deskOpt{office: office, login: "clerkB"})
+	scan := make([]byte, 3<<20)
+	rand.Read(scan)
+	hash, err := a.db.PutAttachment(ctx, bytes.NewReader(scan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := casework.NewGenerator(e.cat, 1, genNow)
+	c := e.newCase(a, g, "0193f100-0000-7000-8000-000000000001")
+	a.update(t, c.ID, func(c *casework.Case) error {
+		for _, m := range c.Materials {
+			m.Attachments = []string{hash}
+			break
+		}
+		return nil
+	})
+	if err := a.cl.Once(ctx); err == nil {
+		t.Fatalf("Once() with the upload cut = nil, want an error")
+	}
+	if e.hub.Replica().HasAttachment(hash) {
+		t.Fatalf("hub has the attachment after a cut upload, want not yet")
+	}
+	a.sync(t)
+	if !e.hub.Replica().HasAttachment(hash) {
+		t.Fatalf("hub HasAttachment after resume = false, want true")
+	}
+	if len(rt.ranges) != 2 || rt.ranges[0] != "bytes 0-3145727/3145728" || rt.ranges[1] == rt.ranges[0] {
+		t.Errorf("PUT ranges = %q, want the whole file, then only the rest", rt.ranges)
+	}
+	t.Logf("PUT ranges: %q", rt.ranges)
+	a.sync(t) // nothing is sent twice
+	if len(rt.ranges) != 2 {
+		t.Errorf("PUTs after another round = %d, want still 2", len(rt.ranges))
+	}
+	b.sync(t)
+	if b.db.HasAttachment(hash) {
+		t.Errorf("B holds the scan before asking, want it downloaded on demand only")
+	}
+	if err := b.cl.FetchAttachment(ctx, hash); err != nil {
+		t.Fatalf("FetchAttachment = %v", err)
+	}
+	rc, err := b.db.OpenAttachment(hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, scan) {
+		t.Errorf("downloaded scan differs (%d bytes, want %d)", len(got), len(scan))
+	}
+	bc, _ := b.db.Case(ctx, c.ID)
+	js, _ := json.Marshal(bc.Materials)
+	if !bytes.Contains(js, []byte(hash)) {
+		t.Errorf("B's case materials %s do not refer to the scan", js)
+	}
+}

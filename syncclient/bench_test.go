@@ -1,0 +1,102 @@
+package syncclient_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"vetdesk/casework"
+	"vetdesk/hub"
+)
+
+// BenchmarkInitialPull measures the first sync of an empty desktop from a
+// hub holding N accepted cases of its office (N = 10,000, or
+// $VETDESK_BENCH_CASES), over HTTPS on loopback with the pinned client:
+// every page is fetched, decoded and merged into the desktop's store.
+// The budget (DESIGN.md) is 100,000 cases under 30 s.
+func BenchmarkInitialPull(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("VETDESK_BENCH_CASES")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	e := newEnv(b, hub.Options{})
+	cat := e.cat
+	g := casework.NewGenerator(cat, 42, genNow)
+	seedStart := time.Now()
+	batch := make([]*casework.Case, 0, 1000)
+	flush := func() {
+		if err := e.hub.Replica().ImportCases(ctx, e.actor("clerkA"), batch); err != nil {
+			b.Fatalf("ImportCases = %v", err)
+		}
+		batch = batch[:0]
+	}
+	for i := range n {
+		c := g.Draft(fmt.Sprintf("0195%04x-0000-7000-8000-%012d", i>>16, i), office, true)
+		num, _ := casework.FormatCaseNumber(office, 2026, "BN", i+1)
+		if _, err := c.Accept(cat, num, genNow); err != nil {
+			b.Fatalf("Accept = %v", err)
+		}
+		batch = append(batch, c)
+		if len(batch) == cap(batch) {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+	ops, _ := e.hub.Replica().FeedHigh(ctx)
+	b.Logf("seeded %d cases (%d ops) in %v", n, ops, time.Since(seedStart).Round(time.Millisecond))
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		d := e.desk(fmt.Sprintf("bench%d", i), deskOpt{office: office, login: "clerkA", pullPage: 2000})
+		b.StartTimer()
+		start := time.Now()
+		d.sync(b)
+		took := time.Since(start)
+		b.StopTimer()
+		got := 0
+		d.db.EachCase(ctx, func(*casework.Case) error { got++; return nil })
+		if got != n {
+			b.Fatalf("desk holds %d cases after pull, want %d", got, n)
+		}
+		b.ReportMetric(float64(n)/took.Seconds(), "cases/s")
+		b.ReportMetric(float64(ops)/took.Seconds(), "ops/s")
+		b.StartTimer()
+	}
+
+}
+
+// BenchmarkPush1000 measures pushing 1,000 queued cases (about 22,000
+// ops) from a desktop to the hub: batching, scope checks, the merge on the
+// hub's replica and the acknowledgements.
+func BenchmarkPush1000(b *testing.B) {
+	ctx := context.Background()
+	e := newEnv(b, hub.Options{})
+	for i := range b.N {
+		b.StopTimer()
+		d := e.desk(fmt.Sprintf("push%d", i), deskOpt{office: office, login: "clerkA"})
+		g := casework.NewGenerator(e.cat, uint64(i), genNow)
+		cases := make([]*casework.Case, 1000)
+		for j := range cases {
+			c := g.Draft(fmt.Sprintf("0196%04x-0000-7000-8000-%012d", i, j), office, true)
+			num, _ := casework.FormatCaseNumber(office, 2026, "PB", j+1)
+			c.Accept(e.cat, num, genNow)
+			cases[j] = c
+		}
+		if err := d.db.ImportCases(ctx, d.actor, cases); err != nil {
+			b.Fatal(err)
+		}
+		ob, _ := d.db.Outbox(ctx, 1<<30)
+		b.StartTimer()
+		start := time.Now()
+		d.sync(b)
+		took := time.Since(start)
+		b.ReportMetric(float64(len(ob))/took.Seconds(), "ops/s")
+		b.ReportMetric(float64(len(ob)), "ops")
+	}
+}

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+	"vetdesk/syncclient"
+)
+
+type noSync struct{}
+
+func (noSync) Client() *syncclient.Client { return nil }
+func (noSync) Enrol(context.Context, syncclient.EnrolOptions) error {
+	return nil
+}
+
+// TestSyncScreenShowsTheTruth: a set-aside op with its reason and a conflict
+// with both values are shown, and the clerk can re-apply their value.
+func TestSyncScreenShowsTheTruth(t *testing.T) {
+	f := newFixture(t)
+	f.desk.Svc.Sync = noSync{}
+	f.desk.LoggedIn(f.admin)
+	ctx := context.Background()
+	a := f.desk.Actor()
+	c := casework.NewGenerator(f.cat, 5, fixedNow).Draft("case-sync-1", "371002", true)
+	c.Values[casework.FieldPhone] = "13800000001"
+	if err := f.st.SaveCase(ctx, a, c); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.st.Outbox(ctx, 1)
+	if err != nil || len(out) == 0 {
+		t.Fatalf("Outbox = %v %v", out, err)
+	}
+	if err := f.st.SetAside(ctx, out[0].ID, "scope: case belongs to another office"); err != nil {
+		t.Fatal(err)
+	}
+	// a remote edit of the phone, later than ours, from another device
+	remote := store.Op{ID: "0193f000-0000-7000-8000-000000000001", Device: "other-device", User: "u2",
+		HLC: store.HLC{Wall: fixedNow.Add(time.Hour).UnixMilli()}, Entity: "case", EntityID: c.ID, CaseID: c.ID,
+		Fields: map[string]string{"v:" + casework.FieldPhone: "13900000002"}}
+	if _, err := f.st.ApplyRemote(ctx, []store.Op{remote}); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Open("nav.sync")
+	s, ok := f.desk.Current().(*SyncScreen)
+	if !ok {
+		t.Fatalf("sync screen = %T", f.desk.Current())
+	}
+	if !strings.Contains(s.State.Text, T("sync.not.enrolled")) {
+		t.Errorf("state = %q, want not enrolled", s.State.Text)
+	}
+	if len(s.Aside.Objects) != 1 || !strings.Contains(textOf(s.Aside.Objects[0]), "another office") {
+		t.Errorf("set-aside list = %d rows, want the rejected op with its reason", len(s.Aside.Objects))
+	}
+	if len(s.Conflicts.Objects) == 0 {
+		t.Fatalf("no conflict listed")
+	}
+	var keep bool
+	for _, o := range s.Conflicts.Objects {
+		text := textOf(o)
+		if strings.Contains(text, "13800000001") && strings.Contains(text, "13900000002") {
+			keep = true
+			test.Tap(buttonIn(o, T("sync.keep.local")))
+			break
+		}
+	}
+	if !keep {
+		t.Fatalf("no conflict shows both phone values")
+	}
+	got, _ := f.st.Case(ctx, c.ID)
+	if got.Value(casework.FieldPhone) != "13800000001" {
+		t.Errorf("after re-applying, phone = %s, want ours", got.Value(casework.FieldPhone))
+	}
+}
