@@ -33,7 +33,7 @@ func ExportReport(ctx context.Context, st *store.DB, cat *casework.Catalogue, a 
 	}()
 	err = writeAtomic(path, func(w io.Writer) error {
 		var werr error
-		res, werr = report.Write(ctx, w, st, cat, p)
+		res, werr = report.Write(ctx, w, briefSource{st}, cat, p)
 		return werr
 	})
 	return res, err
@@ -67,4 +67,12 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// briefSource hands the reports the cases with only what they read, which
+// is several times faster than whole cases over a large store.
+type briefSource struct{ st *store.DB }
+
+func (b briefSource) EachCase(ctx context.Context, fn func(*casework.Case) error) error {
+	return b.st.EachCaseBrief(ctx, report.ValueFields, fn)
 }

@@ -235,3 +235,8 @@ func cnDate(t time.Time) string {
 	y, m, d := t.Date()
 	return fmt.Sprintf("%d年%d月%d日", y, m, d)
 }
+
+// ValueFields are the form values the reports read: a Source may load only
+// these (with the case's number, state, office, items, dates and tasks).
+var ValueFields = []string{casework.FieldName, casework.FieldSex, casework.FieldIDNumber, casework.FieldPhone,
+	casework.FieldCategory, casework.FieldPlacement, casework.FieldDivision, casework.FieldBankAccount}

@@ -124,19 +124,25 @@ func buildCase(id string, rows []frow) (*casework.Case, bool) {
 		for _, t := range tasks {
 			c.Tasks = append(c.Tasks, t)
 		}
-		sort.Slice(c.Tasks, func(i, j int) bool {
-			pi, iok := pos[c.Tasks[i].Item]
-			pj, jok := pos[c.Tasks[j].Item]
-			if iok != jok {
-				return iok
-			}
-			if pi != pj {
-				return pi < pj
-			}
-			return c.Tasks[i].Item < c.Tasks[j].Item
-		})
+		sortTasks(c.Tasks, pos)
 	}
 	return c, ok
+}
+
+// sortTasks orders tasks as their items are ordered in pos (the case's
+// item list); tasks of items not listed come last, by code.
+func sortTasks(tasks []*casework.Task, pos map[string]int) {
+	sort.Slice(tasks, func(i, j int) bool {
+		pi, iok := pos[tasks[i].Item]
+		pj, jok := pos[tasks[j].Item]
+		if iok != jok {
+			return iok
+		}
+		if pi != pj {
+			return pi < pj
+		}
+		return tasks[i].Item < tasks[j].Item
+	})
 }
 
 func setCaseField(c *casework.Case, field, v string) {
