@@ -9,8 +9,8 @@ DATA  ?= $(CURDIR)/.vetdesk-data
 # the tests run for real (PDF text and structure checks, a CJK fallback font,
 # a CUPS PDF printer, LibreOffice for reading workbooks back, a locale).
 BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
-              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS  := poppler-utils qpdf fonts-hanazono cups printer-driver-cups-pdf \
+              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev fonts-hanazono
+TEST_PKGS  := poppler-utils qpdf cups printer-driver-cups-pdf \
               libreoffice-calc-nogui locales
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
