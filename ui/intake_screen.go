@@ -69,7 +69,7 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 	s.Problems.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Importance = widget.DangerImportance
-	s.ID.SetPlaceHolder(T("intake.id.placeholder"))
+	s.ID.SetPlaceHolder(T("intake.id.hint"))
 	s.ID.OnSubmitted = func(string) { s.submitID() }
 
 	s.Category = widget.NewSelect(s.fieldLabels(casework.FieldCategory), func(string) { s.placementChanged(false) })

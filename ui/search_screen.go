@@ -33,7 +33,7 @@ type SearchScreen struct {
 // NewSearchScreen builds the search screen and shows the newest cases.
 func NewSearchScreen(d *Desk) *SearchScreen {
 	s := &SearchScreen{d: d, Query: widget.NewEntry(), Total: widget.NewLabel("")}
-	s.Query.SetPlaceHolder(T("search.placeholder"))
+	s.Query.SetPlaceHolder(T("search.hint"))
 	s.Query.OnChanged = func(string) { s.offset = 0; s.Run() }
 	s.Query.OnSubmitted = func(string) { s.openFirst() }
 	stateLabels := []string{T("search.state.all")}
