@@ -150,9 +150,12 @@ func (s *CaseScreen) fillFields() {
 		fi := widget.NewForm()
 		for _, ff := range g.Fields {
 			v := s.C.Values[ff.Field.Code]
-			if ff.Field.Sensitive != casework.SensitiveNone {
+			switch {
+			case ff.Field.Type == casework.TypePhoto && v != "":
+				v = T("intake.material.attached", map[string]any{"N": 1})
+			case ff.Field.Sensitive != casework.SensitiveNone:
 				v = s.sensitive(ff.Field.Sensitive, v)
-			} else {
+			default:
 				v = OptionLabel(cat, ff.Field, v)
 			}
 			l := widget.NewLabel(v)

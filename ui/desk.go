@@ -30,6 +30,8 @@ type Services struct {
 	Sync    SyncService   // nil: no sync screen
 	Extra   []ExtraScreen // screens other packages contribute (reports, sync)
 	Demo    func(ctx context.Context, a store.Actor, n int, progress func(done, total int)) error
+	// Restore replaces the local data with a backup and ends the app.
+	Restore func(path string) error
 	// Unsynced reports whether a case has changes the hub has not acknowledged.
 	Unsynced func(ctx context.Context, caseID string) bool
 	// Roster returns the values an imported roster holds for an ID number.

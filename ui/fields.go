@@ -42,6 +42,7 @@ type FieldInput struct {
 	Select  *widget.Select     // enum and division fields
 	Radio   *widget.RadioGroup // boolean fields
 	Derived *widget.Label      // computed fields
+	Photo   *widget.Button     // photo fields: attach a file; the value is its hash
 	Problem *canvas.Text
 	Label   *widget.Label
 	codes   []string
@@ -69,13 +70,13 @@ func newFieldInput(cat *casework.Catalogue, f *casework.Field, changed func(stri
 		in.Radio.Horizontal = true
 	case casework.TypeDerived:
 		in.Derived = widget.NewLabel("")
+	case casework.TypePhoto:
+		in.Photo = widget.NewButton(T("intake.material.attach"), nil)
 	default:
 		e := newCommitEntry()
 		switch f.Type {
 		case casework.TypeDate:
 			e.SetPlaceHolder("YYYY-MM-DD")
-		case casework.TypePhoto:
-			e.SetPlaceHolder(T("intake.material.attach"))
 		}
 		if f.Help != "" && e.PlaceHolder == "" {
 			e.SetPlaceHolder(f.Help)
@@ -118,6 +119,12 @@ func (in *FieldInput) Set(v string) {
 		}
 	case in.Derived != nil:
 		in.Derived.SetText(v)
+	case in.Photo != nil:
+		if v == "" {
+			in.Photo.SetText(T("intake.material.attach"))
+		} else {
+			in.Photo.SetText(T("intake.material.attached", map[string]any{"N": 1}))
+		}
 	default:
 		if in.Entry.Text != v {
 			cb := in.Entry.OnChanged
@@ -145,6 +152,8 @@ func (in *FieldInput) Focusable() fyne.Focusable {
 		return in.Select
 	case in.Entry != nil:
 		return in.Entry
+	case in.Photo != nil:
+		return in.Photo
 	}
 	return nil
 }
@@ -175,6 +184,8 @@ func (in *FieldInput) Row(required bool) fyne.CanvasObject {
 		obj = in.Radio
 	case in.Derived != nil:
 		obj = in.Derived
+	case in.Photo != nil:
+		obj = container.NewHBox(in.Photo)
 	default:
 		obj = in.Entry
 	}

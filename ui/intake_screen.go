@@ -309,6 +309,17 @@ func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
 	if in.Entry != nil {
 		in.Entry.OnSubmitted = func(string) { s.focusAfter(in.Entry) }
 	}
+	if in.Photo != nil {
+		in.Photo.OnTapped = func() {
+			dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+				if err != nil || r == nil {
+					return
+				}
+				defer r.Close()
+				s.AttachPhoto(code, r)
+			}, s.d.Win)
+		}
+	}
 	s.Inputs[code] = in
 	return in
 }
@@ -467,6 +478,21 @@ func (s *IntakeScreen) AttachReader(code string, r io.Reader) {
 	}
 	s.persist()
 	s.rebuild()
+}
+
+// AttachPhoto stores a photo for field code; the field's value is its hash.
+func (s *IntakeScreen) AttachPhoto(code string, r io.Reader) {
+	hash, err := s.d.Svc.Store.PutAttachment(s.d.ctx(), r)
+	if err != nil {
+		s.Problems.SetText(ErrorText(err))
+		return
+	}
+	s.ensureDraft()
+	s.C.Values[code] = hash
+	if in := s.Inputs[code]; in != nil {
+		in.Set(hash)
+	}
+	s.persist()
 }
 
 // focusAfter moves the keyboard to the next input after obj.

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/store"
@@ -36,6 +37,7 @@ type SettingsScreen struct {
 	Idle     *widget.Entry
 	SaveBtn  *widget.Button
 	Backup   *widget.Button
+	Restore  *widget.Button
 	Verify   *widget.Button
 	Message  *widget.Label
 	NewLogin *widget.Entry
@@ -72,6 +74,10 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s.SaveBtn = widget.NewButton(T("settings.save"), s.Save)
 	s.SaveBtn.Importance = widget.HighImportance
 	s.Backup = widget.NewButton(T("settings.backup"), s.backup)
+	s.Restore = widget.NewButton(T("settings.restore"), s.askRestore)
+	if d.Svc.Restore == nil || d.User.Role != "admin" {
+		s.Restore.Hide()
+	}
 	s.Verify = widget.NewButton(T("settings.audit"), s.verify)
 	var roleLabels []string
 	for _, r := range s.roles {
@@ -137,6 +143,38 @@ func (s *SettingsScreen) backup() {
 			s.Message.SetText(T("settings.backup.done", map[string]any{"Path": path}))
 		})
 	}()
+}
+
+// askRestore asks for a backup file and, once confirmed, replaces the data
+// with it; the app then closes (the wiring quits it).
+func (s *SettingsScreen) askRestore() {
+	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		dialog.ShowConfirm(T("settings.restore"), T("settings.restore.confirm"), func(ok bool) {
+			if ok {
+				s.RestoreFrom(path)
+			}
+		}, s.d.Win)
+	}, s.d.Win)
+}
+
+// RestoreFrom restores the backup at path (admin only).
+func (s *SettingsScreen) RestoreFrom(path string) {
+	if s.d.User.Role != "admin" || s.d.Svc.Restore == nil {
+		s.Message.SetText(T("error.forbidden"))
+		return
+	}
+	a := s.d.Actor()
+	_ = s.d.Svc.Store.Audit(s.d.ctx(), store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "restore", Target: path, Success: true})
+	if err := s.d.Svc.Restore(path); err != nil {
+		s.Message.SetText(ErrorText(err))
+		return
+	}
+	s.Message.SetText(T("settings.restore.done"))
 }
 
 func (s *SettingsScreen) verify() {
@@ -218,7 +256,7 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 	box := container.NewVBox(
 		widget.NewLabelWithStyle(T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		form, widget.NewLabel(T("settings.catalogue", map[string]any{"Version": s.d.Svc.Cat.Version})),
-		container.NewHBox(s.SaveBtn, s.Backup, s.Verify), s.Message,
+		container.NewHBox(s.SaveBtn, s.Backup, s.Restore, s.Verify), s.Message,
 	)
 	if s.d.User.Role == "admin" {
 		users := widget.NewForm(

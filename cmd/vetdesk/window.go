@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -42,6 +43,17 @@ func runWindow(dataDir string) error {
 		},
 	}
 	wireServices(e, svc)
+	svc.Restore = func(path string) error {
+		if err := store.CheckBackup(path); err != nil {
+			return err
+		}
+		if err := e.st.Close(); err != nil {
+			return err
+		}
+		err := store.Restore(path, filepath.Join(e.dir, "vetdesk.db"))
+		a.Quit()
+		return err
+	}
 	d := ui.NewDesk(w, svc)
 	d.Async = true
 	ctx, cancel := context.WithCancel(context.Background())
