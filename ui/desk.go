@@ -196,6 +196,7 @@ func (d *Desk) buildShell() {
 	}
 	d.nav.Add(widget.NewSeparator())
 	d.nav.Add(widget.NewButton(T("shell.lock"), d.ShowLogin))
+	d.nav.Add(widget.NewButton(T("shell.switch"), d.ShowLogin))
 	d.status = widget.NewLabel(T("shell.user", map[string]any{"Name": d.User.Name, "Role": RoleName(d.User.Role)}))
 	d.body = container.NewStack()
 	top := container.NewBorder(nil, nil, nil, widget.NewLabel(T("shell.shortcuts")), d.status)

@@ -4,6 +4,7 @@
 //
 //	vetdesk [-data DIR]                       open the window
 //	vetdesk print <document> <case number>    receipt, notice, regform, hukou_letter, subsidy_form
+//	vetdesk void-letter <case number> <reason> void a hukou letter; its number is never reused
 //	vetdesk report -from DATE -to DATE -office CODE -o FILE.xlsx
 //	vetdesk import roster FILE.xlsx [-result FILE.xlsx]
 //	vetdesk backup FILE | restore FILE

@@ -63,3 +63,18 @@ func cmdPrint(ctx context.Context, e *env, args []string) error {
 	}
 	return err
 }
+
+func cmdVoidLetter(ctx context.Context, e *env, args []string) error {
+	if len(args) != 2 {
+		return usageError("usage: vetdesk void-letter <case number> <reason>")
+	}
+	p, err := printService(e)
+	if err != nil {
+		return err
+	}
+	c, err := e.st.CaseByNumber(ctx, args[0])
+	if err != nil {
+		return fmt.Errorf("case %s: %w", args[0], err)
+	}
+	return p.VoidLetter(ctx, e.cliActor(ctx), c.ID, args[1])
+}

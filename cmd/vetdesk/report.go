@@ -17,6 +17,7 @@ func init() {
 	extraCommands["report"] = cmdReport
 	extraCommands["import"] = cmdImport
 	extraCommands["print"] = cmdPrint
+	extraCommands["void-letter"] = cmdVoidLetter
 }
 
 // reportService serves the report screen for the logged-in user.
