@@ -107,17 +107,16 @@ func NewSetupScreen(d *Desk) *SetupScreen {
 	s.Submit.Importance = widget.HighImportance
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.Progress.Hide()
-	entries := []*widget.Entry{s.AdminLog, s.AdminName, s.Password, s.Password2, s.Station, s.Device, s.Phone, s.Address}
-	for i, e := range entries {
-		next := i + 1
-		e.OnSubmitted = func(string) {
-			if next < len(entries) {
-				d.Win.Canvas().Focus(entries[next])
-			} else {
-				s.submit()
-			}
+	order := []fyne.Focusable{s.AdminLog, s.AdminName, s.Password, s.Password2, s.Station, s.Division, s.Device, s.Phone, s.Address, s.Demo}
+	for i, f := range order {
+		e, ok := f.(*widget.Entry)
+		if !ok {
+			continue
 		}
+		next := order[i+1]
+		e.OnSubmitted = func(string) { d.Win.Canvas().Focus(next) }
 	}
+	s.Address.OnSubmitted = func(string) { s.submit() }
 	return s
 }
 
