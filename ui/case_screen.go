@@ -342,11 +342,16 @@ func printDoc(d *Desk, caseID, doc string, msg *widget.Label) {
 	go func() {
 		path, err := d.Svc.Printer.PrintDocument(d.ctx(), a, doc, caseID)
 		fyne.Do(func() {
-			if err != nil {
+			switch {
+			case err != nil && path != "":
+				// saved, but the printer did not take it
+				_ = ErrorText(err) // logged with a reference
+				msg.SetText(T("case.print.unsent", map[string]any{"Path": path}))
+			case err != nil:
 				msg.SetText(ErrorText(err))
-				return
+			default:
+				msg.SetText(T("case.printed", map[string]any{"Path": path}))
 			}
-			msg.SetText(T("case.printed", map[string]any{"Path": path}))
 		})
 	}()
 }
