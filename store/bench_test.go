@@ -286,6 +286,20 @@ func BenchmarkEachCase(b *testing.B) {
 	}
 }
 
+// BenchmarkEachCaseBrief reads what the reports need of every case (the
+// eight value fields of report.ValueFields, tasks, dates).
+func BenchmarkEachCaseBrief(b *testing.B) {
+	db := openBench(b)
+	ctx := context.Background()
+	fields := []string{"name", "sex", "id_number", "phone", "personnel_category", "placement", "placement_division", "bank_account"}
+	for range b.N {
+		n := 0
+		if err := db.EachCaseBrief(ctx, fields, func(*casework.Case) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // TestMain removes the benchmark's working copy of the data set (the cached
 // master stays for the next run).
 func TestMain(m *testing.M) {
