@@ -3,29 +3,20 @@ package report
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
-	"vetdesk/assets"
 	"vetdesk/casework"
-)
-
-var (
-	catOnce sync.Once
-	cityCat *casework.Catalogue
-	catErr  error
+	"vetdesk/internal/citycat"
 )
 
 func loadCat(t testing.TB) *casework.Catalogue {
 	t.Helper()
-	catOnce.Do(func() {
-		cityCat, catErr = casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
-	})
-	if catErr != nil {
-		t.Fatalf("LoadFrom(city) = %v", catErr)
+	cat, err := citycat.Load()
+	if err != nil {
+		t.Fatalf("citycat.Load() = %v", err)
 	}
-	return cityCat
+	return cat
 }
 
 // testToday is the "today" of the generated history.

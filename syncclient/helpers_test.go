@@ -10,32 +10,23 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"vetdesk/assets"
 	"vetdesk/casework"
 	"vetdesk/hub"
+	"vetdesk/internal/citycat"
 	"vetdesk/store"
 	"vetdesk/syncclient"
 )
 
-var (
-	catOnce sync.Once
-	catVal  *casework.Catalogue
-	catErr  error
-)
-
 func testCatalogue(t testing.TB) *casework.Catalogue {
 	t.Helper()
-	catOnce.Do(func() {
-		catVal, catErr = casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
-	})
-	if catErr != nil {
-		t.Fatalf("LoadFrom(catalogue) = %v", catErr)
+	cat, err := citycat.Load()
+	if err != nil {
+		t.Fatalf("citycat.Load() = %v", err)
 	}
-	return catVal
+	return cat
 }
 
 var genNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
