@@ -168,59 +168,28 @@ func (r *raw) build() (*Catalogue, error) {
 		return &CatalogueError{File: r.file(kind, code), Code: code, Reason: reason, Detail: fmt.Sprintf(format, args...)}
 	}
 	// index with duplicate checks
-	for i := range c.Departments {
-		d := &c.Departments[i]
-		if d.Code == "" || c.depts[d.Code] != nil {
-			return nil, bad("department", d.Code, "duplicate_code", "department code empty or repeated")
-		}
-		c.depts[d.Code] = d
+	errs := []error{
+		index(r, "department", c.Departments, func(d *Department) string { return d.Code }, c.depts),
+		index(r, "placement", c.Placements, func(p *PlacementType) string { return p.Code }, c.placements),
+		index(r, "division", c.Divisions, func(d *Division) string { return d.Code }, c.divisions),
+		index(r, "police_station", c.PoliceStations, func(s *PoliceStation) string { return s.Code }, c.stations),
+		index(r, "field", c.Fields, func(f *Field) string { return f.Code }, c.fields),
+		index(r, "material", c.Materials, func(m *Material) string { return m.Code }, c.materials),
+		index(r, "item", c.Items, func(it *Item) string { return it.Code }, c.items),
 	}
-	for i := range c.Placements {
-		p := &c.Placements[i]
-		if p.Code == "" || c.placements[p.Code] != nil {
-			return nil, bad("placement", p.Code, "duplicate_code", "placement code empty or repeated")
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
-		c.placements[p.Code] = p
 	}
-	for i := range c.Divisions {
-		d := &c.Divisions[i]
-		if d.Code == "" || c.divisions[d.Code] != nil {
-			return nil, bad("division", d.Code, "duplicate_code", "division code empty or repeated")
-		}
-		c.divisions[d.Code] = d
-	}
-	for i := range c.PoliceStations {
-		s := &c.PoliceStations[i]
-		if s.Code == "" || c.stations[s.Code] != nil {
-			return nil, bad("police_station", s.Code, "duplicate_code", "police station code empty or repeated")
-		}
-		c.stations[s.Code] = s
-	}
-	for i := range c.Fields {
-		f := &c.Fields[i]
-		if f.Code == "" || c.fields[f.Code] != nil {
-			return nil, bad("field", f.Code, "duplicate_code", "field code empty or repeated")
-		}
-		c.fields[f.Code] = f
+	for i, f := range c.Fields {
 		c.fieldPos[f.Code] = i
 		if _, ok := c.groupOrder[f.Group]; !ok {
 			c.groupOrder[f.Group] = len(c.groupOrder)
 		}
 	}
-	for i := range c.Materials {
-		m := &c.Materials[i]
-		if m.Code == "" || c.materials[m.Code] != nil {
-			return nil, bad("material", m.Code, "duplicate_code", "material code empty or repeated")
-		}
-		c.materials[m.Code] = m
+	for i, m := range c.Materials {
 		c.materialPos[m.Code] = i
-	}
-	for i := range c.Items {
-		it := &c.Items[i]
-		if it.Code == "" || c.items[it.Code] != nil {
-			return nil, bad("item", it.Code, "duplicate_code", "item code empty or repeated")
-		}
-		c.items[it.Code] = it
 	}
 	// references
 	for _, d := range c.Divisions {
@@ -328,6 +297,20 @@ func (r *raw) build() (*Catalogue, error) {
 		return nil, &CatalogueError{File: FileSubsidy, Reason: "bad_subsidy", Detail: err.Error()}
 	}
 	return c, nil
+}
+
+// index fills into with the entries of list by code, refusing an empty or
+// repeated code.
+func index[T any](r *raw, kind string, list []T, code func(*T) string, into map[string]*T) error {
+	for i := range list {
+		p := &list[i]
+		k := code(p)
+		if k == "" || into[k] != nil {
+			return &CatalogueError{File: r.file(kind, k), Code: k, Reason: "duplicate_code", Detail: kind + " code empty or repeated"}
+		}
+		into[k] = p
+	}
+	return nil
 }
 
 func (c *Catalogue) checkCondition(cond *Condition) error {
