@@ -168,9 +168,7 @@ func (s *SettingsScreen) RestoreFrom(path string) {
 		s.Message.SetText(T("error.forbidden"))
 		return
 	}
-	a := s.d.Actor()
-	_ = s.d.Svc.Store.Audit(s.d.ctx(), store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "restore", Target: path, Success: true})
-	if err := s.d.Svc.Restore(path); err != nil {
+	if err := s.d.Svc.Restore(path); err != nil { // the wiring audits it in the restored store
 		s.Message.SetText(ErrorText(err))
 		return
 	}

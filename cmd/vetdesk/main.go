@@ -125,7 +125,10 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		if len(args) != 1 {
 			return usageError("usage: vetdesk restore FILE")
 		}
-		return store.Restore(args[0], filepath.Join(dataDir, "vetdesk.db"))
+		if err := store.Restore(args[0], filepath.Join(dataDir, "vetdesk.db")); err != nil {
+			return err
+		}
+		return auditRestore(dataDir, args[0], store.Actor{UserID: "cli", Login: "cli:" + os.Getenv("USER"), Role: "admin"})
 	}
 	e, err := openEnv(dataDir)
 	if err != nil {
@@ -162,4 +165,15 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Printf("loaded %d demo cases in %s\n", *n, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// auditRestore records a restore in the restored store, so the entry
+// survives the replacement it describes.
+func auditRestore(dataDir, from string, a store.Actor) error {
+	st, err := store.Open(filepath.Join(dataDir, "vetdesk.db"), store.Options{})
+	if err != nil {
+		return fmt.Errorf("audit restore: %w", err)
+	}
+	defer st.Close()
+	return st.Audit(context.Background(), store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "restore", Target: from, Success: true})
 }

@@ -43,6 +43,7 @@ func runWindow(dataDir string) error {
 		},
 	}
 	wireServices(e, svc)
+	var d *ui.Desk
 	svc.Restore = func(path string) error {
 		if err := store.CheckBackup(path); err != nil {
 			return err
@@ -51,10 +52,13 @@ func runWindow(dataDir string) error {
 			return err
 		}
 		err := store.Restore(path, filepath.Join(e.dir, "vetdesk.db"))
+		if err == nil {
+			err = auditRestore(e.dir, path, d.Actor())
+		}
 		a.Quit()
 		return err
 	}
-	d := ui.NewDesk(w, svc)
+	d = ui.NewDesk(w, svc)
 	d.Async = true
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
