@@ -2,6 +2,7 @@ package counter
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"vetdesk/casework"
 	"vetdesk/printing"
 	"vetdesk/store"
+	"vetdesk/syncclient"
 )
 
 var now = time.Date(2026, 11, 20, 10, 0, 0, 0, time.Local)
@@ -162,5 +164,32 @@ func TestDemoData(t *testing.T) {
 	}
 	if n < 45 || drafts == 0 || drafts == n {
 		t.Errorf("demo made %d cases with %d drafts, want about 50 with some drafts", n, drafts)
+	}
+}
+
+func TestHubCatalogue(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	if _, ok, err := HubCatalogue(ctx, r.st, r.cat); ok || err != nil {
+		t.Fatalf("HubCatalogue(none received) = %v %v, want none", ok, err)
+	}
+	files, err := casework.CatalogueFiles(assets.CatalogueFS, assets.CityCatalogue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files[casework.FileMeta] = strings.Replace(files[casework.FileMeta], r.cat.Version, "hub-7", 1)
+	b, _ := json.Marshal(files)
+	if err := r.st.SetSetting(ctx, syncclient.SettingCatalogueFiles, string(b)); err != nil {
+		t.Fatal(err)
+	}
+	cat, ok, err := HubCatalogue(ctx, r.st, r.cat)
+	if !ok || err != nil || cat.Version != "hub-7" {
+		t.Fatalf("HubCatalogue = %v %v %v, want the hub's version hub-7", cat, ok, err)
+	}
+	if err := r.st.SetSetting(ctx, syncclient.SettingCatalogueFiles, `{"catalogue.json":"{}"}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := HubCatalogue(ctx, r.st, r.cat); ok || err == nil {
+		t.Errorf("HubCatalogue(broken files) = %v %v, want an error", ok, err)
 	}
 }

@@ -87,6 +87,9 @@ func (h *Hub) handleConfig(w http.ResponseWriter, r *http.Request, d deviceRec) 
 	for _, p := range h.cat.PoliceStations {
 		cfg.PoliceStations = append(cfg.PoliceStations, syncapi.PoliceStation{Code: p.Code, Bureau: p.Bureau, Name: p.Name, Division: p.Division})
 	}
+	if have := r.URL.Query().Get(syncapi.QueryHaveCatalogue); have != h.cat.Version && r.URL.Query().Has(syncapi.QueryHaveCatalogue) {
+		cfg.CatalogueFiles = h.catFiles
+	}
 	writeJSON(w, http.StatusOK, cfg)
 }
 

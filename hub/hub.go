@@ -23,6 +23,10 @@ import (
 type Options struct {
 	// Catalogue is the catalogue the hub routes and scopes by. Required.
 	Catalogue *casework.Catalogue
+	// CatalogueFiles are the files Catalogue was loaded from
+	// (casework.CatalogueFiles), sent to devices whose version differs;
+	// nil sends none.
+	CatalogueFiles map[string]string
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives the handlers' request logs; nil discards them.
@@ -40,14 +44,15 @@ type Options struct {
 
 // Hub is an open hub: its replica, its own tables and the HTTP handler.
 type Hub struct {
-	dir  string
-	opt  Options
-	cat  *casework.Catalogue
-	now  func() time.Time
-	log  *slog.Logger
-	db   *store.DB // the replica
-	meta *sql.DB   // hub.db
-	id   string    // the replica's device id, the hub's identity
+	dir      string
+	opt      Options
+	cat      *casework.Catalogue
+	catFiles map[string]string
+	now      func() time.Time
+	log      *slog.Logger
+	db       *store.DB // the replica
+	meta     *sql.DB   // hub.db
+	id       string    // the replica's device id, the hub's identity
 
 	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
 
@@ -68,7 +73,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
-	h := &Hub{dir: dir, opt: opt, cat: opt.Catalogue, now: opt.Now, log: opt.Logger,
+	h := &Hub{dir: dir, opt: opt, cat: opt.Catalogue, catFiles: opt.CatalogueFiles, now: opt.Now, log: opt.Logger,
 		uploads: map[string]*sync.Mutex{}, kick: make(chan struct{}, 1)}
 	if h.now == nil {
 		h.now = time.Now

@@ -70,8 +70,12 @@ type Config struct {
 	Version          Version         `json:"version"`
 	CatalogueVersion string          `json:"catalogue_version"`
 	PoliceStations   []PoliceStation `json:"police_stations"`
-	Device           EnrolResponse   `json:"device"` // Token left empty
-	ServerTime       time.Time       `json:"server_time"`
+	// CatalogueFiles are the files of the hub's catalogue folder by name
+	// (catalogue.json, items.json, …), sent only when the device asked with
+	// a different version in QueryHaveCatalogue (version 2 on).
+	CatalogueFiles map[string]string `json:"catalogue_files,omitempty"`
+	Device         EnrolResponse     `json:"device"` // Token left empty
+	ServerTime     time.Time         `json:"server_time"`
 }
 
 // PushRequest is a batch of the device's own operations, oldest first.

@@ -20,10 +20,17 @@ package syncapi
 //     of operation batches with a per-operation verdict, scoped pull by
 //     feed cursor with overwrite notices, resumable content-addressed
 //     attachments, the department API and signed webhooks.
+//   - 2: 2026-11-29: GET PathConfig takes QueryHaveCatalogue, the catalogue
+//     version the device holds, and the answer carries the catalogue files
+//     when the hub's differs. Version 1 clients ask nothing and get none.
 type Version int
 
 // CurrentVersion is the version this build speaks.
-const CurrentVersion Version = 1
+const CurrentVersion Version = 2
+
+// QueryHaveCatalogue is the query parameter of PathConfig naming the
+// catalogue version the device holds.
+const QueryHaveCatalogue = "have_catalogue"
 
 // MinVersion is the oldest client version the hub still serves.
 const MinVersion Version = 1

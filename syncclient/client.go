@@ -63,15 +63,16 @@ type Store interface {
 
 // Settings keys the client keeps in the store (device-local).
 const (
-	SettingHubURL        = "sync.hub_url"
-	SettingFingerprint   = "sync.fingerprint"
-	SettingToken         = "sync.token"
-	SettingCursor        = "sync.cursor"
-	SettingBase          = "sync.base" // see Client.base
-	SettingKind          = "sync.kind"
-	SettingDepartment    = "sync.department"
-	SettingCatalogue     = "sync.catalogue_version"
-	SettingPoliceStation = "sync.police_stations" // JSON array of syncapi.PoliceStation
+	SettingHubURL         = "sync.hub_url"
+	SettingFingerprint    = "sync.fingerprint"
+	SettingToken          = "sync.token"
+	SettingCursor         = "sync.cursor"
+	SettingBase           = "sync.base" // see Client.base
+	SettingKind           = "sync.kind"
+	SettingDepartment     = "sync.department"
+	SettingCatalogue      = "sync.catalogue_version"
+	SettingCatalogueFiles = "sync.catalogue_files" // JSON object: file name -> content
+	SettingPoliceStation  = "sync.police_stations" // JSON array of syncapi.PoliceStation
 )
 
 // Config configures a Client.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -101,13 +102,28 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 
 // fetchConfig saves the hub's configuration in the store's settings.
 func (c *Client) fetchConfig(ctx context.Context) error {
+	have, err := c.st.Setting(ctx, SettingCatalogue)
+	if err != nil {
+		return err
+	}
 	var cfg syncapi.Config
-	if err := c.do(ctx, http.MethodGet, syncapi.PathConfig, nil, &cfg); err != nil {
+	q := "?" + url.Values{syncapi.QueryHaveCatalogue: {have}}.Encode()
+	if err := c.do(ctx, http.MethodGet, syncapi.PathConfig+q, nil, &cfg); err != nil {
 		return err
 	}
 	ps, err := json.Marshal(cfg.PoliceStations)
 	if err != nil {
 		return err
+	}
+	if len(cfg.CatalogueFiles) > 0 {
+		files, err := json.Marshal(cfg.CatalogueFiles)
+		if err != nil {
+			return err
+		}
+		// the files first: a version is recorded only once its files are held
+		if err := c.st.SetSetting(ctx, SettingCatalogueFiles, string(files)); err != nil {
+			return err
+		}
 	}
 	if err := c.st.SetSetting(ctx, SettingCatalogue, cfg.CatalogueVersion); err != nil {
 		return err

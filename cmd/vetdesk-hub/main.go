@@ -136,7 +136,16 @@ func openHub(c *common, log *slog.Logger) (*hub.Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: %w", err)
 	}
-	return hub.Open(c.data, hub.Options{Catalogue: cat, Logger: log})
+	var files map[string]string
+	if c.catalogue == "" {
+		files, err = casework.CatalogueFiles(assets.CatalogueFS, assets.CityCatalogue)
+	} else {
+		files, err = casework.CatalogueFiles(os.DirFS(c.catalogue), ".")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return hub.Open(c.data, hub.Options{Catalogue: cat, CatalogueFiles: files, Logger: log})
 }
 
 func hostList(s string) []string {

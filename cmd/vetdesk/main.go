@@ -26,6 +26,7 @@ import (
 
 	"vetdesk/assets"
 	"vetdesk/casework"
+	"vetdesk/counter"
 	"vetdesk/store"
 )
 
@@ -76,23 +77,30 @@ func openEnv(dataDir string) (*env, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	cat, err := loadCatalogue(dataDir)
-	if err != nil {
-		return nil, err
-	}
 	st, err := store.Open(filepath.Join(dataDir, "vetdesk.db"), store.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	cat, err := loadCatalogue(st, dataDir)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	return &env{dir: dataDir, st: st, cat: cat}, nil
 }
 
-// loadCatalogue loads the embedded city catalogue and applies a district
-// overlay when the data folder has one (overlay.json).
-func loadCatalogue(dataDir string) (*casework.Catalogue, error) {
+// loadCatalogue loads the catalogue the hub sent (when this device is
+// enrolled and received one), else the embedded city catalogue, and applies
+// a district overlay when the data folder has one (overlay.json).
+func loadCatalogue(st *store.DB, dataDir string) (*casework.Catalogue, error) {
 	cat, err := casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: %w", err)
+	}
+	if hubCat, ok, err := counter.HubCatalogue(context.Background(), st, cat); err != nil {
+		slog.Error("the hub's catalogue does not load; using the built-in one", "err", err)
+	} else if ok {
+		cat = hubCat
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "overlay.json")); err == nil {
 		ov, err := casework.LoadOverlay(os.DirFS(dataDir), "overlay.json")
