@@ -107,6 +107,16 @@ func TestDeptAPI(t *testing.T) {
 			t.Errorf("POST %s %s = %d state %q, want %d %q", tt.item, tt.action, code, got.State, tt.wantCode, tt.wantState)
 		}
 	}
+	// a revoked key is refused from then on
+	if err := h.RevokeDeptKey(ctx, hrss); err != nil {
+		t.Fatal(err)
+	}
+	if code := call(t, "GET", base, hrss, nil, &list); code != 401 {
+		t.Errorf("GET tasks with a revoked key = %d, want 401", code)
+	}
+	if err := h.RevokeDeptKey(ctx, hrss); err == nil {
+		t.Errorf("RevokeDeptKey twice succeeded")
+	}
 	// the desktop pulls the results
 	var cursor int64
 	for more := true; more; {

@@ -251,6 +251,18 @@ func (h *Hub) RevokeDevice(ctx context.Context, deviceID string) error {
 }
 
 // CreateDeptKey makes an API key for a department's own system. Only its
+// RevokeDeptKey refuses a department system's API key from now on.
+func (h *Hub) RevokeDeptKey(ctx context.Context, key string) error {
+	res, err := h.meta.ExecContext(ctx, `UPDATE dept_keys SET revoked_at = ? WHERE hash = ? AND revoked_at = ''`, formatTime(h.now()), tokenHash(key))
+	if err != nil {
+		return fmt.Errorf("revoke department key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke department key: %w", ErrUnauthorized)
+	}
+	return nil
+}
+
 // hash is kept; the key is shown once.
 func (h *Hub) CreateDeptKey(ctx context.Context, department string) (string, error) {
 	if h.cat.Department(department) == nil {

@@ -8,7 +8,7 @@
 //	vetdesk-hub [-data DIR] enrol --station NAME --office CODE [--department CODE] [--ttl 72h]
 //	vetdesk-hub [-data DIR] user add --login L --name N --role R [--office O] [--department D]
 //	vetdesk-hub [-data DIR] dept-key --department CODE [--webhook URL]
-//	vetdesk-hub [-data DIR] revoke --device ID
+//	vetdesk-hub [-data DIR] revoke --device ID | --dept-key KEY
 //
 // The password of `user add` is read from the VETDESK_PASSWORD variable or
 // the first line of standard input. The TLS certificate is made on first
@@ -67,7 +67,7 @@ commands:
   enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h]
   user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
   dept-key  make an API key for a department's system: --department CODE [--webhook URL]
-  revoke    refuse a device's credential: --device ID`
+  revoke    refuse a device's credential (--device ID) or a department key (--dept-key KEY)`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := &common{data: "vetdesk-hub-data", logLevel: "info"}
@@ -305,14 +305,25 @@ func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Wri
 	fs.SetOutput(stderr)
 	c.register(fs)
 	dev := fs.String("device", "", "device id")
+	key := fs.String("dept-key", "", "a department system's API key")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*dev == "") == (*key == "") {
+		return fmt.Errorf("revoke: give --device ID or --dept-key KEY")
 	}
 	h, err := openHub(c, logger(c, stderr))
 	if err != nil {
 		return err
 	}
 	defer h.Close()
+	if *key != "" {
+		if err := h.RevokeDeptKey(ctx, *key); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "department key revoked")
+		return nil
+	}
 	if err := h.RevokeDevice(ctx, *dev); err != nil {
 		return err
 	}
