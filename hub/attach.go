@@ -197,6 +197,21 @@ func (h *Hub) publish(r *http.Request, hash, part string) error {
 
 func (h *Hub) handleAttachmentGet(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	hash := r.PathValue("hash")
+	// only devices of an office whose cases refer to the scan may fetch it;
+	// department devices see no materials at all
+	offices, err := h.db.AttachmentOffices(r.Context(), hash)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, syncapi.ErrInternal, "attachment lookup failed")
+		return
+	}
+	allowed := false
+	for _, o := range offices {
+		allowed = allowed || (o == d.Office && d.Department == "")
+	}
+	if !allowed {
+		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "no such attachment")
+		return
+	}
 	rc, err := h.db.OpenAttachment(hash)
 	if err != nil {
 		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "no such attachment")

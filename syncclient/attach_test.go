@@ -116,6 +116,15 @@ func TestAttachmentResume(t *testing.T) {
 	if !bytes.Equal(got, scan) {
 		t.Errorf("downloaded scan differs (%d bytes, want %d)", len(got), len(scan))
 	}
+	// a desk of another office, and a department desk, may not fetch it
+	x := e.desk("X", deskOpt{office: otherOffice, login: "clerkX"})
+	p := e.desk("P", deskOpt{office: office, dept: "police", login: "police"})
+	for _, d := range []*desk{x, p} {
+		d.sync(t)
+		if err := d.cl.FetchAttachment(ctx, hash); err == nil || d.db.HasAttachment(hash) {
+			t.Errorf("%s FetchAttachment = %v, want refused", d.name, err)
+		}
+	}
 	bc, _ := b.db.Case(ctx, c.ID)
 	js, _ := json.Marshal(bc.Materials)
 	if !bytes.Contains(js, []byte(hash)) {
