@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vetdesk/casework"
+	"vetdesk/store"
 	"vetdesk/syncapi"
 )
 
@@ -198,5 +199,43 @@ func TestPushResent(t *testing.T) {
 	resp, _ := h.Push(ctx, d.id, syncapi.PushRequest{Ops: []syncapi.Op{forged}})
 	if resp.Results[0].Status != syncapi.Rejected || resp.Results[0].Reason != ReasonNotOwnOp {
 		t.Errorf("Push(forged device) = %+v, want rejected %q", resp.Results[0], ReasonNotOwnOp)
+	}
+}
+
+// TestPushUserOfAnotherOffice: an op made by a clerk of another office on
+// this office's device is rejected; a city supervisor may act here.
+func TestPushUserOfAnotherOffice(t *testing.T) {
+	ctx := context.Background()
+	h := newTestHub(t, Options{})
+	outsider, err := h.AddUser(ctx, store.User{ID: "u-x", Login: "clerkX", Name: "赵敏", Role: store.RoleClerk, Office: "371003"}, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	city, err := h.AddUser(ctx, store.User{ID: "u-city", Login: "cityS", Name: "周负责", Role: store.RoleSupervisor, Office: "371000"}, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := testCatalogue(t)
+	g := casework.NewGenerator(cat, 8, genNow)
+	for i, tt := range []struct {
+		u    store.User
+		want string
+	}{{outsider, ReasonUserOffice}, {city, ""}} {
+		d := newTestDesk(t, fmt.Sprintf("U%d", i), tt.u)
+		enrolID(t, h, d.id, fmt.Sprintf("U%d", i), "")
+		c := g.Draft(fmt.Sprintf("01950000-0000-7000-8000-%012d", i), office, true)
+		if err := d.db.SaveCase(ctx, d.actor, c); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := h.Push(ctx, d.id, syncapi.PushRequest{Ops: d.outbox(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range resp.Results {
+			if r.Reason != tt.want {
+				t.Errorf("push by %s: result %+v, want reason %q", tt.u.Login, r, tt.want)
+				break
+			}
+		}
 	}
 }

@@ -212,6 +212,7 @@ const (
 	ReasonNotOwnOp    = "device: op of another device"
 	ReasonUsers       = "scope: users are managed on the hub"
 	ReasonUnknownUser = "user: unknown or disabled"
+	ReasonUserOffice  = "user: not of this device's office"
 	ReasonUnknownCase = "case: unknown"
 	ReasonOffice      = "scope: case belongs to another office"
 	ReasonDepartment  = "scope: case has no task of this department"
@@ -241,6 +242,9 @@ func (h *Hub) check(d deviceRec, op syncapi.Op, users map[string]store.User, ci 
 	u, ok := users[op.User]
 	if !ok || u.Disabled {
 		return ReasonUnknownUser
+	}
+	if !h.userAtDevice(u, d) {
+		return ReasonUserOffice
 	}
 	isDept := d.Department != ""
 	if !ci.exists && !(op.Entity == store.EntityCase && !isDept) {
@@ -283,6 +287,17 @@ func (h *Hub) check(d deviceRec, op syncapi.Op, users map[string]store.User, ci 
 		return ReasonMalformed + ": entity"
 	}
 	return ""
+}
+
+// userAtDevice reports whether u may act on device d: admins anywhere,
+// others at a device of their own office or of a division under it (a
+// city supervisor at a district counter).
+func (h *Hub) userAtDevice(u store.User, d deviceRec) bool {
+	if u.Role == store.RoleAdmin || u.Office == "" || u.Office == d.Office {
+		return true
+	}
+	div := h.cat.Division(d.Office)
+	return div != nil && div.Parent == u.Office
 }
 
 // checkTask applies the ownership of task fields: the intake office
