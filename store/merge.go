@@ -184,7 +184,7 @@ func (m *merger) one(op *Op) error {
 		if cur != nil && !cur.beatenBy(op.HLC, op.Device, id) {
 			continue
 		}
-		if cur != nil && !m.local && cur.pending && cur.value != v {
+		if cur != nil && !m.local && cur.pending && cur.value != v && !bookkeeping(op.Entity, f) {
 			if err := m.conflict(op, cur, f, v); err != nil {
 				return err
 			}
@@ -216,6 +216,19 @@ func (m *merger) one(op *Op) error {
 		t.tasks = true
 	}
 	return nil
+}
+
+// bookkeeping reports whether a field only records when or follows from
+// other fields (a case's updated_at and state, a task's updated_at): a
+// remote value beating a local one there is no conflict to show a clerk.
+func bookkeeping(entity, field string) bool {
+	switch entity {
+	case EntityCase:
+		return field == "updated_at" || field == "state" || field == "closed_at"
+	case EntityTask:
+		return field == "updated_at"
+	}
+	return false
 }
 
 func (m *merger) conflict(op *Op, cur *reg, field, remote string) error {

@@ -17,6 +17,9 @@ import (
 // Resolving it works as for any conflict: keeping the local value writes it
 // again as a new op.
 func (db *DB) NoteOverwrite(ctx context.Context, c Conflict) (bool, error) {
+	if bookkeeping(c.Entity, c.Field) {
+		return false, nil
+	}
 	remote, err := uuid.Parse(c.RemoteOp)
 	if err != nil {
 		return false, fmt.Errorf("note overwrite: remote op %q: %w", c.RemoteOp, ErrBadOp)
