@@ -42,14 +42,14 @@ func NewSearchScreen(d *Desk) *SearchScreen {
 		stateLabels = append(stateLabels, CaseStateName(st))
 	}
 	s.State = widget.NewSelect(stateLabels, func(string) { s.offset = 0; s.Run() })
-	s.State.PlaceHolder = T("common.choose")
+	s.State.Selected = stateLabels[0] // 全部状态, without searching yet
 	itemLabels := []string{T("search.item.all")}
 	for _, it := range d.Svc.Cat.Items {
 		s.items = append(s.items, it.Code)
 		itemLabels = append(itemLabels, it.Name)
 	}
 	s.Item = widget.NewSelect(itemLabels, func(string) { s.offset = 0; s.Run() })
-	s.Item.PlaceHolder = T("common.choose")
+	s.Item.Selected = itemLabels[0]
 	s.Prev = widget.NewButton(T("search.prev"), func() {
 		if s.offset >= searchPage {
 			s.offset -= searchPage

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -28,27 +29,29 @@ const (
 // SettingsScreen holds station, printer, hub, idle lock, backup and
 // restore, users (admin) and the audit check.
 type SettingsScreen struct {
-	d        *Desk
-	Station  *widget.Entry
-	Phone    *widget.Entry
-	Address  *widget.Entry
-	Printer  *widget.Entry
-	Hub      *widget.Entry
-	Idle     *widget.Entry
-	SaveBtn  *widget.Button
-	Backup   *widget.Button
-	Restore  *widget.Button
-	Verify   *widget.Button
-	Message  *widget.Label
-	NewLogin *widget.Entry
-	NewName  *widget.Entry
-	NewPass  *widget.Entry
-	NewRole  *widget.Select
-	NewDept  *widget.Select
-	AddUser  *widget.Button
-	Users    *widget.Label
-	roles    []string
-	depts    []string
+	d       *Desk
+	Station *widget.Entry
+	Phone   *widget.Entry
+	Address *widget.Entry
+	Printer *widget.Entry
+	Hub     *widget.Entry
+	Idle    *widget.Entry
+	SaveBtn *widget.Button
+	Backup  *widget.Button
+	Restore *widget.Button
+	// CancelBackup stops a running backup.
+	CancelBackup *widget.Button
+	Verify       *widget.Button
+	Message      *widget.Label
+	NewLogin     *widget.Entry
+	NewName      *widget.Entry
+	NewPass      *widget.Entry
+	NewRole      *widget.Select
+	NewDept      *widget.Select
+	AddUser      *widget.Button
+	Users        *widget.Label
+	roles        []string
+	depts        []string
 }
 
 // NewSettingsScreen builds the settings screen.
@@ -75,6 +78,8 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s.SaveBtn.Importance = widget.HighImportance
 	s.Backup = widget.NewButton(T("settings.backup"), s.backup)
 	s.Restore = widget.NewButton(T("settings.restore"), s.askRestore)
+	s.CancelBackup = widget.NewButton(T("common.cancel"), nil)
+	s.CancelBackup.Hide()
 	if d.Svc.Restore == nil || d.User.Role != "admin" {
 		s.Restore.Hide()
 	}
@@ -124,23 +129,44 @@ func (s *SettingsScreen) Save() {
 	s.Message.SetText(T("settings.saved"))
 }
 
-func (s *SettingsScreen) backup() {
+func (s *SettingsScreen) backup() { s.BackupTo("", nil) }
+
+// BackupTo backs the store up to path (empty: the backups folder next to
+// the data) in the background; the clerk may cancel it. done, if not nil,
+// runs on the UI goroutine at the end.
+func (s *SettingsScreen) BackupTo(path string, done func()) {
 	dir, _ := s.d.Svc.Store.Setting(s.d.ctx(), SettingBackupDir)
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(s.d.Svc.Store.Path()), "backups")
 	}
-	path := filepath.Join(dir, "vetdesk-"+s.d.Svc.Now().Format("20060102-150405")+".db")
+	if path == "" {
+		path = filepath.Join(dir, "vetdesk-"+s.d.Svc.Now().Format("20060102-150405")+".db")
+	}
 	s.Message.SetText(T("common.working"))
 	a := s.d.Actor()
+	ctx, cancel := context.WithCancel(s.d.ctx())
+	s.CancelBackup.OnTapped = cancel
+	s.CancelBackup.Show()
+	s.Backup.Disable()
 	go func() {
-		err := s.d.Svc.Store.Backup(s.d.ctx(), path)
+		err := s.d.Svc.Store.Backup(ctx, path)
+		cancelled := ctx.Err() != nil
+		cancel()
 		_ = s.d.Svc.Store.Audit(s.d.ctx(), store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: path, Success: err == nil})
 		fyne.Do(func() {
-			if err != nil {
+			s.CancelBackup.Hide()
+			s.Backup.Enable()
+			switch {
+			case cancelled && err != nil:
+				s.Message.SetText(T("settings.backup.cancelled"))
+			case err != nil:
 				s.Message.SetText(ErrorText(err))
-				return
+			default:
+				s.Message.SetText(T("settings.backup.done", map[string]any{"Path": path}))
 			}
-			s.Message.SetText(T("settings.backup.done", map[string]any{"Path": path}))
+			if done != nil {
+				done()
+			}
 		})
 	}()
 }
@@ -254,7 +280,7 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 	box := container.NewVBox(
 		widget.NewLabelWithStyle(T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		form, widget.NewLabel(T("settings.catalogue", map[string]any{"Version": s.d.Svc.Cat.Version})),
-		container.NewHBox(s.SaveBtn, s.Backup, s.Restore, s.Verify), s.Message,
+		container.NewHBox(s.SaveBtn, s.Backup, s.CancelBackup, s.Restore, s.Verify), s.Message,
 	)
 	if s.d.User.Role == "admin" {
 		users := widget.NewForm(
