@@ -28,7 +28,7 @@ type Face struct {
 	mu    sync.Mutex
 	font  *sfnt.Font
 	buf   sfnt.Buffer
-	cache map[rune]bool
+	cache map[rune]uint16
 }
 
 // NewFace parses data as a single-file TrueType font. Collections and
@@ -41,7 +41,7 @@ func NewFace(name string, data []byte) (*Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("font %s: parse: %w", name, err)
 	}
-	return &Face{Name: name, Data: data, font: f, cache: make(map[rune]bool)}, nil
+	return &Face{Name: name, Data: data, font: f, cache: make(map[rune]uint16)}, nil
 }
 
 // LoadFace reads and parses the TrueType font file at path.
@@ -60,17 +60,27 @@ func LoadFace(path string) (*Face, error) {
 
 // Has reports whether the face maps r to a glyph other than .notdef.
 // Results are cached.
-func (f *Face) Has(r rune) bool {
+func (f *Face) Has(r rune) bool { return f.Glyph(r) != 0 }
+
+// Glyph returns the glyph index of r, 0 (.notdef) when the face lacks it.
+// Results are cached.
+func (f *Face) Glyph(r rune) uint16 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if has, ok := f.cache[r]; ok {
-		return has
+	if g, ok := f.cache[r]; ok {
+		return g
 	}
 	gi, err := f.font.GlyphIndex(&f.buf, r)
-	has := err == nil && gi != 0
-	f.cache[r] = has
-	return has
+	if err != nil {
+		gi = 0
+	}
+	f.cache[r] = uint16(gi)
+	return uint16(gi)
 }
+
+// Font returns the parsed font, for drawing glyphs. It is safe for
+// concurrent use with a sfnt.Buffer per caller.
+func (f *Face) Font() *sfnt.Font { return f.font }
 
 // probeFace opens the font file at path just far enough to answer Has: the
 // sfnt tables are parsed, but the file is not kept in memory or open.
@@ -89,7 +99,7 @@ func probeFace(path string) (*Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("probe font %s: parse: %w", path, err)
 	}
-	return &Face{Name: faceName(path), Path: path, font: font, cache: make(map[rune]bool)}, nil
+	return &Face{Name: faceName(path), Path: path, font: font, cache: make(map[rune]uint16)}, nil
 }
 
 // load reads the whole file of a probed face into Data.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"vetdesk/casework"
+	"vetdesk/internal/opwire"
 	"vetdesk/store"
 	"vetdesk/syncapi"
 )
@@ -16,15 +17,11 @@ import (
 // MaxPushOps is the largest batch a push may carry.
 const MaxPushOps = 1000
 
-func toStore(o syncapi.Op) store.Op {
-	return store.Op{ID: o.ID, Device: o.Device, User: o.User, HLC: store.HLC{Wall: o.HLC.Wall, Logical: o.HLC.Logical},
-		Entity: o.Entity, EntityID: o.EntityID, CaseID: o.CaseID, Fields: o.Fields}
-}
-
-func toWire(o store.Op) syncapi.Op {
-	return syncapi.Op{ID: o.ID, Device: o.Device, User: o.User, HLC: syncapi.HLC{Wall: o.HLC.Wall, Logical: o.HLC.Logical},
-		Entity: o.Entity, EntityID: o.EntityID, CaseID: o.CaseID, Fields: o.Fields}
-}
+// toStore and toWire are the one conversion of ops between store and wire.
+var (
+	toStore = opwire.ToStore
+	toWire  = opwire.ToWire
+)
 
 func (h *Hub) handlePush(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	var req syncapi.PushRequest

@@ -23,9 +23,8 @@ type faceInfo struct {
 	longLoca   bool
 
 	mu  sync.Mutex
-	sf  *sfnt.Font
+	sf  *sfnt.Font // the face's own parse, for drawing glyphs
 	buf sfnt.Buffer
-	gid map[rune]uint16
 }
 
 var errFont = errors.New("unusable font")
@@ -36,7 +35,7 @@ func newFaceInfo(face *fontset.Face) (*faceInfo, error) {
 		return nil, fmt.Errorf("font %s: short file: %w", face.Name, errFont)
 	}
 	n := int(binary.BigEndian.Uint16(data[4:]))
-	fi := &faceInfo{face: face, tables: make(map[string][]byte, n), gid: make(map[rune]uint16)}
+	fi := &faceInfo{face: face, tables: make(map[string][]byte, n), sf: face.Font()}
 	for i := 0; i < n; i++ {
 		rec := 12 + 16*i
 		if rec+16 > len(data) {
@@ -66,28 +65,11 @@ func newFaceInfo(face *fontset.Face) (*faceInfo, error) {
 	if fi.unitsPerEm == 0 || fi.numHM == 0 || len(fi.tables["hmtx"]) < 4*fi.numHM {
 		return nil, fmt.Errorf("font %s: bad metrics: %w", face.Name, errFont)
 	}
-	sf, err := sfnt.Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("font %s: %w", face.Name, err)
-	}
-	fi.sf = sf
 	return fi, nil
 }
 
 // glyph returns the glyph index of r, 0 when the face lacks it.
-func (fi *faceInfo) glyph(r rune) uint16 {
-	fi.mu.Lock()
-	defer fi.mu.Unlock()
-	if g, ok := fi.gid[r]; ok {
-		return g
-	}
-	g, err := fi.sf.GlyphIndex(&fi.buf, r)
-	if err != nil {
-		g = 0
-	}
-	fi.gid[r] = uint16(g)
-	return uint16(g)
-}
+func (fi *faceInfo) glyph(r rune) uint16 { return fi.face.Glyph(r) }
 
 // advance returns the advance width of r in ems.
 func (fi *faceInfo) advance(r rune) float64 {

@@ -10,14 +10,7 @@ import (
 	"vetdesk/internal/citycat"
 )
 
-func loadCat(t testing.TB) *casework.Catalogue {
-	t.Helper()
-	cat, err := citycat.Load()
-	if err != nil {
-		t.Fatalf("citycat.Load() = %v", err)
-	}
-	return cat
-}
+func loadCat(t testing.TB) *casework.Catalogue { return citycat.MustLoad(t) }
 
 // testToday is the "today" of the generated history.
 var testToday = time.Date(2026, 7, 15, 16, 0, 0, 0, time.UTC)

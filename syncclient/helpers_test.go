@@ -20,14 +20,7 @@ import (
 	"vetdesk/syncclient"
 )
 
-func testCatalogue(t testing.TB) *casework.Catalogue {
-	t.Helper()
-	cat, err := citycat.Load()
-	if err != nil {
-		t.Fatalf("citycat.Load() = %v", err)
-	}
-	return cat
-}
+func testCatalogue(t testing.TB) *casework.Catalogue { return citycat.MustLoad(t) }
 
 var genNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"vetdesk/internal/opwire"
 	"vetdesk/store"
 	"vetdesk/syncapi"
 )
@@ -17,15 +18,11 @@ import (
 // maxPages bounds the pages one pull pass takes, so a round always ends.
 const maxPages = 100000
 
-func toStore(o syncapi.Op) store.Op {
-	return store.Op{ID: o.ID, Device: o.Device, User: o.User, HLC: store.HLC{Wall: o.HLC.Wall, Logical: o.HLC.Logical},
-		Entity: o.Entity, EntityID: o.EntityID, CaseID: o.CaseID, Fields: o.Fields}
-}
-
-func toWire(o store.Op) syncapi.Op {
-	return syncapi.Op{ID: o.ID, Device: o.Device, User: o.User, HLC: syncapi.HLC{Wall: o.HLC.Wall, Logical: o.HLC.Logical},
-		Entity: o.Entity, EntityID: o.EntityID, CaseID: o.CaseID, Fields: o.Fields}
-}
+// toStore and toWire are the one conversion of ops between store and wire.
+var (
+	toStore = opwire.ToStore
+	toWire  = opwire.ToWire
+)
 
 // do sends a request to the hub and decodes a JSON answer into out (when
 // not nil). A non-2xx answer is a *HubError.

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/uuid"
 
@@ -311,13 +310,7 @@ func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
 	}
 	if in.Photo != nil {
 		in.Photo.OnTapped = func() {
-			dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-				if err != nil || r == nil {
-					return
-				}
-				defer r.Close()
-				s.AttachPhoto(code, r)
-			}, s.d.Win)
+			chooseFile(s.d.Win, func(r fyne.URIReadCloser) { s.AttachPhoto(code, r) })
 		}
 	}
 	s.Inputs[code] = in
@@ -455,13 +448,7 @@ func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObjec
 
 // attach asks for a scan file and stores it content-addressed.
 func (s *IntakeScreen) attach(code string) {
-	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		defer r.Close()
-		s.AttachReader(code, r)
-	}, s.d.Win)
+	chooseFile(s.d.Win, func(r fyne.URIReadCloser) { s.AttachReader(code, r) })
 }
 
 // AttachReader stores a scan of material code.

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/report"
@@ -135,14 +134,7 @@ func (s *ReportScreen) ExportTo(path string, done func()) {
 }
 
 func (s *ReportScreen) askImport() {
-	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		s.ImportFrom(path, nil)
-	}, s.d.Win)
+	chooseFile(s.d.Win, func(r fyne.URIReadCloser) { s.ImportFrom(r.URI().Path(), nil) })
 }
 
 // ImportFrom imports the roster at path in the background; rows that fail

@@ -174,18 +174,14 @@ func (s *SettingsScreen) BackupTo(path string, done func()) {
 // askRestore asks for a backup file and, once confirmed, replaces the data
 // with it; the app then closes (the wiring quits it).
 func (s *SettingsScreen) askRestore() {
-	dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
+	chooseFile(s.d.Win, func(r fyne.URIReadCloser) {
 		path := r.URI().Path()
-		r.Close()
 		dialog.ShowConfirm(T("settings.restore"), T("settings.restore.confirm"), func(ok bool) {
 			if ok {
 				s.RestoreFrom(path)
 			}
 		}, s.d.Win)
-	}, s.d.Win)
+	})
 }
 
 // RestoreFrom restores the backup at path (admin only).

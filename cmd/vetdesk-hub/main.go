@@ -131,6 +131,17 @@ func loadCatalogue(c *common) (*casework.Catalogue, error) {
 	return casework.LoadCatalogue(os.DirFS(c.catalogue), ".", codes)
 }
 
+// flags is a subcommand's flag set with the common flags registered.
+func (c *common) flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.register(fs)
+	return fs
+}
+
+// open opens the hub of the data folder, logging to stderr.
+func (c *common) open(stderr io.Writer) (*hub.Hub, error) { return openHub(c, logger(c, stderr)) }
+
 func openHub(c *common, log *slog.Logger) (*hub.Hub, error) {
 	cat, err := loadCatalogue(c)
 	if err != nil {
@@ -159,9 +170,7 @@ func hostList(s string) []string {
 }
 
 func serve(ctx context.Context, c *common, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.register(fs)
+	fs := c.flags("serve", stderr)
 	listen := fs.String("listen", ":8443", "address to listen on (HTTPS)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -209,9 +218,7 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 }
 
 func enrol(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("enrol", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.register(fs)
+	fs := c.flags("enrol", stderr)
 	station := fs.String("station", "", "name of the station or counter")
 	office := fs.String("office", "", "org unit code of the office, e.g. 371002")
 	dept := fs.String("department", "", "department code, for a department's desktop")
@@ -219,7 +226,7 @@ func enrol(ctx context.Context, c *common, args []string, stdout, stderr io.Writ
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	h, err := openHub(c, logger(c, stderr))
+	h, err := c.open(stderr)
 	if err != nil {
 		return err
 	}
@@ -238,9 +245,7 @@ func enrol(ctx context.Context, c *common, args []string, stdout, stderr io.Writ
 }
 
 func userAdd(ctx context.Context, c *common, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.register(fs)
+	fs := c.flags("user add", stderr)
 	var u store.User
 	fs.StringVar(&u.Login, "login", "", "login name")
 	fs.StringVar(&u.Name, "name", "", "full name")
@@ -258,7 +263,7 @@ func userAdd(ctx context.Context, c *common, args []string, stdin io.Reader, std
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	h, err := openHub(c, logger(c, stderr))
+	h, err := c.open(stderr)
 	if err != nil {
 		return err
 	}
@@ -272,15 +277,13 @@ func userAdd(ctx context.Context, c *common, args []string, stdin io.Reader, std
 }
 
 func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("dept-key", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.register(fs)
+	fs := c.flags("dept-key", stderr)
 	dept := fs.String("department", "", "department code")
 	hook := fs.String("webhook", "", "URL that receives the department's task events (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	h, err := openHub(c, logger(c, stderr))
+	h, err := c.open(stderr)
 	if err != nil {
 		return err
 	}
@@ -301,9 +304,7 @@ func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Wr
 }
 
 func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c.register(fs)
+	fs := c.flags("revoke", stderr)
 	dev := fs.String("device", "", "device id")
 	key := fs.String("dept-key", "", "a department system's API key")
 	if err := fs.Parse(args); err != nil {
@@ -312,7 +313,7 @@ func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Wri
 	if (*dev == "") == (*key == "") {
 		return fmt.Errorf("revoke: give --device ID or --dept-key KEY")
 	}
-	h, err := openHub(c, logger(c, stderr))
+	h, err := c.open(stderr)
 	if err != nil {
 		return err
 	}

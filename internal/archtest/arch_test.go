@@ -62,9 +62,9 @@ var allowed = map[string][]string{
 	"vetdesk/store":      {"vetdesk/casework", "modernc.org/sqlite", "golang.org/x/crypto/", "github.com/google/uuid"},
 	"vetdesk/printing":   {"vetdesk/casework", "vetdesk/assets", "vetdesk/fontset", "codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode", "golang.org/x/image/"},
 	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
-	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store"},
+	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire"},
 	// the hub reuses the store package for its replica, so the merge is written once
-	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "modernc.org/sqlite", "golang.org/x/crypto/", "github.com/google/uuid"},
+	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "modernc.org/sqlite", "golang.org/x/crypto/", "github.com/google/uuid"},
 }
 
 // fyneAllowed may depend on fyne; nothing else may.
