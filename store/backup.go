@@ -17,7 +17,10 @@ import (
 func (db *DB) Backup(ctx context.Context, dest string) error {
 	tmp := fmt.Sprintf("%s.tmp-%d", dest, os.Getpid())
 	os.Remove(tmp)
-	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+	p, done := db.pool()
+	_, err := p.ExecContext(ctx, `VACUUM INTO ?`, tmp)
+	done()
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
@@ -98,7 +101,11 @@ func integrityCheck(sdb *sql.DB, path string) error {
 }
 
 // IntegrityCheck runs PRAGMA integrity_check on the open store.
-func (db *DB) IntegrityCheck(ctx context.Context) error { return integrityCheck(db.sql, db.path) }
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	p, done := db.pool()
+	defer done()
+	return integrityCheck(p, db.path)
+}
 
 // Restore replaces the store at dbPath with the backup at backupPath, after
 // checking the backup (CheckBackup). The store must be closed. The copy is

@@ -39,9 +39,13 @@ type DB struct {
 	cat   *casework.Catalogue
 	files string // attachments folder
 
-	wmu   sync.Mutex // serialises writers in this process
-	clock clock      // guarded by wmu
-	dev   string     // device id, fixed at Open
+	wmu sync.Mutex // serialises writers in this process
+	// gate is held shared by every read while it starts a statement on
+	// sql, and exclusively by AdoptSnapshot while it swaps the file under
+	// the pool (and by Close).
+	gate  sync.RWMutex
+	clock clock  // guarded by wmu
+	dev   string // device id, fixed at Open
 
 	smu   sync.Mutex
 	stmts map[string]*sql.Stmt
@@ -160,6 +164,8 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes the store.
 func (db *DB) Close() error {
+	db.gate.Lock()
+	defer db.gate.Unlock()
 	db.smu.Lock()
 	for _, s := range db.stmts {
 		s.Close()
@@ -193,7 +199,7 @@ func (db *DB) initDevice(ctx context.Context) error {
 // Device returns this device's identity.
 func (db *DB) Device(ctx context.Context) (Device, error) {
 	var d Device
-	err := db.sql.QueryRowContext(ctx, `SELECT id, code, office, station FROM device`).Scan(&d.ID, &d.Code, &d.Office, &d.Station)
+	err := db.queryRow(ctx, `SELECT id, code, office, station FROM device`).Scan(&d.ID, &d.Code, &d.Office, &d.Station)
 	if err != nil {
 		return d, fmt.Errorf("device: %w", err)
 	}
@@ -217,7 +223,7 @@ func (db *DB) SetDevice(ctx context.Context, d Device) error {
 // Setting returns a device-local setting, "" when unset.
 func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.sql.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := db.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	} else if err != nil {

@@ -54,7 +54,7 @@ func (db *DB) PutRoster(ctx context.Context, entries []RosterEntry) (added, unch
 // RosterValues returns the values a roster holds for the ID number, or nil.
 func (db *DB) RosterValues(ctx context.Context, idNumber string) (map[string]string, error) {
 	var raw string
-	err := db.sql.QueryRowContext(ctx, `SELECT values_json FROM roster WHERE id_number = ?`, idNumber).Scan(&raw)
+	err := db.queryRow(ctx, `SELECT values_json FROM roster WHERE id_number = ?`, idNumber).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {

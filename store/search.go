@@ -184,13 +184,13 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 	}
 	where, args := q.where()
 	var total int
-	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+	if err := db.rawRow(ctx, `SELECT count(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
 	}
 	if total == 0 {
 		return nil, 0, nil
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM cases c WHERE `+where+
+	rows, err := db.rawQuery(ctx, `SELECT `+summaryColumns+` FROM cases c WHERE `+where+
 		` ORDER BY c.updated_at DESC, c.rid DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
@@ -270,7 +270,7 @@ func (db *DB) Tasks(ctx context.Context, q TaskQuery) ([]TaskRow, error) {
 		conds = append(conds, "t.due <> '' AND t.due < ?")
 		args = append(args, formatTime(q.DueBefore))
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT c.id, c.number, c.name, c.id_number, c.office,
+	rows, err := db.rawQuery(ctx, `SELECT c.id, c.number, c.name, c.id_number, c.office,
 		t.item, t.department, t.state, t.reason, t.started, t.due, t.finished, t.result, t.updated_at
 		FROM tasks t JOIN cases c ON c.rid = t.case_rid WHERE `+strings.Join(conds, " AND ")+`
 		ORDER BY t.due = '', t.due, c.rid, t.item LIMIT ?`, append(args, q.Limit)...)
@@ -314,7 +314,7 @@ func (db *DB) Stats(ctx context.Context, office string, today time.Time) (Stats,
 	start := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, today.Location())
 	day, soon := formatTime(start), formatTime(start.AddDate(0, 0, 3))
 	open := `('pending', 'waiting', 'working', 'returned')`
-	err := db.sql.QueryRowContext(ctx, `SELECT
+	err := db.rawRow(ctx, `SELECT
 		(SELECT count(*) FROM cases WHERE (?1 = '' OR office = ?1) AND accepted_at >= ?2),
 		(SELECT count(*) FROM tasks t JOIN cases c ON c.rid = t.case_rid WHERE (?1 = '' OR c.office = ?1)
 			AND t.state IN `+open+` AND t.due >= ?2 AND t.due < ?3),

@@ -109,8 +109,18 @@ func (w *wtx) queryRow(q string, args ...any) scanner {
 	return w.tx.StmtContext(w.ctx, s).QueryRowContext(w.ctx, args...)
 }
 
+// pool returns the connection pool for a read to start on, and the
+// function to call once the statement has started (its rows may be read
+// after): AdoptSnapshot swaps the pool only between reads.
+func (db *DB) pool() (*sql.DB, func()) {
+	db.gate.RLock()
+	return db.sql, db.gate.RUnlock
+}
+
 // query runs a cached read outside any transaction.
 func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	db.gate.RLock()
+	defer db.gate.RUnlock()
 	s, err := db.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -119,6 +129,8 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) scanner {
+	db.gate.RLock()
+	defer db.gate.RUnlock()
 	s, err := db.stmt(ctx, q)
 	if err != nil {
 		return errRow{err}
@@ -156,4 +168,18 @@ func (w *wtx) caseRID(id string) (int64, error) {
 	}
 	w.cases[id] = rid
 	return rid, nil
+}
+
+// rawQuery runs a read whose text varies (not worth caching) outside any
+// transaction.
+func (db *DB) rawQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	p, done := db.pool()
+	defer done()
+	return p.QueryContext(ctx, q, args...)
+}
+
+func (db *DB) rawRow(ctx context.Context, q string, args ...any) *sql.Row {
+	p, done := db.pool()
+	defer done()
+	return p.QueryRowContext(ctx, q, args...)
 }

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"vetdesk/casework"
+)
+
+// snapshotHub is a hub replica with cases of two offices and a user of
+// each, some cases edited after acceptance.
+func snapshotHub(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	hub := openTest(t, newFakeClock())
+	admin := Actor{UserID: "hub-admin", Role: RoleAdmin}
+	for _, u := range []User{{Login: "hubadmin", Role: RoleAdmin}, {Login: "a1", Role: RoleClerk, Office: "371002"}, {Login: "b1", Role: RoleClerk, Office: "371003"}} {
+		if _, err := hub.CreateUser(ctx, admin, u, "secret-"+u.Login); err != nil {
+			t.Fatalf("CreateUser(%s) = %v", u.Login, err)
+		}
+	}
+	g := newGen(t, 7)
+	for i := range 40 {
+		office := "371002"
+		if i%4 == 3 {
+			office = "371003"
+		}
+		c := g.Draft(caseID(i), office, i%2 == 0)
+		mustAccept(t, hub, c)
+	}
+	for i := 0; i < 40; i += 5 {
+		if _, err := hub.UpdateCase(ctx, clerk, caseID(i), func(c *casework.Case) error {
+			c.Values[casework.FieldPhone] = "1390000" + caseID(i)[32:]
+			return nil
+		}); err != nil {
+			t.Fatalf("UpdateCase = %v", err)
+		}
+	}
+	return hub
+}
+
+func userOps(t *testing.T, hub *DB, high int64) []Op {
+	t.Helper()
+	fops, err := hub.FeedAfter(context.Background(), 0, high, 1<<20, FeedScope{Office: "371002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Op
+	for _, f := range fops {
+		if f.Entity == EntityUser {
+			out = append(out, f.Op)
+		}
+	}
+	return out
+}
+
+func TestSnapshotAdopt(t *testing.T) {
+	ctx := context.Background()
+	hub := snapshotHub(t)
+	path := filepath.Join(t.TempDir(), "snap.db")
+	info, err := hub.WriteSnapshot(ctx, path, "371002")
+	if err != nil {
+		t.Fatalf("WriteSnapshot = %v", err)
+	}
+	if info.Cases != 30 || info.High == 0 || info.Ops == 0 {
+		t.Fatalf("WriteSnapshot = %+v, want 30 cases", info)
+	}
+
+	desk := openTest(t, newFakeClock())
+	before, _ := desk.Device(ctx)
+	local, err := desk.CreateUser(ctx, Actor{}, User{Login: "deskadmin", Role: RoleAdmin}, "desk-pass")
+	if err != nil {
+		t.Fatalf("CreateUser = %v", err)
+	}
+	waiting, _ := desk.Outbox(ctx, 100)
+	if len(waiting) == 0 {
+		t.Fatal("no local op waiting before the snapshot")
+	}
+	desk.SetSetting(ctx, "ui.theme", "light")
+	desk.Audit(ctx, AuditEntry{UserID: local.ID, Login: local.Login, Action: "test", Target: "before", Success: true})
+
+	var reading []string
+	rows, err := desk.query(ctx, `SELECT key FROM settings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := desk.AdoptSnapshot(ctx, path, userOps(t, hub, info.High), map[string]string{"sync.cursor": "42"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("AdoptSnapshot returned (%v) while a read held its rows", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		reading = append(reading, k)
+	}
+	rows.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("AdoptSnapshot = %v", err)
+	}
+	if len(reading) == 0 {
+		t.Error("the read running across the adoption saw nothing")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("snapshot file still there: %v", err)
+	}
+
+	// Every case of the office, as the hub has it; none of the other.
+	n := 0
+	err = desk.EachCase(ctx, func(c *casework.Case) error {
+		n++
+		want, err := hub.Case(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if c.Office != "371002" {
+			t.Errorf("case %s of office %s came along", c.ID, c.Office)
+		}
+		sameCase(t, c, want)
+		return nil
+	})
+	if err != nil || n != 30 {
+		t.Fatalf("EachCase = %d cases, %v; want 30", n, err)
+	}
+	hits, total, err := desk.Search(ctx, Query{Text: mustCase(t, hub, caseID(4)).Values[casework.FieldName]})
+	if err != nil || total == 0 || len(hits) == 0 {
+		t.Errorf("Search by name after adoption = %d hits, %v", total, err)
+	}
+
+	// The desktop's own state came through.
+	if after, _ := desk.Device(ctx); after != before {
+		t.Errorf("Device = %+v, want %+v", after, before)
+	}
+	if v, _ := desk.Setting(ctx, "ui.theme"); v != "light" {
+		t.Errorf("setting ui.theme = %q", v)
+	}
+	if v, _ := desk.Setting(ctx, "sync.cursor"); v != "42" {
+		t.Errorf("setting sync.cursor = %q, want 42", v)
+	}
+	still, _ := desk.Outbox(ctx, 100)
+	if len(still) != len(waiting) || still[0].ID != waiting[0].ID || still[0].Fields["login"] != waiting[0].Fields["login"] {
+		t.Errorf("Outbox after adoption = %d ops, want the %d waiting before", len(still), len(waiting))
+	}
+	if _, err := desk.Login(ctx, "deskadmin", "desk-pass"); err != nil {
+		t.Errorf("Login of the desktop's own user = %v", err)
+	}
+	if _, err := desk.Login(ctx, "a1", "secret-a1"); err != nil {
+		t.Errorf("Login of the hub's user of the office = %v", err)
+	}
+	if rep, err := desk.VerifyAudit(ctx); err != nil || !rep.OK || rep.Entries < 2 {
+		t.Errorf("VerifyAudit = %+v, %v", rep, err)
+	}
+	if err := desk.IntegrityCheck(ctx); err != nil {
+		t.Errorf("IntegrityCheck = %v", err)
+	}
+
+	// The merge goes on: a later hub edit arrives by the feed and wins, a
+	// local edit gets a new op after all of the snapshot's.
+	if _, err := hub.UpdateCase(ctx, clerk, caseID(4), func(c *casework.Case) error {
+		c.Values[casework.FieldPhone] = "13700001111"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tail, err := hub.FeedAfter(ctx, info.High, 1<<40, 1000, FeedScope{Office: "371002"})
+	if err != nil || len(tail) == 0 {
+		t.Fatalf("FeedAfter = %d, %v", len(tail), err)
+	}
+	var ops []Op
+	for _, f := range tail {
+		ops = append(ops, f.Op)
+	}
+	if res, err := desk.ApplyRemote(ctx, ops); err != nil || res.Applied != len(ops) {
+		t.Fatalf("ApplyRemote after adoption = %+v, %v", res, err)
+	}
+	sameCase(t, mustCase(t, desk, caseID(4)), mustCase(t, hub, caseID(4)))
+	if _, err := desk.UpdateCase(ctx, clerk, caseID(8), func(c *casework.Case) error {
+		c.Values[casework.FieldPhone] = "13600002222"
+		return nil
+	}); err != nil {
+		t.Fatalf("local edit after adoption = %v", err)
+	}
+	if got := mustCase(t, desk, caseID(8)).Values[casework.FieldPhone]; got != "13600002222" {
+		t.Errorf("local edit lost: phone %q", got)
+	}
+}
+
+func mustCase(t *testing.T, db *DB, id string) *casework.Case {
+	t.Helper()
+	c, err := db.Case(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Case(%s) = %v", id, err)
+	}
+	return c
+}
+
+func TestSnapshotRefusedWhenDesktopHoldsCases(t *testing.T) {
+	ctx := context.Background()
+	hub := snapshotHub(t)
+	path := filepath.Join(t.TempDir(), "snap.db")
+	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
+		t.Fatal(err)
+	}
+	desk := openTest(t, newFakeClock())
+	mine := newGen(t, 99).Draft(caseID(900), "371002", false)
+	mustSave(t, desk, mine)
+	if _, err := desk.AdoptSnapshot(ctx, path, nil, map[string]string{"sync.cursor": "9"}); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("AdoptSnapshot on a desktop with a case = %v, want ErrNotEmpty", err)
+	}
+	n := 0
+	desk.EachCase(ctx, func(*casework.Case) error { n++; return nil })
+	if n != 1 {
+		t.Errorf("desktop holds %d cases after the refusal, want its own 1", n)
+	}
+	if v, _ := desk.Setting(ctx, "sync.cursor"); v != "" {
+		t.Errorf("cursor moved to %q by a refused snapshot", v)
+	}
+}
+
+func TestSnapshotOfOtherSchemaRefused(t *testing.T) {
+	ctx := context.Background()
+	hub := snapshotHub(t)
+	path := filepath.Join(t.TempDir(), "snap.db")
+	if _, err := hub.WriteSnapshot(ctx, path, "371003"); err != nil {
+		t.Fatal(err)
+	}
+	other := openAt(t, path, nil)
+	other.sql.Exec(`PRAGMA user_version = 1`)
+	other.Close()
+	desk := openTest(t, newFakeClock())
+	if _, err := desk.AdoptSnapshot(ctx, path, nil, nil); !errors.Is(err, ErrSnapshotSchema) {
+		t.Fatalf("AdoptSnapshot of an older schema = %v, want ErrSnapshotSchema", err)
+	}
+}
