@@ -40,6 +40,14 @@ type Options struct {
 	WebhookAttempts int
 	// HTTPClient sends webhooks; nil means a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// SnapshotMinCases is the fewest cases an office must hold for its
+	// empty desktops to be offered a snapshot instead of the whole feed;
+	// 0 means DefaultSnapshotMinCases, negative never offers one.
+	SnapshotMinCases int
+	// SnapshotMaxAge is how long a built snapshot is offered before the
+	// next request builds a new one (the feed covers what came after it);
+	// 0 means DefaultSnapshotMaxAge.
+	SnapshotMaxAge time.Duration
 }
 
 // Hub is an open hub: its replica, its own tables and the HTTP handler.
@@ -60,6 +68,8 @@ type Hub struct {
 	uploads map[string]*sync.Mutex // per attachment hash
 
 	kick chan struct{} // wakes the webhook worker
+
+	snaps snapshots
 }
 
 // hubActor is who the hub's own ops are written by.
@@ -86,6 +96,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	h.db = db
+	os.RemoveAll(filepath.Join(dir, "snapshots")) // built by an earlier run: their manifests are gone
 	dev, err := db.Device(context.Background())
 	if err != nil {
 		db.Close()
@@ -120,6 +131,8 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("GET "+syncapi.PathConfig, h.device(h.handleConfig))
 	mux.HandleFunc("POST "+syncapi.PathPush, h.device(h.handlePush))
 	mux.HandleFunc("GET "+syncapi.PathPull, h.device(h.handlePull))
+	mux.HandleFunc("GET "+syncapi.PathSnapshot, h.device(h.handleSnapshot))
+	mux.HandleFunc("GET "+syncapi.PathSnapshotFile+"{id}", h.device(h.handleSnapshotFile))
 	mux.HandleFunc("HEAD "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentHead))
 	mux.HandleFunc("PUT "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentPut))
 	mux.HandleFunc("GET "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentGet))

@@ -72,6 +72,36 @@ func (db *DB) FeedAfter(ctx context.Context, after, high int64, limit int, sc Fe
 	return out, nil
 }
 
+// UserFeed returns the ops of users (entity user) with a sequence up to
+// high, in sequence order: what a device starting from a snapshot needs
+// besides the snapshot's cases. The caller scopes them like FeedAfter's.
+func (db *DB) UserFeed(ctx context.Context, high int64) ([]FeedOp, error) {
+	q := fmt.Sprintf(feedColumns, `''`) + `WHERE o.case_rid = 0 AND o.entity = 'user' AND o.seq <= ?1 ORDER BY o.seq`
+	out, err := db.feedQuery(ctx, q, high)
+	if err != nil {
+		return nil, fmt.Errorf("user feed: %w", err)
+	}
+	return out, nil
+}
+
+// HoldsCases reports whether the store holds any case or op of one.
+func (db *DB) HoldsCases(ctx context.Context) (bool, error) {
+	var yes bool
+	if err := db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM cases) OR EXISTS (SELECT 1 FROM ops WHERE case_rid <> 0)`).Scan(&yes); err != nil {
+		return false, fmt.Errorf("holds cases: %w", err)
+	}
+	return yes, nil
+}
+
+// CaseCount returns how many cases office holds now.
+func (db *DB) CaseCount(ctx context.Context, office string) (int, error) {
+	var n int
+	if err := db.queryRow(ctx, `SELECT count(*) FROM cases WHERE office = ?`, office).Scan(&n); err != nil {
+		return 0, fmt.Errorf("case count: %w", err)
+	}
+	return n, nil
+}
+
 // CaseFeedBefore returns the ops of case caseID with a sequence below
 // before, in sequence order, with Items for department (when set). The hub
 // sends them along when a case enters a department's scope.

@@ -119,6 +119,23 @@ type PullResponse struct {
 	Overwrites []Overwrite `json:"overwrites,omitempty"`
 }
 
+// SnapshotManifest describes the snapshot a device may start from: a
+// store file (SQLite, the store's schema Schema) holding every operation
+// of the office's cases up to High, with what they project. The device
+// downloads it from PathSnapshotFile+ID, checks Size and SHA256, adopts it,
+// applies Users (the user operations it may see, up to High) and pulls the
+// feed after High.
+type SnapshotManifest struct {
+	ID     string `json:"id"`
+	High   int64  `json:"high"`
+	Cases  int    `json:"cases"`
+	Ops    int    `json:"ops"`
+	Schema int    `json:"schema"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	Users  []Op   `json:"users"`
+}
+
 // Overwrite is a concurrent write that beat one of the device's values
 // after the device had already pushed it.
 type Overwrite struct {

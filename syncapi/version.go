@@ -23,10 +23,15 @@ package syncapi
 //   - 2: 2026-11-29: GET PathConfig takes QueryHaveCatalogue, the catalogue
 //     version the device holds, and the answer carries the catalogue files
 //     when the hub's differs. Version 1 clients ask nothing and get none.
+//   - 3: 2026-11-29: GET PathSnapshot: an empty desktop of an office may
+//     fetch a snapshot (a store file of the office's cases up to a feed
+//     sequence, downloaded by range from PathSnapshotFile) and go on with
+//     the feed from that sequence. Older clients never ask and pull the
+//     whole feed, as before; a hub answering 404 means "use the feed".
 type Version int
 
 // CurrentVersion is the version this build speaks.
-const CurrentVersion Version = 2
+const CurrentVersion Version = 3
 
 // QueryHaveCatalogue is the query parameter of PathConfig naming the
 // catalogue version the device holds.
@@ -56,13 +61,15 @@ const (
 
 // HTTP paths of the hub. Paths ending in "/" take an argument.
 const (
-	PathHealth      = "/healthz"
-	PathEnrol       = "/v1/enrol"
-	PathConfig      = "/v1/config"
-	PathPush        = "/v1/push"
-	PathPull        = "/v1/pull"         // ?after=<cursor>&limit=<n>
-	PathAttachments = "/v1/attachments/" // + SHA-256 hex: HEAD, PUT, GET
-	PathDeptTasks   = "/v1/dept/tasks"   // GET ?state=; + "/<case id>/<item>/<action>" POST
+	PathHealth       = "/healthz"
+	PathEnrol        = "/v1/enrol"
+	PathConfig       = "/v1/config"
+	PathPush         = "/v1/push"
+	PathPull         = "/v1/pull"         // ?after=<cursor>&limit=<n>
+	PathSnapshot     = "/v1/snapshot"     // GET: SnapshotManifest, or 404 ErrNotFound: use the feed
+	PathSnapshotFile = "/v1/snapshot/"    // + SnapshotManifest.ID: GET, with Range
+	PathAttachments  = "/v1/attachments/" // + SHA-256 hex: HEAD, PUT, GET
+	PathDeptTasks    = "/v1/dept/tasks"   // GET ?state=; + "/<case id>/<item>/<action>" POST
 )
 
 // Department task actions, the last element of a POST under PathDeptTasks.

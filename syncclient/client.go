@@ -59,6 +59,9 @@ type Store interface {
 	HasAttachment(hash string) bool
 	OpenAttachment(hash string) (io.ReadCloser, error)
 	PutAttachment(ctx context.Context, r io.Reader) (string, error)
+	Path() string
+	HoldsCases(ctx context.Context) (bool, error)
+	AdoptSnapshot(ctx context.Context, path string, remote []store.Op, settings map[string]string) (store.SnapshotInfo, error)
 }
 
 // Settings keys the client keeps in the store (device-local).
@@ -91,6 +94,9 @@ type Config struct {
 	PushBatch int
 	// PullPage is the number of ops asked per pull page; 0 means 1000.
 	PullPage int
+	// NoSnapshot makes an empty desktop pull its whole feed op by op
+	// instead of starting from the hub's snapshot of its office.
+	NoSnapshot bool
 	// OnChange, when set, receives every new Status.
 	OnChange func(Status)
 	// Now is the wall clock; nil means time.Now.
@@ -326,6 +332,9 @@ func (c *Client) round(ctx context.Context) error {
 		return err
 	}
 	if err := c.fetchConfig(ctx); err != nil {
+		return err
+	}
+	if err := c.startFromSnapshot(ctx); err != nil {
 		return err
 	}
 	if err := c.pullAll(ctx); err != nil {

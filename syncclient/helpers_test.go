@@ -107,6 +107,7 @@ type deskOpt struct {
 	client       *http.Client // nil: pinned client
 	pushBatch    int
 	pullPage     int
+	noSnapshot   bool
 }
 
 func (e *env) desk(name string, o deskOpt) *desk {
@@ -124,7 +125,8 @@ func (e *env) desk(name string, o deskOpt) *desk {
 	if _, err := syncclient.Enrol(ctx, db, syncclient.EnrolOptions{HubURL: e.srv.URL, Fingerprint: e.fp, Code: code}); err != nil {
 		e.t.Fatalf("Enrol(%s) = %v", name, err)
 	}
-	cl, err := syncclient.New(syncclient.Config{Store: db, HTTPClient: o.client, PushBatch: o.pushBatch, PullPage: o.pullPage})
+	cl, err := syncclient.New(syncclient.Config{Store: db, HTTPClient: o.client, PushBatch: o.pushBatch, PullPage: o.pullPage,
+		NoSnapshot: o.noSnapshot})
 	if err != nil {
 		e.t.Fatal(err)
 	}

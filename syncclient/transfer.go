@@ -60,11 +60,16 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 // send adds the protocol headers, sends, and turns non-2xx answers into
 // *HubError (closing their body).
 func (c *Client) send(req *http.Request) (*http.Response, error) {
+	return c.sendVia(c.http, req)
+}
+
+// sendVia is send with another client (one without an overall timeout).
+func (c *Client) sendVia(hc *http.Client, req *http.Request) (*http.Response, error) {
 	req.Header.Set(syncapi.HeaderVersion, strconv.Itoa(int(syncapi.CurrentVersion)))
 	if c.tok != "" {
 		req.Header.Set("Authorization", "Bearer "+c.tok)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}

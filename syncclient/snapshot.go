@@ -1,0 +1,144 @@
+package syncclient
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"vetdesk/store"
+	"vetdesk/syncapi"
+)
+
+// startFromSnapshot gives an empty desktop (cursor 0, no case) the hub's
+// snapshot of its office instead of the whole feed op by op: the manifest,
+// the file (resumed by range when a round was cut mid-download, checked
+// against the manifest's size and SHA-256), then the store adopts it with
+// the cursor at the snapshot's sequence, and pullAll goes on from there.
+// Whenever a snapshot is not to be had (a department device, an office
+// with few cases, a hub older than protocol 3, a schema mismatch, a store
+// that meanwhile holds a case) it does nothing and the feed does it all.
+func (c *Client) startFromSnapshot(ctx context.Context) error {
+	if c.cfg.NoSnapshot {
+		return nil
+	}
+	if cur, err := c.cursor(ctx); err != nil || cur != 0 {
+		return err
+	}
+	if kind, err := c.st.Setting(ctx, SettingKind); err != nil || kind == syncapi.KindDepartment {
+		return err
+	}
+	if holds, err := c.st.HoldsCases(ctx); err != nil || holds {
+		return err
+	}
+	var man syncapi.SnapshotManifest
+	if err := c.do(ctx, http.MethodGet, syncapi.PathSnapshot, nil, &man); err != nil {
+		var he *HubError
+		if errors.As(err, &he) && he.Status == http.StatusNotFound {
+			return nil
+		}
+		return err
+	}
+	if man.Schema != store.SchemaVersion() || man.ID == "" {
+		return nil
+	}
+	part := filepath.Join(filepath.Dir(c.st.Path()), "snapshot-"+man.ID+".part")
+	if err := c.download(ctx, man, part); err != nil {
+		var he *HubError
+		if errors.As(err, &he) && he.Status == http.StatusNotFound {
+			os.Remove(part) // replaced on the hub meanwhile: the next round asks again
+		}
+		return err
+	}
+	users := make([]store.Op, len(man.Users))
+	for i, o := range man.Users {
+		users[i] = toStore(o)
+	}
+	cursor := strconv.FormatInt(man.High, 10)
+	_, err := c.st.AdoptSnapshot(ctx, part, users, map[string]string{SettingCursor: cursor})
+	if errors.Is(err, store.ErrNotEmpty) || errors.Is(err, store.ErrSnapshotSchema) {
+		os.Remove(part)
+		return nil // a case was saved meanwhile: the feed it is
+	}
+	if err != nil {
+		os.Remove(part)
+		return err
+	}
+	if err := c.advanceBase(ctx, man.High); err != nil {
+		return err
+	}
+	c.refreshCounts(ctx)
+	return nil
+}
+
+// download fetches the snapshot file into part, resuming from what part
+// already holds, and checks it whole.
+func (c *Client) download(ctx context.Context, man syncapi.SnapshotManifest, part string) error {
+	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sum := sha256.New()
+	have, err := io.Copy(sum, f)
+	if err != nil {
+		return err
+	}
+	if have > man.Size {
+		if err := f.Truncate(0); err != nil {
+			return err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		sum.Reset()
+		have = 0
+	}
+	if have < man.Size {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+syncapi.PathSnapshotFile+man.ID, nil)
+		if err != nil {
+			return err
+		}
+		if have > 0 {
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
+		}
+		hc := *c.http
+		hc.Timeout = 0 // a large file on a slow line: ctx and resumption bound it
+		resp, err := c.sendVia(&hc, req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if have > 0 && resp.StatusCode != http.StatusPartialContent {
+			// the hub sent it whole: start over
+			if err := f.Truncate(0); err != nil {
+				return err
+			}
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
+			sum.Reset()
+		}
+		if _, err := io.Copy(io.MultiWriter(f, sum), resp.Body); err != nil {
+			return fmt.Errorf("download snapshot: %w", err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); st.Size() != man.Size || got != man.SHA256 {
+		f.Truncate(0)
+		return fmt.Errorf("download snapshot: got %d bytes hashing %s, want %d bytes hashing %s", st.Size(), got, man.Size, man.SHA256)
+	}
+	return nil
+}
