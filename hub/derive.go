@@ -60,30 +60,60 @@ func (h *Hub) findOverwrites(ctx context.Context, dev string, seen int64, ops []
 	return out, nil
 }
 
-// saveOverwrites stores the notices under the hub sequence of their
-// winning op, so a pull returns each with the page that carries that op.
-func (h *Hub) saveOverwrites(ctx context.Context, ns []notice, bad map[string]string) error {
-	if len(ns) == 0 {
-		return nil
-	}
-	ids := make([]string, 0, len(ns))
+// pendingWinner marks a notice whose winning op is not known to be
+// committed yet: pulls never serve it.
+const pendingWinner = -1
+
+// holdOverwrites stores the notices before their batch is applied, as
+// pending, so that a crash between the replica's commit and the notices'
+// cannot lose them: settleOverwrites, after the apply or at the next Open,
+// gives each the hub sequence of its winning op, or drops it when that op
+// was never applied (its batch comes again and finds it anew).
+func (h *Hub) holdOverwrites(ctx context.Context, ns []notice) error {
 	for _, n := range ns {
-		ids = append(ids, n.remoteOp)
+		_, err := h.meta.ExecContext(ctx, `INSERT INTO overwrites (device, winner_seq, entity, entity_id, case_id, field,
+			local_op, local_val, remote_op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			n.device, pendingWinner, n.entity, n.entityID, n.caseID, n.field, n.localOp, n.localVal, n.remoteOp, n.value)
+		if err != nil {
+			return fmt.Errorf("hold overwrite notice: %w", err)
+		}
+	}
+	return nil
+}
+
+// settleOverwrites files every pending notice under the hub sequence of
+// its winning op, so a pull returns it with the page that carries that op,
+// and drops those whose op is not in the replica. Callers hold h.mu (or
+// run before the hub serves).
+func (h *Hub) settleOverwrites(ctx context.Context) error {
+	rows, err := h.meta.QueryContext(ctx, `SELECT DISTINCT remote_op FROM overwrites WHERE winner_seq = ?`, pendingWinner)
+	if err != nil {
+		return fmt.Errorf("settle overwrite notices: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("settle overwrite notices: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) == 0 {
+		return rows.Err()
 	}
 	seqs, err := h.db.OpSeqs(ctx, ids)
 	if err != nil {
 		return err
 	}
-	for _, n := range ns {
-		seq, ok := seqs[n.remoteOp]
-		if !ok || bad[n.remoteOp] != "" {
-			continue
+	for _, id := range ids {
+		q, args := `DELETE FROM overwrites WHERE remote_op = ? AND winner_seq = ?`, []any{id, pendingWinner}
+		if seq, ok := seqs[id]; ok {
+			q, args = `UPDATE overwrites SET winner_seq = ? WHERE remote_op = ? AND winner_seq = ?`, []any{seq, id, pendingWinner}
 		}
-		_, err := h.meta.ExecContext(ctx, `INSERT INTO overwrites (device, winner_seq, entity, entity_id, case_id, field,
-			local_op, local_val, remote_op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			n.device, seq, n.entity, n.entityID, n.caseID, n.field, n.localOp, n.localVal, n.remoteOp, n.value)
-		if err != nil {
-			return fmt.Errorf("save overwrite notice: %w", err)
+		if _, err := h.meta.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("settle overwrite notices: %w", err)
 		}
 	}
 	return nil

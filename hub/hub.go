@@ -107,6 +107,10 @@ func Open(dir string, opt Options) (*Hub, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := h.settleOverwrites(context.Background()); err != nil { // a push cut by a crash
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
 	return h, nil
 }
 

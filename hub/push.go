@@ -143,6 +143,9 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 	if err != nil {
 		return syncapi.PushResponse{}, err
 	}
+	if err := h.holdOverwrites(ctx, notices); err != nil {
+		return syncapi.PushResponse{}, err
+	}
 	ar, err := h.db.ApplyRemote(ctx, accepted)
 	if err != nil {
 		return syncapi.PushResponse{}, fmt.Errorf("push from %s: %w", d.ID, err)
@@ -156,7 +159,7 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 			resp.Results[i].Status, resp.Results[i].Reason = syncapi.Rejected, why
 		}
 	}
-	if err := h.saveOverwrites(ctx, notices, bad); err != nil {
+	if err := h.settleOverwrites(ctx); err != nil {
 		return syncapi.PushResponse{}, err
 	}
 	if err := h.afterApply(ctx, accepted, bad); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -14,8 +15,16 @@ import (
 
 // BenchmarkInitialPull measures the first sync of an empty desktop from a
 // hub holding N accepted cases of its office (N = 10,000, or
-// $VETDESK_BENCH_CASES), over HTTPS on loopback with the pinned client:
-// every page is fetched, decoded and merged into the desktop's store.
+// $VETDESK_BENCH_CASES), over HTTPS on loopback with the pinned client.
+// Each iteration syncs three new desktops and reports each:
+//   - cold-s: the hub has no snapshot yet and builds it for this request
+//     (WriteSnapshot, SHA-256), then the desktop downloads, checks and
+//     adopts it and pulls the feed's tail;
+//   - warm-s: a second desktop of the office, served the same snapshot;
+//   - feed-s: a desktop with NoSnapshot, merging every op from the feed
+//     page by page (what every desktop did before protocol 3). Skipped
+//     when $VETDESK_BENCH_FEED is "0" (it takes minutes at 100,000).
+//
 // The budget (DESIGN.md) is 100,000 cases under 30 s.
 func BenchmarkInitialPull(b *testing.B) {
 	n := 10000
@@ -50,25 +59,40 @@ func BenchmarkInitialPull(b *testing.B) {
 	}
 	ops, _ := e.hub.Replica().FeedHigh(ctx)
 	b.Logf("seeded %d cases (%d ops) in %v", n, ops, time.Since(seedStart).Round(time.Millisecond))
+	kinds := []struct {
+		name string
+		opt  deskOpt
+	}{
+		{"cold", deskOpt{office: office, login: "clerkA", pullPage: 2000}},
+		{"warm", deskOpt{office: office, login: "clerkA", pullPage: 2000}},
+		{"feed", deskOpt{office: office, login: "clerkA", pullPage: 2000, noSnapshot: true}},
+	}
+	if os.Getenv("VETDESK_BENCH_FEED") == "0" {
+		kinds = kinds[:2]
+	}
 	b.ResetTimer()
 	for i := range b.N {
-		b.StopTimer()
-		d := e.desk(fmt.Sprintf("bench%d", i), deskOpt{office: office, login: "clerkA", pullPage: 2000})
-		b.StartTimer()
-		start := time.Now()
-		d.sync(b)
-		took := time.Since(start)
-		b.StopTimer()
-		got := 0
-		d.db.EachCase(ctx, func(*casework.Case) error { got++; return nil })
-		if got != n {
-			b.Fatalf("desk holds %d cases after pull, want %d", got, n)
+		for _, k := range kinds {
+			b.StopTimer()
+			d := e.desk(fmt.Sprintf("bench%d%s", i, k.name), k.opt)
+			runtime.GC()
+			b.StartTimer()
+			start := time.Now()
+			d.sync(b)
+			took := time.Since(start)
+			b.StopTimer()
+			got, err := d.db.CaseCount(ctx, office)
+			if err != nil || got != n {
+				b.Fatalf("%s desk holds %d cases after pull, want %d", k.name, got, n)
+			}
+			b.ReportMetric(took.Seconds(), k.name+"-s")
+			if k.name == "cold" {
+				b.ReportMetric(float64(n)/took.Seconds(), "cases/s")
+			}
+			d.db.Close()
+			b.StartTimer()
 		}
-		b.ReportMetric(float64(n)/took.Seconds(), "cases/s")
-		b.ReportMetric(float64(ops)/took.Seconds(), "ops/s")
-		b.StartTimer()
 	}
-
 }
 
 // BenchmarkPush1000 measures pushing 1,000 queued cases (about 22,000
