@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"context"
 	"errors"
 	"net/http"
@@ -99,6 +100,30 @@ func (h *Hub) AddUser(ctx context.Context, u store.User, password string) (store
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.db.CreateUser(ctx, hubActor, u, password)
+}
+
+// UpdateUser changes a user on the hub (a move to another office, a new
+// role, disabling). The change reaches the devices that see the user now
+// and, trimmed to the scope fields, every other device, so a device the
+// user left stops letting them log in.
+func (h *Hub) UpdateUser(ctx context.Context, u store.User) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.db.UpdateUser(ctx, hubActor, u)
+}
+
+// UserByLogin returns the user with login.
+func (h *Hub) UserByLogin(ctx context.Context, login string) (store.User, error) {
+	us, err := h.db.Users(ctx)
+	if err != nil {
+		return store.User{}, err
+	}
+	for _, u := range us {
+		if u.Login == login {
+			return u, nil
+		}
+	}
+	return store.User{}, fmt.Errorf("user %q: %w", login, store.ErrNotFound)
 }
 
 // SetUserPassword sets a user's password on the hub.

@@ -79,6 +79,17 @@ func (h *Hub) Pull(ctx context.Context, deviceID string, after int64, limit int)
 				h.add(&resp, d, e, sent)
 			}
 		}
+		if f.Entity == store.EntityUser && movesInto(d, f) {
+			// the user enters the device's scope: their earlier ops come along
+			earlier, err := h.db.UserOpsBefore(ctx, f.Op.EntityID, f.Seq)
+			if err != nil {
+				return syncapi.PullResponse{}, err
+			}
+			for _, e := range earlier {
+				e.UserOffice, e.UserDept, e.UserRole = f.UserOffice, f.UserDept, f.UserRole
+				h.add(&resp, d, e, sent)
+			}
+		}
 		h.add(&resp, d, f, sent)
 	}
 	if resp.Overwrites, err = h.overwritesFor(ctx, d.ID, after, resp.Next); err != nil {
@@ -100,6 +111,21 @@ func (h *Hub) add(resp *syncapi.PullResponse, d deviceRec, f store.FeedOp, sent 
 	resp.Ops = append(resp.Ops, toWire(op))
 }
 
+// movesInto reports whether user op f puts its user into d's scope.
+func movesInto(d deviceRec, f store.FeedOp) bool {
+	if d.Department == "" {
+		o, ok := f.Fields["office"]
+		return ok && o == d.Office && f.UserOffice == d.Office
+	}
+	dep, ok := f.Fields["department"]
+	return ok && dep == d.Department && f.UserDept == d.Department
+}
+
+// userScopeFields are what every device is told of a user outside its
+// scope when they change: enough to stop a user who moved away or was
+// disabled from logging in where they were, nothing to log in with.
+var userScopeFields = []string{"office", "department", "role", "disabled"}
+
 // scoped returns the op as device d may see it, or false.
 func (h *Hub) scoped(d deviceRec, f store.FeedOp) (store.Op, bool) {
 	op := f.Op
@@ -108,7 +134,17 @@ func (h *Hub) scoped(d deviceRec, f store.FeedOp) (store.Op, bool) {
 			(d.Department == "" && f.UserOffice == d.Office) || (d.Department != "" && f.UserDept == d.Department) {
 			return op, true
 		}
-		return op, false
+		if _, created := op.Fields["login"]; created {
+			return op, false // a user of another scope: nothing to tell
+		}
+		trimmed := map[string]string{}
+		for _, k := range userScopeFields {
+			if v, ok := op.Fields[k]; ok {
+				trimmed[k] = v
+			}
+		}
+		op.Fields = trimmed
+		return op, len(trimmed) > 0
 	}
 	if d.Department == "" {
 		return op, f.Office == d.Office

@@ -84,6 +84,18 @@ func (db *DB) UserFeed(ctx context.Context, high int64) ([]FeedOp, error) {
 	return out, nil
 }
 
+// UserOpsBefore returns the ops of user userID with a sequence below
+// before, in sequence order: the hub sends them along when a user moves
+// into a device's scope.
+func (db *DB) UserOpsBefore(ctx context.Context, userID string, before int64) ([]FeedOp, error) {
+	q := fmt.Sprintf(feedColumns, `''`) + `WHERE o.case_rid = 0 AND o.entity = 'user' AND o.key = ?1 AND o.seq < ?2 ORDER BY o.seq`
+	out, err := db.feedQuery(ctx, q, userID, before)
+	if err != nil {
+		return nil, fmt.Errorf("user feed %s: %w", userID, err)
+	}
+	return out, nil
+}
+
 // HoldsCases reports whether the store holds any case or op of one.
 func (db *DB) HoldsCases(ctx context.Context) (bool, error) {
 	var yes bool

@@ -146,7 +146,8 @@ func userFields(u User) map[string]string {
 }
 
 // UpdateUser changes a user's login, name, role, department, office or
-// disabled flag (admins only; audited). The password is kept.
+// disabled flag (admins only; audited). The password is kept. The op holds
+// only the fields that change, so a move or a disabling travels alone.
 func (db *DB) UpdateUser(ctx context.Context, a Actor, u User) error {
 	if a.Role != RoleAdmin {
 		return fmt.Errorf("update user %s: %w", u.ID, ErrForbidden)
@@ -155,10 +156,23 @@ func (db *DB) UpdateUser(ctx context.Context, a Actor, u User) error {
 		return fmt.Errorf("update user %s: role %q: %w", u.ID, u.Role, ErrBadOp)
 	}
 	return db.write(ctx, func(w *wtx) error {
-		if err := w.queryRow(`SELECT id FROM users WHERE id = ?`, u.ID).Scan(new(string)); err != nil {
+		var old User
+		err := w.queryRow(`SELECT id, login, name, role, department, office, disabled FROM users WHERE id = ?`, u.ID).
+			Scan(&old.ID, &old.Login, &old.Name, &old.Role, &old.Department, &old.Office, &old.Disabled)
+		if err != nil {
 			return fmt.Errorf("update user %s: %w", u.ID, notFound(err))
 		}
-		op, err := w.newLocal(a.UserID, EntityUser, "", u.ID, userFields(u))
+		before, after := userFields(old), userFields(u)
+		changed := map[string]string{}
+		for k, v := range after {
+			if before[k] != v {
+				changed[k] = v
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		op, err := w.newLocal(a.UserID, EntityUser, "", u.ID, changed)
 		if err != nil {
 			return err
 		}
@@ -171,7 +185,8 @@ func (db *DB) UpdateUser(ctx context.Context, a Actor, u User) error {
 
 // Users lists every user by login.
 func (db *DB) Users(ctx context.Context) ([]User, error) {
-	rows, err := db.query(ctx, `SELECT id, login, name, role, department, office, disabled FROM users ORDER BY login, id`)
+	rows, err := db.query(ctx, `SELECT id, login, name, role, department, office, disabled FROM users WHERE login <> ''
+		ORDER BY login, id`)
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
@@ -230,7 +245,7 @@ func (db *DB) Login(ctx context.Context, login, password string) (User, error) {
 	var u User
 	var phc string
 	err := db.queryRow(ctx, `SELECT id, login, name, role, department, office, disabled, password FROM users
-		WHERE login = ? ORDER BY disabled, id LIMIT 1`, login).
+		WHERE login = ? AND login <> '' ORDER BY disabled, id LIMIT 1`, login).
 		Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Office, &u.Disabled, &phc)
 	if errors.Is(err, sql.ErrNoRows) {
 		checkPassword(dummyPHC, password)
@@ -251,6 +266,9 @@ func (db *DB) Login(ctx context.Context, login, password string) (User, error) {
 	if u.Disabled {
 		return User{}, db.loginFailed(ctx, u.ID, login, "disabled", ErrBadCredentials)
 	}
+	if dev, err := db.Device(ctx); err == nil && !db.userAtOffice(u, dev.Office) {
+		return User{}, db.loginFailed(ctx, u.ID, login, "office "+u.Office, ErrBadCredentials)
+	}
 	if !checkPassword(phc, password) {
 		return User{}, db.loginFailed(ctx, u.ID, login, "bad password", ErrBadCredentials)
 	}
@@ -264,6 +282,22 @@ func (db *DB) Login(ctx context.Context, login, password string) (User, error) {
 		return User{}, fmt.Errorf("login %q: %w", login, err)
 	}
 	return u, nil
+}
+
+// userAtOffice reports whether u may work at a device of office: admins
+// and city-level users anywhere, others at their own office or a division
+// under it (the hub's rule for pushes, so a user moved to another office
+// can no longer log in where they were once the move has synced).
+func (db *DB) userAtOffice(u User, office string) bool {
+	if u.Role == RoleAdmin || u.Office == "" || office == "" || u.Office == office {
+		return true
+	}
+	if db.cat != nil {
+		if div := db.cat.Division(office); div != nil && div.Parent == u.Office {
+			return true
+		}
+	}
+	return false
 }
 
 // loginFailed counts a failure (locking the user at MaxFailures), audits

@@ -90,10 +90,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "enrol", "enroll":
 		return enrol(ctx, c, rest, stdout, stderr)
 	case "user":
-		if len(rest) == 0 || rest[0] != "add" {
-			return errors.New("usage: vetdesk-hub user add --login L --name N --role R [--office O] [--department D]")
+		if len(rest) > 0 && rest[0] == "add" {
+			return userAdd(ctx, c, rest[1:], stdin, stdout, stderr)
 		}
-		return userAdd(ctx, c, rest[1:], stdin, stdout, stderr)
+		if len(rest) > 0 && (rest[0] == "set" || rest[0] == "disable" || rest[0] == "enable") {
+			return userSet(ctx, c, rest[0], rest[1:], stdout, stderr)
+		}
+		return errors.New("usage: vetdesk-hub user add --login L --name N --role R [--office O] [--department D]\n" +
+			"       vetdesk-hub user set --login L [--office O] [--department D] [--role R] [--name N]\n" +
+			"       vetdesk-hub user disable|enable --login L")
 	case "dept-key":
 		return deptKey(ctx, c, rest, stdout, stderr)
 	case "revoke":
@@ -274,6 +279,68 @@ func userAdd(ctx context.Context, c *common, args []string, stdin io.Reader, std
 	}
 	fmt.Fprintf(stdout, "user %s (%s) added: id %s\n", u.Login, u.Role, u.ID)
 	return nil
+}
+
+// userSet changes a user: set (office, department, role, name: only the
+// flags given), disable or enable.
+func userSet(ctx context.Context, c *common, verb string, args []string, stdout, stderr io.Writer) error {
+	fs := c.flags("user "+verb, stderr)
+	login := fs.String("login", "", "login name of the user")
+	var office, dept, role, name optString
+	if verb == "set" {
+		fs.Var(&office, "office", "new org unit code (empty: city level)")
+		fs.Var(&dept, "department", "new department code")
+		fs.Var(&role, "role", "new role: clerk, handler, supervisor or admin")
+		fs.Var(&name, "name", "new full name")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *login == "" {
+		return fmt.Errorf("user %s: --login is required", verb)
+	}
+	h, err := c.open(stderr)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	u, err := h.UserByLogin(ctx, *login)
+	if err != nil {
+		return err
+	}
+	office.apply(&u.Office)
+	dept.apply(&u.Department)
+	role.apply(&u.Role)
+	name.apply(&u.Name)
+	switch verb {
+	case "disable":
+		u.Disabled = true
+	case "enable":
+		u.Disabled = false
+	}
+	if err := h.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	state := "enabled"
+	if u.Disabled {
+		state = "disabled"
+	}
+	fmt.Fprintf(stdout, "user %s (%s) office %q department %q: %s\n", u.Login, u.Role, u.Office, u.Department, state)
+	return nil
+}
+
+// optString is a string flag that knows whether it was given.
+type optString struct {
+	v   string
+	set bool
+}
+
+func (o *optString) String() string     { return o.v }
+func (o *optString) Set(v string) error { o.v, o.set = v, true; return nil }
+func (o *optString) apply(dst *string) {
+	if o.set {
+		*dst = o.v
+	}
 }
 
 func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
