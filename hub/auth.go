@@ -1,9 +1,9 @@
 package hub
 
 import (
-	"fmt"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
