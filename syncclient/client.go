@@ -116,6 +116,9 @@ type Status struct {
 	LastError   string // empty after a success
 	NextAttempt time.Time
 	Failures    int // failed rounds in a row
+	// SnapshotGot and SnapshotSize tell, while the first sync downloads
+	// the hub's snapshot of the office, how far it is; both 0 otherwise.
+	SnapshotGot, SnapshotSize int64
 }
 
 // Client syncs one store with the hub.

@@ -108,6 +108,7 @@ type deskOpt struct {
 	pushBatch    int
 	pullPage     int
 	noSnapshot   bool
+	onChange     func(syncclient.Status)
 }
 
 func (e *env) desk(name string, o deskOpt) *desk {
@@ -126,7 +127,7 @@ func (e *env) desk(name string, o deskOpt) *desk {
 		e.t.Fatalf("Enrol(%s) = %v", name, err)
 	}
 	cl, err := syncclient.New(syncclient.Config{Store: db, HTTPClient: o.client, PushBatch: o.pushBatch, PullPage: o.pullPage,
-		NoSnapshot: o.noSnapshot})
+		NoSnapshot: o.noSnapshot, OnChange: o.onChange})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -125,7 +125,9 @@ func (c *Client) download(ctx context.Context, man syncapi.SnapshotManifest, par
 			}
 			sum.Reset()
 		}
-		if _, err := io.Copy(io.MultiWriter(f, sum), resp.Body); err != nil {
+		prog := &progress{c: c, got: have, size: man.Size}
+		defer c.update(func(s *Status) { s.SnapshotGot, s.SnapshotSize = 0, 0 })
+		if _, err := io.Copy(io.MultiWriter(f, sum, prog), resp.Body); err != nil {
 			return fmt.Errorf("download snapshot: %w", err)
 		}
 	}
@@ -141,4 +143,22 @@ func (c *Client) download(ctx context.Context, man syncapi.SnapshotManifest, par
 		return fmt.Errorf("download snapshot: got %d bytes hashing %s, want %d bytes hashing %s", st.Size(), got, man.Size, man.SHA256)
 	}
 	return nil
+}
+
+// progress reports a download's progress in the status, about every
+// percent.
+type progress struct {
+	c         *Client
+	got, size int64
+	shown     int64
+}
+
+func (p *progress) Write(b []byte) (int, error) {
+	p.got += int64(len(b))
+	if p.got-p.shown >= p.size/100 || p.got == p.size {
+		p.shown = p.got
+		got, size := p.got, p.size
+		p.c.update(func(s *Status) { s.SnapshotGot, s.SnapshotSize = got, size })
+	}
+	return len(b), nil
 }

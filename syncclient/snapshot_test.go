@@ -108,10 +108,19 @@ func TestInitialSyncFromSnapshot(t *testing.T) {
 	seed := seedHub(t, e, 16)
 
 	hc, rec := e.recordingClient()
-	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc})
+	var shown []syncclient.Status
+	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc,
+		onChange: func(s syncclient.Status) { shown = append(shown, s) }})
 	fresh.sync(t)
 	if got := rec.saw(syncapi.PathSnapshotFile); len(got) != 1 {
 		t.Fatalf("snapshot downloads = %v, want one", got)
+	}
+	var full bool
+	for _, s := range shown {
+		full = full || (s.SnapshotSize > 0 && s.SnapshotGot == s.SnapshotSize)
+	}
+	if last := shown[len(shown)-1]; !full || last.SnapshotSize != 0 {
+		t.Errorf("status during the download never showed it complete (%v) or still shows it after (%+v)", full, last)
 	}
 	want := dump(t, seed.db, nil)
 	if got := dump(t, fresh.db, nil); got != want {

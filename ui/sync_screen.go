@@ -83,6 +83,9 @@ func (s *SyncScreen) Refresh() {
 		if stat.LastError != "" {
 			lines = append(lines, T("sync.failing", map[string]any{"N": stat.Failures}))
 		}
+		if stat.SnapshotSize > 0 {
+			lines = append(lines, T("sync.snapshot", map[string]any{"Got": stat.SnapshotGot >> 20, "Size": stat.SnapshotSize >> 20}))
+		}
 	} else {
 		lines = append(lines, T("sync.not.enrolled"))
 	}
