@@ -61,7 +61,7 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request, d deviceRec
 		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "few cases: use the feed")
 		return
 	}
-	s, err := h.snapshotOf(r.Context(), d.Office)
+	s, err := h.snapshotOf(r.Context(), d.Office, h.snapshotMaxAge())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -105,14 +105,53 @@ func (h *Hub) handleSnapshotFile(w http.ResponseWriter, r *http.Request, d devic
 	http.ServeContent(w, r, "", s.built, f)
 }
 
-// snapshotOf returns the snapshot of office, building it when there is
-// none or it is older than SnapshotMaxAge. Builds of one office are
-// serialised; a request arriving during a build waits for it and takes it.
-func (h *Hub) snapshotOf(ctx context.Context, office string) (*snapshot, error) {
-	maxAge := h.opt.SnapshotMaxAge
-	if maxAge <= 0 {
-		maxAge = DefaultSnapshotMaxAge
+func (h *Hub) snapshotMaxAge() time.Duration {
+	if h.opt.SnapshotMaxAge > 0 {
+		return h.opt.SnapshotMaxAge
 	}
+	return DefaultSnapshotMaxAge
+}
+
+// KeepSnapshots builds the snapshot of every office that holds at least
+// SnapshotMinCases cases, now and then every half SnapshotMaxAge, until
+// ctx ends, so that a new desktop is served one already built instead of
+// waiting for the build (about half a minute at 100,000 cases). Errors
+// are logged; the next request builds on demand.
+func (h *Hub) KeepSnapshots(ctx context.Context) {
+	min := h.opt.SnapshotMinCases
+	if min == 0 {
+		min = DefaultSnapshotMinCases
+	}
+	if min < 0 {
+		return
+	}
+	for {
+		counts, err := h.db.OfficeCaseCounts(ctx)
+		if err != nil && ctx.Err() == nil {
+			h.log.ErrorContext(ctx, "snapshot keeper", slog.Any("err", err))
+		}
+		for office, n := range counts {
+			if n < min || ctx.Err() != nil {
+				continue
+			}
+			if _, err := h.snapshotOf(ctx, office, h.snapshotMaxAge()/2); err != nil && ctx.Err() == nil {
+				h.log.ErrorContext(ctx, "snapshot keeper", slog.String("office", office), slog.Any("err", err))
+			}
+		}
+		t := time.NewTimer(h.snapshotMaxAge() / 2)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// snapshotOf returns the snapshot of office, building it when there is
+// none or it is maxAge old. Builds of one office are serialised; a
+// request arriving during a build waits for it and takes it.
+func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duration) (*snapshot, error) {
 	h.snaps.mu.Lock()
 	if h.snaps.building == nil {
 		h.snaps.building = map[string]*sync.Mutex{}

@@ -105,6 +105,25 @@ func (db *DB) HoldsCases(ctx context.Context) (bool, error) {
 	return yes, nil
 }
 
+// OfficeCaseCounts returns how many cases each office holds now.
+func (db *DB) OfficeCaseCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := db.query(ctx, `SELECT office, count(*) FROM cases GROUP BY office`)
+	if err != nil {
+		return nil, fmt.Errorf("office case counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var o string
+		var n int
+		if err := rows.Scan(&o, &n); err != nil {
+			return nil, fmt.Errorf("office case counts: %w", err)
+		}
+		out[o] = n
+	}
+	return out, rows.Err()
+}
+
 // CaseCount returns how many cases office holds now.
 func (db *DB) CaseCount(ctx context.Context, office string) (int, error) {
 	var n int

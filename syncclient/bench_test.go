@@ -3,6 +3,7 @@ package syncclient_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -32,7 +33,8 @@ func BenchmarkInitialPull(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	e := newEnv(b, hub.Options{})
+	// the hub logs how long it took to build the snapshot
+	e := newEnv(b, hub.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	cat := e.cat
 	g := casework.NewGenerator(cat, 42, genNow)
 	seedStart := time.Now()

@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -203,8 +204,9 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	workers := make(chan struct{})
-	go func() { h.RunWebhooks(ctx); close(workers) }()
+	var workers sync.WaitGroup
+	workers.Go(func() { h.RunWebhooks(ctx) })
+	workers.Go(func() { h.KeepSnapshots(ctx) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	log.Info("hub listening", "addr", ln.Addr().String(), "data", c.data, "hub", h.ID(), "fingerprint", hub.Fingerprint(cert))
@@ -217,7 +219,7 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)
-	<-workers
+	workers.Wait()
 	log.Info("stopped")
 	return err
 }

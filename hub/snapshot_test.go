@@ -1,0 +1,114 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"vetdesk/casework"
+	"vetdesk/syncapi"
+)
+
+// TestKeepSnapshots: the keeper builds the snapshot of an office with
+// enough cases before any desktop asks, and a request takes that one
+// instead of building again; an office below the threshold gets none.
+func TestKeepSnapshots(t *testing.T) {
+	ctx := context.Background()
+	h := newTestHub(t, Options{SnapshotMinCases: 3})
+	cat := testCatalogue(t)
+	g := casework.NewGenerator(cat, 4, genNow)
+	var cases []*casework.Case
+	for i := range 5 {
+		o := office
+		if i == 4 {
+			o = "371003"
+		}
+		c := g.Draft(fmt.Sprintf("0198a000-0000-7000-8000-%012d", i), o, true)
+		c.Accept(cat, fmt.Sprintf("%s-2026-KS01-%06d", o, i+1), genNow)
+		cases = append(cases, c)
+	}
+	if err := h.db.ImportCases(ctx, actorOf(testUsers[0]), cases); err != nil {
+		t.Fatal(err)
+	}
+	kctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { h.KeepSnapshots(kctx); close(done) }()
+	var kept *snapshot
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && kept == nil; time.Sleep(20 * time.Millisecond) {
+		h.snaps.mu.Lock()
+		kept = h.snaps.byOffice[office]
+		h.snaps.mu.Unlock()
+	}
+	stop()
+	<-done
+	if kept == nil {
+		t.Fatal("keeper built no snapshot of the office in 20 s")
+	}
+	if kept.man.Cases != 4 {
+		t.Errorf("kept snapshot holds %d cases, want 4", kept.man.Cases)
+	}
+	h.snaps.mu.Lock()
+	other := h.snaps.byOffice["371003"]
+	h.snaps.mu.Unlock()
+	if other != nil {
+		t.Error("keeper built a snapshot of an office below the threshold")
+	}
+
+	d := newTestDesk(t, "KS01", testUsers[1])
+	tok := enrolID(t, h, d.id, "KS01", "")
+	req := httptest.NewRequest(http.MethodGet, syncapi.PathSnapshot, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rw := httptest.NewRecorder()
+	h.Handler().ServeHTTP(rw, req)
+	if rw.Code != http.StatusOK {
+		t.Fatalf("GET %s = %d %s", syncapi.PathSnapshot, rw.Code, rw.Body)
+	}
+	h.snaps.mu.Lock()
+	served := h.snaps.byOffice[office]
+	h.snaps.mu.Unlock()
+	if served != kept {
+		t.Error("the request built a new snapshot instead of taking the kept one")
+	}
+	if _, err := os.Stat(kept.path); err != nil {
+		t.Errorf("kept snapshot file: %v", err)
+	}
+}
+
+// TestSnapshotScope: a department device is refused a snapshot, and a
+// device cannot fetch the file of another office's snapshot by its id.
+func TestSnapshotScope(t *testing.T) {
+	ctx := context.Background()
+	h := newTestHub(t, Options{SnapshotMinCases: 1})
+	cat := testCatalogue(t)
+	c := casework.NewGenerator(cat, 5, genNow).Draft("0198b000-0000-7000-8000-000000000001", "371003", true)
+	c.Accept(cat, "371003-2026-KS02-000001", genNow)
+	if err := h.db.ImportCases(ctx, actorOf(testUsers[0]), []*casework.Case{c}); err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := h.snapshotOf(ctx, "371003", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(tok, path string) int {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rw := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rw, req)
+		return rw.Code
+	}
+	station := enrolID(t, h, newTestDesk(t, "KS03", testUsers[1]).id, "KS03", "")
+	police := enrolID(t, h, newTestDesk(t, "KS04", testUsers[3]).id, "KS04", "police")
+	if code := get(station, syncapi.PathSnapshotFile+theirs.man.ID); code != http.StatusNotFound {
+		t.Errorf("station of %s fetching 371003's snapshot = %d, want 404", office, code)
+	}
+	if code := get(police, syncapi.PathSnapshot); code != http.StatusNotFound {
+		t.Errorf("department device asking for a snapshot = %d, want 404", code)
+	}
+	if code := get("nonsense", syncapi.PathSnapshot); code != http.StatusUnauthorized {
+		t.Errorf("unknown credential asking for a snapshot = %d, want 401", code)
+	}
+}
