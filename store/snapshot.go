@@ -106,6 +106,12 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM main.ops`).Scan(&info.High); err != nil {
 		return fail(err)
 	}
+	// Secondary indexes are built after the copy, by sorting, not row by
+	// row: several are in another order than the rows arrive in.
+	indexes, err := dropIndexes(ctx, conn, "snap")
+	if err != nil {
+		return fail(err)
+	}
 	local, err := localTables(ctx, conn, "snap")
 	if err != nil {
 		return fail(err)
@@ -141,6 +147,11 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 			*s.n = int(n)
 		}
 	}
+	for _, q := range indexes {
+		if _, err := exec(q); err != nil {
+			return fail(err)
+		}
+	}
 	if _, err := exec(`COMMIT`); err != nil {
 		return fail(err)
 	}
@@ -152,6 +163,48 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 		return fail(err)
 	}
 	return info, nil
+}
+
+// dropIndexes drops the explicit indexes of the replicated tables of
+// schema and returns the statements that create them again there.
+func dropIndexes(ctx context.Context, conn *sql.Conn, schema string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT name, tbl_name, sql FROM `+schema+`.sqlite_schema
+		WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	var names, creates []string
+	for rows.Next() {
+		var name, tbl, q string
+		if err := rows.Scan(&name, &tbl, &q); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !replicated[tbl] {
+			continue
+		}
+		rest, ok := strings.CutPrefix(q, "CREATE INDEX ")
+		kind := "CREATE INDEX "
+		if !ok {
+			if rest, ok = strings.CutPrefix(q, "CREATE UNIQUE INDEX "); !ok {
+				rows.Close()
+				return nil, fmt.Errorf("index %s: unexpected definition %q", name, q)
+			}
+			kind = "CREATE UNIQUE INDEX "
+		}
+		names = append(names, name)
+		creates = append(creates, kind+schema+"."+rest)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, err := conn.ExecContext(ctx, `DROP INDEX `+schema+`.`+n); err != nil {
+			return nil, err
+		}
+	}
+	return creates, nil
 }
 
 // localTables lists the device-local tables of schema: every table but
@@ -196,6 +249,12 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 	if err := probe(path); err != nil {
 		return fail(err)
 	}
+	// Reads pause from here to the swap (a second or two), so the file is
+	// only touched once the swap can follow: ErrBusy leaves it as it came.
+	if err := db.quiesce(quiesceWait); err != nil {
+		return fail(err)
+	}
+	defer db.gate.Unlock()
 	sdb, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return fail(err)
@@ -316,17 +375,18 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 	return info, nil
 }
 
-// swapFile renames path over the store's file between reads: it waits
-// (up to half a minute) until no read holds a connection, closes the pool,
-// removes the old file's WAL (checkpointed by the close) so it can never
-// be replayed into the new file, renames, and opens a new pool. The caller
-// holds wmu.
-func (db *DB) swapFile(path string) error {
-	deadline := time.Now().Add(30 * time.Second)
+// quiesceWait is how long AdoptSnapshot waits for reads to pause.
+var quiesceWait = 30 * time.Second
+
+// quiesce takes the gate exclusively once no read holds a connection,
+// retrying for up to wait (a read that nests another read while holding
+// its rows is let through between attempts); ErrBusy after that.
+func (db *DB) quiesce(wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	for {
 		db.gate.Lock()
 		if db.sql.Stats().InUse == 0 {
-			break
+			return nil
 		}
 		db.gate.Unlock()
 		if time.Now().After(deadline) {
@@ -334,7 +394,13 @@ func (db *DB) swapFile(path string) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	defer db.gate.Unlock()
+}
+
+// swapFile renames path over the store's file: it closes the pool,
+// removes the old file's WAL (checkpointed by the close) so it can never
+// be replayed into the new file, renames, and opens a new pool. The caller
+// holds wmu and the gate (quiesce).
+func (db *DB) swapFile(path string) error {
 	db.smu.Lock()
 	for _, s := range db.stmts {
 		s.Close()

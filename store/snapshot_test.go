@@ -162,6 +162,9 @@ func TestSnapshotAdopt(t *testing.T) {
 	if err := desk.IntegrityCheck(ctx); err != nil {
 		t.Errorf("IntegrityCheck = %v", err)
 	}
+	if got, want := schemaObjects(t, desk), schemaObjects(t, openTest(t, nil)); got != want {
+		t.Errorf("schema after adoption:\n%s\nwant as a fresh store:\n%s", got, want)
+	}
 
 	// The merge goes on: a later hub edit arrives by the feed and wins, a
 	// local edit gets a new op after all of the snapshot's.
@@ -240,4 +243,55 @@ func TestSnapshotOfOtherSchemaRefused(t *testing.T) {
 	if _, err := desk.AdoptSnapshot(ctx, path, nil, nil); !errors.Is(err, ErrSnapshotSchema) {
 		t.Fatalf("AdoptSnapshot of an older schema = %v, want ErrSnapshotSchema", err)
 	}
+}
+
+// TestSnapshotBusyLeavesFileUntouched: when reads never pause, adoption
+// gives up with ErrBusy before touching the snapshot file, which a later
+// attempt adopts as it came.
+func TestSnapshotBusyLeavesFileUntouched(t *testing.T) {
+	ctx := context.Background()
+	hub := snapshotHub(t)
+	path := filepath.Join(t.TempDir(), "snap.db")
+	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	desk := openTest(t, newFakeClock())
+	saved := quiesceWait
+	quiesceWait = 200 * time.Millisecond
+	defer func() { quiesceWait = saved }()
+	rows, err := desk.query(ctx, `SELECT key FROM settings`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.AdoptSnapshot(ctx, path, nil, nil); !errors.Is(err, ErrBusy) {
+		t.Fatalf("AdoptSnapshot while a read never ends = %v, want ErrBusy", err)
+	}
+	rows.Close()
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatal("a busy adoption changed the snapshot file")
+	}
+	if _, err := desk.AdoptSnapshot(ctx, path, nil, nil); err != nil {
+		t.Fatalf("AdoptSnapshot once reads pause = %v", err)
+	}
+	if n, _ := desk.CaseCount(ctx, "371002"); n != 30 {
+		t.Errorf("desktop holds %d cases, want 30", n)
+	}
+}
+
+// schemaObjects lists the tables, indexes and triggers of db.
+func schemaObjects(t *testing.T, db *DB) string {
+	t.Helper()
+	rows, err := db.sql.Query(`SELECT type || ' ' || name FROM sqlite_schema ORDER BY type, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out string
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		out += s + "\n"
+	}
+	return out
 }

@@ -66,6 +66,9 @@ func (c *Client) startFromSnapshot(ctx context.Context) error {
 		os.Remove(part)
 		return nil // a case was saved meanwhile: the feed it is
 	}
+	if errors.Is(err, store.ErrBusy) {
+		return err // the file is untouched: the next round adopts it without downloading again
+	}
 	if err != nil {
 		os.Remove(part)
 		return err
