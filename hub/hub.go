@@ -96,7 +96,6 @@ func Open(dir string, opt Options) (*Hub, error) {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	h.db = db
-	os.RemoveAll(filepath.Join(dir, "snapshots")) // built by an earlier run: their manifests are gone
 	dev, err := db.Device(context.Background())
 	if err != nil {
 		db.Close()
@@ -110,6 +109,10 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if err := h.settleOverwrites(context.Background()); err != nil { // a push cut by a crash
 		h.Close()
 		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	if err := h.loadSnapshots(context.Background()); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("open hub: snapshots: %w", err)
 	}
 	return h, nil
 }

@@ -4,15 +4,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"vetdesk/store"
 	"vetdesk/syncapi"
 )
 
@@ -22,11 +26,14 @@ const (
 	DefaultSnapshotMaxAge   = time.Hour
 )
 
-// snapshot is a built snapshot file of one office.
+// snapshot is a built snapshot file of one office. Its record is saved
+// beside the file (the same name, .json), so a restarted hub serves it
+// again instead of building anew.
 type snapshot struct {
-	path  string
-	built time.Time
-	man   syncapi.SnapshotManifest // without Users, which depend on the device
+	Office string                   `json:"office"`
+	Built  time.Time                `json:"built"`
+	Man    syncapi.SnapshotManifest `json:"manifest"` // without Users, which depend on the device
+	path   string
 }
 
 // snapshots keeps the newest snapshot per office and builds one office at
@@ -35,6 +42,59 @@ type snapshots struct {
 	mu       sync.Mutex
 	byOffice map[string]*snapshot
 	building map[string]*sync.Mutex
+	keeping  bool          // KeepSnapshots runs: stale snapshots are refreshed by it
+	kick     chan struct{} // asks KeepSnapshots for a round now
+}
+
+// loadSnapshots takes up the snapshots an earlier run built and recorded,
+// when they still fit the replica (same schema, sequence not beyond the
+// replica's: a restored replica makes them void) and their file is whole;
+// the rest is deleted.
+func (h *Hub) loadSnapshots(ctx context.Context) error {
+	h.snaps.byOffice = map[string]*snapshot{}
+	h.snaps.building = map[string]*sync.Mutex{}
+	h.snaps.kick = make(chan struct{}, 1)
+	dir := h.snapshotDir()
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	high, err := h.db.FeedHigh(ctx)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		var s snapshot
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil || json.Unmarshal(raw, &s) != nil {
+			continue
+		}
+		s.path = filepath.Join(dir, name+".db")
+		st, err := os.Stat(s.path)
+		if err != nil || st.Size() != s.Man.Size || s.Man.Schema != store.SchemaVersion() || s.Man.High > high {
+			continue
+		}
+		if cur := h.snaps.byOffice[s.Office]; cur == nil || cur.Built.Before(s.Built) {
+			h.snaps.byOffice[s.Office] = &s
+		}
+	}
+	for _, s := range h.snaps.byOffice {
+		keep[filepath.Base(s.path)] = true
+		keep[strings.TrimSuffix(filepath.Base(s.path), ".db")+".json"] = true
+	}
+	for _, e := range ents {
+		if !keep[e.Name()] {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+	return nil
 }
 
 func (h *Hub) snapshotDir() string { return filepath.Join(h.dir, "snapshots") }
@@ -61,12 +121,28 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request, d deviceRec
 		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "few cases: use the feed")
 		return
 	}
-	s, err := h.snapshotOf(r.Context(), d.Office, h.snapshotMaxAge())
+	// With the keeper running, a stale snapshot is still served (the feed
+	// brings what came after it) and the keeper is asked to refresh it;
+	// without, it is rebuilt now.
+	maxAge := h.snapshotMaxAge()
+	h.snaps.mu.Lock()
+	keeping := h.snaps.keeping
+	h.snaps.mu.Unlock()
+	if keeping {
+		maxAge = 1<<63 - 1
+	}
+	s, err := h.snapshotOf(r.Context(), d.Office, maxAge)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	man := s.man
+	if keeping && h.now().Sub(s.Built) >= h.snapshotMaxAge() {
+		select {
+		case h.snaps.kick <- struct{}{}:
+		default:
+		}
+	}
+	man := s.Man
 	users, err := h.db.UserFeed(r.Context(), man.High)
 	if err != nil {
 		h.fail(w, r, err)
@@ -91,7 +167,7 @@ func (h *Hub) handleSnapshotFile(w http.ResponseWriter, r *http.Request, d devic
 	h.snaps.mu.Lock()
 	s := h.snaps.byOffice[d.Office]
 	h.snaps.mu.Unlock()
-	if d.Department != "" || s == nil || s.man.ID != id {
+	if d.Department != "" || s == nil || s.Man.ID != id {
 		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "no such snapshot: ask for the manifest again")
 		return
 	}
@@ -102,7 +178,7 @@ func (h *Hub) handleSnapshotFile(w http.ResponseWriter, r *http.Request, d devic
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "application/vnd.sqlite3")
-	http.ServeContent(w, r, "", s.built, f)
+	http.ServeContent(w, r, "", s.Built, f)
 }
 
 func (h *Hub) snapshotMaxAge() time.Duration {
@@ -125,6 +201,14 @@ func (h *Hub) KeepSnapshots(ctx context.Context) {
 	if min < 0 {
 		return
 	}
+	h.snaps.mu.Lock()
+	h.snaps.keeping = true
+	h.snaps.mu.Unlock()
+	defer func() {
+		h.snaps.mu.Lock()
+		h.snaps.keeping = false
+		h.snaps.mu.Unlock()
+	}()
 	for {
 		counts, err := h.db.OfficeCaseCounts(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -144,7 +228,9 @@ func (h *Hub) KeepSnapshots(ctx context.Context) {
 			t.Stop()
 			return
 		case <-t.C:
+		case <-h.snaps.kick:
 		}
+		t.Stop()
 	}
 }
 
@@ -153,10 +239,6 @@ func (h *Hub) KeepSnapshots(ctx context.Context) {
 // request arriving during a build waits for it and takes it.
 func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duration) (*snapshot, error) {
 	h.snaps.mu.Lock()
-	if h.snaps.building == nil {
-		h.snaps.building = map[string]*sync.Mutex{}
-		h.snaps.byOffice = map[string]*snapshot{}
-	}
 	bmu := h.snaps.building[office]
 	if bmu == nil {
 		bmu = &sync.Mutex{}
@@ -168,7 +250,7 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 	h.snaps.mu.Lock()
 	old := h.snaps.byOffice[office]
 	h.snaps.mu.Unlock()
-	if old != nil && h.now().Sub(old.built) < maxAge {
+	if old != nil && h.now().Sub(old.Built) < maxAge {
 		return old, nil
 	}
 	if err := os.MkdirAll(h.snapshotDir(), 0o700); err != nil {
@@ -185,17 +267,23 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 		os.Remove(tmp)
 		return nil, err
 	}
-	s := &snapshot{built: h.now(), man: syncapi.SnapshotManifest{ID: sum[:24], High: info.High, Cases: info.Cases,
+	s := &snapshot{Office: office, Built: h.now(), Man: syncapi.SnapshotManifest{ID: sum[:24], High: info.High, Cases: info.Cases,
 		Ops: info.Ops, Schema: info.Schema, Size: size, SHA256: sum}}
-	s.path = filepath.Join(h.snapshotDir(), office+"-"+s.man.ID+".db")
+	s.path = filepath.Join(h.snapshotDir(), office+"-"+s.Man.ID+".db")
 	if err := os.Rename(tmp, s.path); err != nil {
 		os.Remove(tmp)
+		return nil, err
+	}
+	record, _ := json.Marshal(s)
+	if err := os.WriteFile(strings.TrimSuffix(s.path, ".db")+".json", record, 0o600); err != nil {
+		os.Remove(s.path)
 		return nil, err
 	}
 	h.snaps.mu.Lock()
 	h.snaps.byOffice[office] = s
 	h.snaps.mu.Unlock()
 	if old != nil && old.path != s.path {
+		os.Remove(strings.TrimSuffix(old.path, ".db") + ".json")
 		os.Remove(old.path) // a download still reading it keeps its open file
 	}
 	h.log.InfoContext(ctx, "snapshot built", slog.String("office", office), slog.Int("cases", info.Cases),

@@ -2,10 +2,13 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,8 +51,8 @@ func TestKeepSnapshots(t *testing.T) {
 	if kept == nil {
 		t.Fatal("keeper built no snapshot of the office in 20 s")
 	}
-	if kept.man.Cases != 4 {
-		t.Errorf("kept snapshot holds %d cases, want 4", kept.man.Cases)
+	if kept.Man.Cases != 4 {
+		t.Errorf("kept snapshot holds %d cases, want 4", kept.Man.Cases)
 	}
 	h.snaps.mu.Lock()
 	other := h.snaps.byOffice["371003"]
@@ -102,7 +105,7 @@ func TestSnapshotScope(t *testing.T) {
 	}
 	station := enrolID(t, h, newTestDesk(t, "KS03", testUsers[1]).id, "KS03", "")
 	police := enrolID(t, h, newTestDesk(t, "KS04", testUsers[3]).id, "KS04", "police")
-	if code := get(station, syncapi.PathSnapshotFile+theirs.man.ID); code != http.StatusNotFound {
+	if code := get(station, syncapi.PathSnapshotFile+theirs.Man.ID); code != http.StatusNotFound {
 		t.Errorf("station of %s fetching 371003's snapshot = %d, want 404", office, code)
 	}
 	if code := get(police, syncapi.PathSnapshot); code != http.StatusNotFound {
@@ -110,5 +113,115 @@ func TestSnapshotScope(t *testing.T) {
 	}
 	if code := get("nonsense", syncapi.PathSnapshot); code != http.StatusUnauthorized {
 		t.Errorf("unknown credential asking for a snapshot = %d, want 401", code)
+	}
+}
+
+// TestSnapshotsSurviveARestart: a restarted hub serves the snapshot an
+// earlier run built, unless the replica's feed no longer reaches its
+// sequence (a restored replica), when it is deleted.
+func TestSnapshotsSurviveARestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cat := testCatalogue(t)
+	h, err := Open(dir, Options{Catalogue: cat, SnapshotMinCases: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range testUsers {
+		h.AddUser(ctx, u, "pw")
+	}
+	c := casework.NewGenerator(cat, 6, genNow).Draft("0198c000-0000-7000-8000-000000000001", office, true)
+	c.Accept(cat, office+"-2026-KS05-000001", genNow)
+	if err := h.db.ImportCases(ctx, actorOf(testUsers[0]), []*casework.Case{c}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := h.snapshotOf(ctx, office, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+
+	if h, err = Open(dir, Options{Catalogue: cat, SnapshotMinCases: 1}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := h.snapshotOf(ctx, office, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Man.ID != first.Man.ID || again.path != first.path {
+		t.Errorf("after a restart the snapshot is %s, want the earlier %s", again.Man.ID, first.Man.ID)
+	}
+	h.Close()
+
+	// A record claiming a sequence the replica never reached is void.
+	rec := first.path[:len(first.path)-len(".db")] + ".json"
+	raw, _ := os.ReadFile(rec)
+	var s snapshot
+	json.Unmarshal(raw, &s)
+	s.Man.High = 1 << 40
+	raw, _ = json.Marshal(s)
+	os.WriteFile(rec, raw, 0o600)
+	if h, err = Open(dir, Options{Catalogue: cat, SnapshotMinCases: 1}); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if h.snaps.byOffice[office] != nil {
+		t.Error("a snapshot beyond the replica's feed was taken up")
+	}
+	if _, err := os.Stat(first.path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("void snapshot file kept: %v", err)
+	}
+}
+
+// TestStaleSnapshotServedWhileKeeperRefreshes: with the keeper running, a
+// request for a snapshot past its age gets the old one at once (the feed
+// covers the rest) and the keeper builds a new one.
+func TestStaleSnapshotServedWhileKeeperRefreshes(t *testing.T) {
+	ctx := context.Background()
+	clock := genNow
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	h := newTestHub(t, Options{SnapshotMinCases: 1, SnapshotMaxAge: time.Hour, Now: now})
+	cat := testCatalogue(t)
+	c := casework.NewGenerator(cat, 8, genNow).Draft("0198d000-0000-7000-8000-000000000001", office, true)
+	c.Accept(cat, office+"-2026-KS06-000001", genNow)
+	if err := h.db.ImportCases(ctx, actorOf(testUsers[0]), []*casework.Case{c}); err != nil {
+		t.Fatal(err)
+	}
+	kctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go h.KeepSnapshots(kctx)
+	current := func() *snapshot {
+		h.snaps.mu.Lock()
+		defer h.snaps.mu.Unlock()
+		return h.snaps.byOffice[office]
+	}
+	waitFor := func(cond func() bool) bool {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if cond() {
+				return true
+			}
+		}
+		return false
+	}
+	if !waitFor(func() bool { return current() != nil }) {
+		t.Fatal("keeper built nothing")
+	}
+	old := current()
+	mu.Lock()
+	clock = clock.Add(2 * time.Hour)
+	mu.Unlock()
+	tok := enrolID(t, h, newTestDesk(t, "KS07", testUsers[1]).id, "KS07", "")
+	req := httptest.NewRequest(http.MethodGet, syncapi.PathSnapshot, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rw := httptest.NewRecorder()
+	h.Handler().ServeHTTP(rw, req)
+	var man syncapi.SnapshotManifest
+	json.Unmarshal(rw.Body.Bytes(), &man)
+	if rw.Code != http.StatusOK || man.ID != old.Man.ID {
+		t.Fatalf("stale request = %d %s, want the old snapshot %s at once", rw.Code, man.ID, old.Man.ID)
+	}
+	if !waitFor(func() bool { s := current(); return s != nil && s.Built.After(old.Built) }) {
+		t.Error("keeper did not refresh the stale snapshot after the request")
 	}
 }
