@@ -7,4 +7,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test -run '^$' -bench 'Dataset|SaveIntake|EditCase|Search|OpenCase' -benchtime "${BENCHTIME:-200x}" -timeout 60m ./store/
-go test -run '^$' -bench 'EachCase' -benchtime 1x -timeout 60m ./store/
+go test -run '^$' -bench 'EachCase|WriteSnapshot' -benchtime 1x -timeout 60m ./store/
