@@ -25,7 +25,7 @@ func (h *Hub) handlePull(w http.ResponseWriter, r *http.Request, d deviceRec) {
 		return
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
-	resp, err := h.Pull(r.Context(), d.ID, after, limit)
+	resp, err := h.pull(r.Context(), d.ID, after, limit, q.Get(syncapi.QueryOwn) == "1")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -38,6 +38,12 @@ func (h *Hub) handlePull(w http.ResponseWriter, r *http.Request, d deviceRec) {
 // so a page that ends short of limit moves the cursor to that mark, and a
 // later commit always gets a higher sequence: the cursor skips nothing.
 func (h *Hub) Pull(ctx context.Context, deviceID string, after int64, limit int) (syncapi.PullResponse, error) {
+	return h.pull(ctx, deviceID, after, limit, false)
+}
+
+// pull is Pull; with own, the device's own ops come too (a device restored
+// from a backup fetches what it wrote after the backup).
+func (h *Hub) pull(ctx context.Context, deviceID string, after int64, limit int, own bool) (syncapi.PullResponse, error) {
 	if limit <= 0 {
 		limit = DefaultPullLimit
 	}
@@ -76,7 +82,7 @@ func (h *Hub) Pull(ctx context.Context, deviceID string, after int64, limit int)
 				return syncapi.PullResponse{}, err
 			}
 			for _, e := range earlier {
-				h.add(&resp, d, e, sent)
+				h.add(&resp, d, e, sent, own)
 			}
 		}
 		if f.Entity == store.EntityUser && movesInto(d, f) {
@@ -87,10 +93,10 @@ func (h *Hub) Pull(ctx context.Context, deviceID string, after int64, limit int)
 			}
 			for _, e := range earlier {
 				e.UserOffice, e.UserDept, e.UserRole = f.UserOffice, f.UserDept, f.UserRole
-				h.add(&resp, d, e, sent)
+				h.add(&resp, d, e, sent, own)
 			}
 		}
-		h.add(&resp, d, f, sent)
+		h.add(&resp, d, f, sent, own)
 	}
 	if resp.Overwrites, err = h.overwritesFor(ctx, d.ID, after, resp.Next); err != nil {
 		return syncapi.PullResponse{}, err
@@ -98,9 +104,10 @@ func (h *Hub) Pull(ctx context.Context, deviceID string, after int64, limit int)
 	return resp, nil
 }
 
-// add appends f to the page when d may see it, trimmed to what d may see.
-func (h *Hub) add(resp *syncapi.PullResponse, d deviceRec, f store.FeedOp, sent map[int64]bool) {
-	if sent[f.Seq] || f.Device == d.ID {
+// add appends f to the page when d may see it, trimmed to what d may see;
+// d's own ops only with own.
+func (h *Hub) add(resp *syncapi.PullResponse, d deviceRec, f store.FeedOp, sent map[int64]bool, own bool) {
+	if sent[f.Seq] || (!own && f.Device == d.ID) {
 		return
 	}
 	op, ok := h.scoped(d, f)

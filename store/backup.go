@@ -107,6 +107,38 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	return integrityCheck(p, db.path)
 }
 
+// SettingRestored is set (to the time) in a store restored from a backup:
+// the ops this device wrote after the backup are on the hub, not here, so
+// sync fetches the device's own ops again (and clears it when done).
+const SettingRestored = "store.restored_at"
+
+// RestoreSequenceGap is how far Restore moves every per-device number
+// sequence (case numbers, letter numbers) ahead of the backup's, so that
+// numbers issued after the backup are not issued again before sync brings
+// those cases back: it assumes fewer than this many per sequence and year
+// since the backup. AcceptCase also skips past any number it already holds.
+const RestoreSequenceGap = 1000
+
+// markRestored prepares a restored copy: SettingRestored, and the
+// sequences moved ahead by RestoreSequenceGap.
+func markRestored(path string) error {
+	db, err := Open(path, Options{})
+	if err != nil {
+		return err
+	}
+	err = db.write(context.Background(), func(w *wtx) error {
+		if err := w.setSetting(SettingRestored, formatTime(db.now())); err != nil {
+			return err
+		}
+		_, err := w.exec(`UPDATE sequences SET last = last + ?`, RestoreSequenceGap)
+		return err
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // Restore replaces the store at dbPath with the backup at backupPath, after
 // checking the backup (CheckBackup). The store must be closed. The copy is
 // written next to dbPath, synced and renamed over it; the old WAL and
@@ -118,6 +150,10 @@ func Restore(backupPath, dbPath string) error {
 	}
 	tmp := dbPath + ".restore-tmp"
 	if err := copyFile(backupPath, tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := markRestored(tmp); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}

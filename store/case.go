@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -159,6 +160,14 @@ func (db *DB) AcceptCase(ctx context.Context, a Actor, cat *casework.Catalogue, 
 		if err != nil {
 			return err
 		}
+		if held, err := w.lastNumberHeld(c.Office, now.Year(), code); err != nil {
+			return err
+		} else if seq <= held { // a restored backup's sequence, then sync brought later cases back
+			seq = held + 1
+			if _, err := w.exec(`UPDATE sequences SET last = ? WHERE name = ? AND year = ?`, seq, CaseSequence, now.Year()); err != nil {
+				return fmt.Errorf("accept case %s: %w", c.ID, err)
+			}
+		}
 		number, err := casework.FormatCaseNumber(c.Office, now.Year(), code, seq)
 		if err != nil {
 			return fmt.Errorf("accept case %s: %w", c.ID, err)
@@ -180,6 +189,26 @@ func (db *DB) AcceptCase(ctx context.Context, a Actor, cat *casework.Catalogue, 
 		return probs, err
 	}
 	return probs, nil
+}
+
+// lastNumberHeld returns the highest sequence of the case numbers of office,
+// year and device code the store holds (0 when none): the number's last
+// part has a fixed width, so the highest number is the highest sequence.
+func (w *wtx) lastNumberHeld(office string, year int, code string) (int, error) {
+	prefix := fmt.Sprintf("%s-%d-%s-", office, year, code)
+	var last string
+	err := w.queryRow(`SELECT coalesce(max(number), '') FROM cases WHERE number >= ? AND number < ?`, prefix, prefix+"~").Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("case numbers held: %w", err)
+	}
+	if last == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(last, prefix))
+	if err != nil {
+		return 0, nil // not one of ours after all
+	}
+	return n, nil
 }
 
 // UpdateCase loads case id, runs fn on it (a task completion, a withdrawal)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -209,5 +210,28 @@ func TestImportAndEachCase(t *testing.T) {
 	})
 	if err != nil || seen != len(cases) {
 		t.Errorf("EachCase = %d cases, %v, want %d", seen, err, len(cases))
+	}
+}
+
+// TestAcceptSkipsNumbersHeld: when the store already holds a case number
+// of this device beyond its sequence (a restored backup, then sync), the
+// next acceptance takes the number after it.
+func TestAcceptSkipsNumbersHeld(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, newFakeClock())
+	g := newGen(t, 31)
+	held := g.Draft(caseID(1), "371002", false)
+	held.Number = fmt.Sprintf("371002-%d-HC01-000041", testNow.Year())
+	held.State = casework.CaseAccepted
+	if err := db.ImportCases(ctx, clerk, []*casework.Case{held}); err != nil {
+		t.Fatal(err)
+	}
+	c := g.Draft(caseID(2), "371002", false)
+	mustAccept(t, db, c)
+	if want := fmt.Sprintf("371002-%d-HC01-000042", testNow.Year()); c.Number != want {
+		t.Errorf("accepted as %s, want %s", c.Number, want)
+	}
+	if n, _ := db.NextSequence(ctx, CaseSequence, testNow.Year()); n != 43 {
+		t.Errorf("sequence after = %d, want 43", n)
 	}
 }

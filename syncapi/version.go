@@ -28,6 +28,9 @@ package syncapi
 //     sequence, downloaded by range from PathSnapshotFile) and go on with
 //     the feed from that sequence. Older clients never ask and pull the
 //     whole feed, as before; a hub answering 404 means "use the feed".
+//     PathPull takes QueryOwn=1: the device's own operations come too (a
+//     device restored from a backup fetches what it wrote since); older
+//     hubs ignore it.
 type Version int
 
 // CurrentVersion is the version this build speaks.
@@ -36,6 +39,9 @@ const CurrentVersion Version = 3
 // QueryHaveCatalogue is the query parameter of PathConfig naming the
 // catalogue version the device holds.
 const QueryHaveCatalogue = "have_catalogue"
+
+// QueryOwn=1 on PathPull asks for the device's own operations too.
+const QueryOwn = "own"
 
 // MinVersion is the oldest client version the hub still serves.
 const MinVersion Version = 1

@@ -70,7 +70,8 @@ const (
 	SettingFingerprint    = "sync.fingerprint"
 	SettingToken          = "sync.token"
 	SettingCursor         = "sync.cursor"
-	SettingBase           = "sync.base" // see Client.base
+	SettingRefetchOwn     = "sync.refetch_own" // "1": pull with the device's own ops (after a restore)
+	SettingBase           = "sync.base"        // see Client.base
 	SettingKind           = "sync.kind"
 	SettingDepartment     = "sync.department"
 	SettingCatalogue      = "sync.catalogue_version"

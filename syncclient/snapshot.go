@@ -61,7 +61,9 @@ func (c *Client) startFromSnapshot(ctx context.Context) error {
 		users[i] = toStore(o)
 	}
 	cursor := strconv.FormatInt(man.High, 10)
-	_, err := c.st.AdoptSnapshot(ctx, part, users, map[string]string{SettingCursor: cursor})
+	// The snapshot holds the device's own ops too: a restored store needs
+	// no second pass over the feed.
+	_, err := c.st.AdoptSnapshot(ctx, part, users, map[string]string{SettingCursor: cursor, store.SettingRestored: ""})
 	if errors.Is(err, store.ErrNotEmpty) || errors.Is(err, store.ErrSnapshotSchema) {
 		os.Remove(part)
 		return nil // a case was saved meanwhile: the feed it is

@@ -94,6 +94,28 @@ func (c *Client) pullAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A store restored from a backup lacks what this device wrote since:
+	// the feed is read again from the start with the device's own ops.
+	// SettingRefetchOwn keeps that going across rounds until the feed's end.
+	restored, err := c.st.Setting(ctx, store.SettingRestored)
+	if err != nil {
+		return err
+	}
+	if restored != "" {
+		for _, kv := range [][2]string{{SettingCursor, "0"}, {SettingRefetchOwn, "1"}, {store.SettingRestored, ""}} {
+			if err := c.st.SetSetting(ctx, kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+		cur = 0
+	}
+	own := ""
+	if v, err := c.st.Setting(ctx, SettingRefetchOwn); err != nil {
+		return err
+	} else if v == "1" {
+		own = "&" + syncapi.QueryOwn + "=1"
+	}
+	complete := false
 	page := c.cfg.PullPage
 	if page <= 0 {
 		page = 1000
@@ -110,7 +132,7 @@ func (c *Client) pullAll(ctx context.Context) error {
 		after := cur
 		for range maxPages {
 			var f fetched
-			path := fmt.Sprintf("%s?after=%d&limit=%d", syncapi.PathPull, after, page)
+			path := fmt.Sprintf("%s?after=%d&limit=%d%s", syncapi.PathPull, after, page, own)
 			f.err = c.do(fctx, http.MethodGet, path, nil, &f.resp)
 			select {
 			case pages <- f:
@@ -154,6 +176,10 @@ func (c *Client) pullAll(ctx context.Context) error {
 			return err
 		}
 		c.refreshCounts(ctx)
+		complete = !resp.More
+	}
+	if own != "" && complete {
+		return c.st.SetSetting(ctx, SettingRefetchOwn, "")
 	}
 	return nil
 }
