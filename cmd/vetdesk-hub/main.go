@@ -148,7 +148,7 @@ func (c *common) flags(name string, stderr io.Writer) *flag.FlagSet {
 // open opens the hub of the data folder, logging to stderr.
 func (c *common) open(stderr io.Writer) (*hub.Hub, error) { return openHub(c, logger(c, stderr)) }
 
-func openHub(c *common, log *slog.Logger) (*hub.Hub, error) {
+func openHub(c *common, log *slog.Logger, tune ...func(*hub.Options)) (*hub.Hub, error) {
 	cat, err := loadCatalogue(c)
 	if err != nil {
 		return nil, fmt.Errorf("catalogue: %w", err)
@@ -162,7 +162,11 @@ func openHub(c *common, log *slog.Logger) (*hub.Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hub.Open(c.data, hub.Options{Catalogue: cat, CatalogueFiles: files, Logger: log})
+	opt := hub.Options{Catalogue: cat, CatalogueFiles: files, Logger: log}
+	for _, t := range tune {
+		t(&opt)
+	}
+	return hub.Open(c.data, opt)
 }
 
 func hostList(s string) []string {
@@ -178,11 +182,14 @@ func hostList(s string) []string {
 func serve(ctx context.Context, c *common, args []string, stderr io.Writer) error {
 	fs := c.flags("serve", stderr)
 	listen := fs.String("listen", ":8443", "address to listen on (HTTPS)")
+	minCases := fs.Int("snapshot-min-cases", hub.DefaultSnapshotMinCases,
+		"offer new desktops of an office with at least this many cases a snapshot instead of the whole feed (-1: never)")
+	maxAge := fs.Duration("snapshot-max-age", hub.DefaultSnapshotMaxAge, "rebuild an office's snapshot when it is this old")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := logger(c, stderr)
-	h, err := openHub(c, log)
+	h, err := openHub(c, log, func(o *hub.Options) { o.SnapshotMinCases, o.SnapshotMaxAge = *minCases, *maxAge })
 	if err != nil {
 		return err
 	}

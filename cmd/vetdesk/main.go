@@ -164,11 +164,29 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	n := fs.Int("n", 300, "cases to generate")
+	as := fs.String("as", "", "login of a user of this device to write them as (so the hub takes them); empty: the command line")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
+	a := e.cliActor(ctx)
+	if *as != "" {
+		us, err := e.st.Users(ctx)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, u := range us {
+			if u.Login == *as && !u.Disabled {
+				a = store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Department: u.Department, Office: u.Office}
+				found = true
+			}
+		}
+		if !found {
+			return usageError(fmt.Sprintf("demo -as %s: no such user on this device", *as))
+		}
+	}
 	start := time.Now()
-	if err := demo(ctx, e, *n); err != nil {
+	if err := counter.Demo(ctx, e.st, e.cat, a, *n, uint64(time.Now().UnixNano()), time.Now(), nil); err != nil {
 		return err
 	}
 	fmt.Printf("loaded %d demo cases in %s\n", *n, time.Since(start).Round(time.Millisecond))

@@ -113,6 +113,6 @@ func cmdEnrol(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("enrolled: %+v\n", res)
+	fmt.Printf("enrolled: device %s (%s) of office %s, station %s, hub %s\n", res.DeviceCode, res.Kind, res.Office, res.Station, res.HubID)
 	return nil
 }
