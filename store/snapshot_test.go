@@ -295,3 +295,69 @@ func schemaObjects(t *testing.T, db *DB) string {
 	}
 	return out
 }
+
+// TestSnapshotAdoptUnderReads: screens keep reading (lists, figures, whole
+// cases, nested reads inside a walk) while a snapshot is adopted; no read
+// fails and the adoption completes.
+func TestSnapshotAdoptUnderReads(t *testing.T) {
+	ctx := context.Background()
+	hub := snapshotHub(t)
+	path := filepath.Join(t.TempDir(), "snap.db")
+	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
+		t.Fatal(err)
+	}
+	desk := openTest(t, newFakeClock())
+	stop := make(chan struct{})
+	errs := make(chan error, 100)
+	var reads [4]int
+	done := make(chan struct{})
+	for r := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var err error
+				switch r {
+				case 0:
+					_, _, err = desk.Search(ctx, Query{Text: "王"})
+				case 1:
+					_, err = desk.Stats(ctx, "371002", testNow)
+				case 2:
+					err = desk.EachCase(ctx, func(c *casework.Case) error {
+						_, err := desk.Case(ctx, c.ID) // a read nested in a walk
+						return err
+					})
+				case 3:
+					_, err = desk.Setting(ctx, "sync.cursor")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				reads[r]++
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	_, err := desk.AdoptSnapshot(ctx, path, nil, map[string]string{"sync.cursor": "7"})
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	for range 4 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Errorf("read during adoption: %v", e)
+	}
+	if err != nil {
+		t.Fatalf("AdoptSnapshot under reads = %v", err)
+	}
+	if n, _ := desk.CaseCount(ctx, "371002"); n != 30 {
+		t.Errorf("desktop holds %d cases, want 30", n)
+	}
+	t.Logf("reads meanwhile: %v", reads)
+}
