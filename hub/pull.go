@@ -92,7 +92,6 @@ func (h *Hub) pull(ctx context.Context, deviceID string, after int64, limit int,
 				return syncapi.PullResponse{}, err
 			}
 			for _, e := range earlier {
-				e.UserOffice, e.UserDept, e.UserRole = f.UserOffice, f.UserDept, f.UserRole
 				h.add(&resp, d, e, sent, own)
 			}
 		}
