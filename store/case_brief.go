@@ -38,8 +38,14 @@ func (db *DB) EachCaseBrief(ctx context.Context, fields []string, fn func(*casew
 		for i, f := range fields {
 			args[i], marks[i] = valuePrefix+f, "?"
 		}
+		// Case by case, seeking each case's few fields in the primary key:
+		// 2.5 times faster than scanning the ten million field rows of
+		// 100,000 cases for them (CROSS JOIN fixes the join order).
+		args = append(args, string(casework.CaseDraft))
 		go func() {
-			verr <- db.streamBrief(ctx, vals, `SELECT case_rid, field, value FROM fields WHERE entity = 'case' AND key = '' AND field IN (`+strings.Join(marks, ",")+`) ORDER BY case_rid`, args, scanValue)
+			verr <- db.streamBrief(ctx, vals, `SELECT f.case_rid, f.field, f.value FROM cases c CROSS JOIN fields f
+				ON f.case_rid = c.rid AND f.entity = 'case' AND f.key = '' AND f.field IN (`+strings.Join(marks, ",")+`)
+				WHERE c.state <> '' AND c.state <> ? ORDER BY c.rid`, args, scanValue)
 		}()
 	} else {
 		close(vals)
