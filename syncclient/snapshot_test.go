@@ -170,12 +170,14 @@ func TestSnapshotDownloadResumesAfterCut(t *testing.T) {
 	hc, rec := e.recordingClient()
 	rec.cut = 200_000
 	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc})
+	stale := filepath.Join(filepath.Dir(fresh.db.Path()), "snapshot-0123456789abcdef01234567.part")
+	os.WriteFile(stale, []byte("a download of a snapshot replaced since"), 0o600)
 	if err := fresh.cl.Once(context.Background()); err == nil {
 		t.Fatal("Once with the download cut = nil error")
 	}
 	parts, _ := filepath.Glob(filepath.Join(filepath.Dir(fresh.db.Path()), "snapshot-*.part"))
-	if len(parts) != 1 {
-		t.Fatalf("partial downloads kept = %v, want one", parts)
+	if len(parts) != 1 || parts[0] == stale {
+		t.Fatalf("partial downloads kept = %v, want the current one only", parts)
 	}
 	if fi, _ := os.Stat(parts[0]); fi == nil || fi.Size() != 200_000 {
 		t.Fatalf("partial download holds %v bytes, want 200000", fi)
