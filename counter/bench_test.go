@@ -37,4 +37,6 @@ func BenchmarkExportReportFromStore(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(res.Cases), "cases")
+	b.ReportMetric(float64(res.Tasks), "tasks")
+	b.ReportMetric(float64(res.Overdue), "overdue")
 }

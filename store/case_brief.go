@@ -19,11 +19,12 @@ import (
 func (db *DB) EachCaseBrief(ctx context.Context, fields []string, fn func(*casework.Case) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cases, err := db.query(ctx, `SELECT rid, id, number, state, office, station, items, created_at, accepted_at, updated_at, closed_at
+	cases, release, err := db.scan(ctx, `SELECT rid, id, number, state, office, station, items, created_at, accepted_at, updated_at, closed_at
 		FROM cases WHERE state <> '' AND state <> ? ORDER BY rid`, string(casework.CaseDraft))
 	if err != nil {
 		return fmt.Errorf("each case brief: %w", err)
 	}
+	defer release()
 	defer cases.Close()
 	tasks := make(chan briefRow, 8192)
 	terr := make(chan error, 1)
@@ -124,10 +125,11 @@ func scanValue(rows *sql.Rows) (briefRow, error) {
 // streamBrief sends the rows of q to ch in order and closes it.
 func (db *DB) streamBrief(ctx context.Context, ch chan<- briefRow, q string, args []any, scan func(*sql.Rows) (briefRow, error)) error {
 	defer close(ch)
-	rows, err := db.query(ctx, q, args...)
+	rows, release, err := db.scan(ctx, q, args...)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer rows.Close()
 	for rows.Next() {
 		r, err := scan(rows)
@@ -169,4 +171,37 @@ func (m *briefMerge) take(rid int64, use func(briefRow)) {
 		}
 		m.ready = false
 	}
+}
+
+// scanCache is the page cache, in KiB, of a connection reading a whole
+// table once: a scan rereads nothing, and the pool's connections would
+// otherwise each keep 32 MiB of pages after a report.
+const scanCache = 2048
+
+// scan runs a read that walks a large part of the store on a connection of
+// its own with a small page cache, freed and set back by release (call it
+// after closing the rows).
+func (db *DB) scan(ctx context.Context, q string, args ...any) (*sql.Rows, func(), error) {
+	p, done := db.pool()
+	conn, err := p.Conn(ctx)
+	done()
+	if err != nil {
+		return nil, nil, err
+	}
+	release := func() {
+		bg := context.WithoutCancel(ctx)
+		conn.ExecContext(bg, `PRAGMA shrink_memory`)
+		conn.ExecContext(bg, fmt.Sprintf(`PRAGMA cache_size = %d`, -poolCache))
+		conn.Close()
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, -scanCache)); err != nil {
+		release()
+		return nil, nil, err
+	}
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return rows, release, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -57,12 +58,15 @@ type Device struct {
 	ID, Code, Office, Station string
 }
 
+// poolCache is the page cache of each pooled connection, in KiB.
+const poolCache = 32768
+
 func dsn(path string, readOnly bool) string {
 	if readOnly {
 		return "file:" + path + "?mode=ro&_pragma=busy_timeout(10000)"
 	}
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-32768)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-" + strconv.Itoa(poolCache) + ")&_txlock=immediate"
 }
 
 var sqliteHeader = []byte("SQLite format 3\x00")
