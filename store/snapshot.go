@@ -50,7 +50,7 @@ var (
 // highest sequence committed when the read began, and returns what it
 // holds. It reads in one transaction and takes no write lock on db, so
 // pushes go on meanwhile. The file's device-local tables are empty except
-// the clock, which holds the highest HLC of the ops copied.
+// the clock, the replica's, which is at or past every op copied.
 func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotInfo, error) {
 	info := SnapshotInfo{Schema: SchemaVersion()}
 	fail := func(err error) (SnapshotInfo, error) {
@@ -135,8 +135,8 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 		{`INSERT INTO snap.case_items SELECT * FROM main.case_items WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.tasks SELECT * FROM main.tasks WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.grams SELECT * FROM main.grams WHERE case_rid IN ` + scope, []any{o}, nil},
-		{`INSERT INTO snap.clock (singleton, wall, logical)
-			SELECT 1, wall, logical FROM snap.ops ORDER BY wall DESC, logical DESC LIMIT 1`, nil, nil},
+		// The replica's clock is at or past every op it holds.
+		{`INSERT INTO snap.clock SELECT * FROM main.clock`, nil, nil},
 	}
 	for _, s := range steps {
 		n, err := exec(s.q, s.args...)
