@@ -109,6 +109,7 @@ func (d *Desk) Start() {
 	if !has {
 		s := NewSetupScreen(d)
 		d.Win.SetContent(s.Content())
+		d.current = s
 		s.Focus()
 		return
 	}
@@ -116,10 +117,17 @@ func (d *Desk) Start() {
 }
 
 // ShowLogin replaces everything with the login screen.
-func (d *Desk) ShowLogin() {
+func (d *Desk) ShowLogin() { d.showLogin("") }
+
+// showLogin shows the login screen with msg under it.
+func (d *Desk) showLogin(msg string) {
 	d.User = store.User{}
 	d.history = nil
+	d.current = nil
 	s := NewLoginScreen(d)
+	if msg != "" {
+		s.Message.SetText(msg)
+	}
 	d.Win.SetContent(s.Content())
 	s.Focus()
 }
@@ -315,6 +323,12 @@ func (d *Desk) WatchIdle(ctx context.Context) {
 // call it on the UI goroutine when the sync status changes.
 func (d *Desk) SyncChanged() {
 	switch s := d.current.(type) {
+	case *SetupScreen:
+		// An enrolled device gets its users from the hub: once the first
+		// sync has brought them, nobody has to set up a local admin.
+		if has, err := d.Svc.Store.HasUsers(d.ctx()); err == nil && has {
+			d.showLogin(T("setup.users.arrived"))
+		}
 	case *SyncScreen:
 		s.Refresh()
 	case *DashboardScreen:

@@ -230,3 +230,41 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+// TestSetupGivesWayToHubUsers: a device enrolled before its first run shows
+// first-run setup until the first sync brings the office's users from the
+// hub; then it asks for a login instead, saying why.
+func TestSetupGivesWayToHubUsers(t *testing.T) {
+	a := test.NewTempApp(t)
+	_ = LoadTranslations()
+	cat, err := casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	win := a.NewWindow("x")
+	d := NewDesk(win, &Services{Store: st, Cat: cat})
+	d.Start()
+	if _, ok := d.Current().(*SetupScreen); !ok {
+		t.Fatalf("empty store: screen %T, want first-run setup", d.Current())
+	}
+	d.SyncChanged() // a sync round that brought nothing yet
+	if _, ok := d.Current().(*SetupScreen); !ok {
+		t.Fatalf("before users arrive: screen %T, want setup still", d.Current())
+	}
+	// what the first sync's user ops do to the store
+	if _, err := st.CreateUser(context.Background(), store.Actor{Role: "admin"}, store.User{Login: "hubadmin", Name: "管理员", Role: "admin"}, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	d.SyncChanged()
+	if d.Current() != nil {
+		t.Fatalf("after users arrived: screen %T, want the login screen", d.Current())
+	}
+	if txt := textOf(win.Content()); !strings.Contains(txt, T("setup.users.arrived")) || !strings.Contains(txt, T("login.submit")) {
+		t.Errorf("login screen after users arrived reads %q", txt)
+	}
+}
