@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -50,16 +49,6 @@ func bigSource(b *testing.B, n int) cycleSource {
 	cat := loadCat(b)
 	baseOnce.Do(func() { baseCases = genCases(b, cat, 5000, 7) })
 	return cycleSource{base: baseCases, n: n}
-}
-
-// cpuTime returns the CPU time (user and system) the process has used: on a
-// busy machine it says more than the wall time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // vmHWM returns the peak resident set size of the process in bytes.
