@@ -12,8 +12,9 @@ import (
 )
 
 // Backup writes a consistent copy of the store to dest: VACUUM INTO a
-// temporary file next to dest, sync, rename. Attachments are not copied:
-// they are immutable files, back up their folder as it is.
+// temporary file next to dest, sync, rename; then the attachments (scans)
+// into the folder dest+AttachmentsSuffix beside it, only those not there
+// yet.
 func (db *DB) Backup(ctx context.Context, dest string) error {
 	tmp := fmt.Sprintf("%s.tmp-%d", dest, os.Getpid())
 	os.Remove(tmp)
@@ -34,6 +35,9 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	}
 	if err := fsyncDir(filepath.Dir(dest)); err != nil {
 		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	if err := db.backupAttachments(ctx, dest+AttachmentsSuffix); err != nil {
+		return fmt.Errorf("backup attachments to %s: %w", dest+AttachmentsSuffix, err)
 	}
 	return nil
 }
@@ -146,6 +150,9 @@ func markRestored(path string) error {
 // the restored file.
 func Restore(backupPath, dbPath string) error {
 	if err := CheckBackup(backupPath); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := restoreAttachments(backupPath+AttachmentsSuffix, filepath.Join(filepath.Dir(dbPath), "attachments")); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	tmp := dbPath + ".restore-tmp"

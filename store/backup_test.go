@@ -109,3 +109,65 @@ func TestAttachments(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupCarriesAttachments: the scans go into the folder beside the
+// backup, a second backup there copies only new ones, a restore into a data
+// folder that lost them brings them back, and a damaged scan in the backup
+// fails the restore before anything changes.
+func TestBackupCarriesAttachments(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "data", "vetdesk.db")
+	db := openAt(t, path, newFakeClock())
+	scan := bytes.Repeat([]byte("退役证扫描件"), 1000)
+	hash, err := db.PutAttachment(ctx, bytes.NewReader(scan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bak := filepath.Join(dir, "backups", "b.db")
+	os.MkdirAll(filepath.Dir(bak), 0o700)
+	if err := db.Backup(ctx, bak); err != nil {
+		t.Fatalf("Backup = %v", err)
+	}
+	copied := filepath.Join(bak+AttachmentsSuffix, hash[:2], hash)
+	st1, err := os.Stat(copied)
+	if err != nil {
+		t.Fatalf("attachment not in the backup: %v", err)
+	}
+	second, _ := db.PutAttachment(ctx, strings.NewReader("第二份扫描件"))
+	if err := db.Backup(ctx, bak); err != nil {
+		t.Fatalf("Backup again = %v", err)
+	}
+	if st2, _ := os.Stat(copied); !st2.ModTime().Equal(st1.ModTime()) {
+		t.Error("the second backup copied an attachment the folder already held")
+	}
+	if _, err := os.Stat(filepath.Join(bak+AttachmentsSuffix, second[:2], second)); err != nil {
+		t.Errorf("new attachment not in the second backup: %v", err)
+	}
+	db.Close()
+
+	os.RemoveAll(filepath.Join(dir, "data", "attachments")) // the disk lost them
+	if err := Restore(bak, path); err != nil {
+		t.Fatalf("Restore = %v", err)
+	}
+	db = openAt(t, path, newFakeClock())
+	r, err := db.OpenAttachment(hash)
+	if err != nil {
+		t.Fatalf("attachment after restore: %v", err)
+	}
+	got, _ := io.ReadAll(r)
+	r.Close()
+	if !bytes.Equal(got, scan) {
+		t.Error("restored attachment differs")
+	}
+	db.Close()
+
+	os.WriteFile(filepath.Join(bak+AttachmentsSuffix, second[:2], second), []byte("damaged"), 0o600)
+	os.RemoveAll(filepath.Join(dir, "data", "attachments"))
+	if err := Restore(bak, path); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Restore with a damaged scan = %v, want ErrCorrupt", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "attachments")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a refused restore copied attachments")
+	}
+}

@@ -151,6 +151,9 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		err := e.st.Backup(ctx, args[0])
 		a := e.cliActor(ctx)
 		_ = e.st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: args[0], Success: err == nil})
+		if err == nil {
+			fmt.Printf("backed up to %s, scans in %s\n", args[0], args[0]+store.AttachmentsSuffix)
+		}
 		return err
 	case "demo":
 		return cmdDemo(ctx, e, args)
