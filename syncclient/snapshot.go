@@ -49,11 +49,10 @@ func (c *Client) startFromSnapshot(ctx context.Context) error {
 		return nil
 	}
 	part := filepath.Join(filepath.Dir(c.st.Path()), "snapshot-"+man.ID+".part")
-	if old, _ := filepath.Glob(filepath.Join(filepath.Dir(c.st.Path()), "snapshot-*.part")); len(old) > 0 {
-		for _, o := range old {
-			if o != part {
-				os.Remove(o) // of a snapshot the hub has replaced since
-			}
+	old, _ := filepath.Glob(filepath.Join(filepath.Dir(c.st.Path()), "snapshot-*.part"))
+	for _, o := range old {
+		if o != part {
+			os.Remove(o) // of a snapshot the hub has replaced since
 		}
 	}
 	if err := c.download(ctx, man, part); err != nil {
