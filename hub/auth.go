@@ -102,6 +102,17 @@ func (h *Hub) AddUser(ctx context.Context, u store.User, password string) (store
 	return h.db.CreateUser(ctx, hubActor, u, password)
 }
 
+// audit appends an entry to the hub's audit log (the replica's hash-chained
+// log, never replicated): enrolments, revocations and snapshots, besides
+// the user changes the store audits itself. A failure is logged: the act
+// it records has already happened.
+func (h *Hub) audit(ctx context.Context, who, action, target, detail string) {
+	err := h.db.Audit(ctx, store.AuditEntry{UserID: who, Login: who, Action: action, Target: target, Success: true, Detail: detail})
+	if err != nil {
+		h.log.ErrorContext(ctx, "audit", "action", action, "target", target, "err", err)
+	}
+}
+
 // UpdateUser changes a user on the hub (a move to another office, a new
 // role, disabling). The change reaches the devices that see the user now
 // and, trimmed to the scope fields, every other device, so a device the

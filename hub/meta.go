@@ -224,6 +224,8 @@ func (h *Hub) enrol(ctx context.Context, code, deviceID, wantCode, name string) 
 	if err := tx.Commit(); err != nil {
 		return d, "", fmt.Errorf("enrol: %w", err)
 	}
+	h.audit(ctx, "device:"+d.ID, "enrol", d.ID, fmt.Sprintf("code=%s office=%s station=%s department=%s",
+		d.Code, d.Office, d.Station, d.Department))
 	return d, tok, nil
 }
 
@@ -247,6 +249,7 @@ func (h *Hub) RevokeDevice(ctx context.Context, deviceID string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("revoke device %s: %w", deviceID, ErrUnauthorized)
 	}
+	h.audit(ctx, "hub-admin", "revoke device", deviceID, "")
 	return nil
 }
 
@@ -260,6 +263,7 @@ func (h *Hub) RevokeDeptKey(ctx context.Context, key string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("revoke department key: %w", ErrUnauthorized)
 	}
+	h.audit(ctx, "hub-admin", "revoke key", "department key "+tokenHash(key)[:12], "")
 	return nil
 }
 

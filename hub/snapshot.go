@@ -154,6 +154,8 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request, d deviceRec
 			man.Users = append(man.Users, toWire(op))
 		}
 	}
+	h.audit(r.Context(), "device:"+d.ID, "snapshot", d.Office, fmt.Sprintf("snapshot=%s cases=%d high=%d users=%d",
+		man.ID, man.Cases, man.High, len(man.Users)))
 	h.log.InfoContext(r.Context(), "snapshot offered", slog.String("device", d.ID), slog.String("office", d.Office),
 		slog.String("snapshot", man.ID), slog.Int("cases", man.Cases), slog.Int64("size", man.Size))
 	writeJSON(w, http.StatusOK, man)

@@ -79,6 +79,19 @@ func TestKeepSnapshots(t *testing.T) {
 	if _, err := os.Stat(kept.path); err != nil {
 		t.Errorf("kept snapshot file: %v", err)
 	}
+	log, _ := h.db.AuditLog(ctx, 50)
+	seen := map[string]bool{}
+	for _, e := range log {
+		if e.UserID == "device:"+d.id {
+			seen[e.Action] = true
+		}
+	}
+	if !seen["enrol"] || !seen["snapshot"] {
+		t.Errorf("hub audit of the device = %v, want its enrolment and its snapshot", seen)
+	}
+	if rep, err := h.db.VerifyAudit(ctx); err != nil || !rep.OK {
+		t.Errorf("hub audit chain = %+v, %v", rep, err)
+	}
 }
 
 // TestSnapshotScope: a department device is refused a snapshot, and a
