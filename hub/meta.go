@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"vetdesk/store"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -90,6 +91,10 @@ func openMeta(path string) (*sql.DB, error) {
 	if _, err := db.Exec(metaSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: schema: %w", path, err)
+	}
+	if err := store.Private(path); err != nil { // device tokens' hashes, webhook secrets
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
 }

@@ -18,6 +18,10 @@ import (
 func (db *DB) Backup(ctx context.Context, dest string) error {
 	tmp := fmt.Sprintf("%s.tmp-%d", dest, os.Getpid())
 	os.Remove(tmp)
+	// VACUUM INTO fills an empty file as it finds it: owner-only from the start.
+	if err := os.WriteFile(tmp, nil, 0o600); err != nil {
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
 	p, done := db.pool()
 	_, err := p.ExecContext(ctx, `VACUUM INTO ?`, tmp)
 	done()

@@ -129,6 +129,10 @@ func Open(path string, opt Options) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
+	if err := Private(path); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := db.initDevice(context.Background()); err != nil {
 		sdb.Close()
 		return nil, err
@@ -159,6 +163,19 @@ func probe(path string) error {
 	}
 	if latest := latestVersion(); version > latest {
 		return fmt.Errorf("open %s: schema %d, this program knows %d: %w", path, version, latest, ErrNewerSchema)
+	}
+	return nil
+}
+
+// Private makes a store file (and its WAL and shared-memory files, when
+// present) readable and writable by the owner only: it holds personal
+// data. SQLite creates the WAL and shared-memory files with the main
+// file's mode, so doing it once at open covers those made later.
+func Private(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }

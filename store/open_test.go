@@ -145,3 +145,27 @@ func TestMigrateBacksUpFirst(t *testing.T) {
 		t.Errorf("backup Case(%s) = %v, want the case", c.ID, err)
 	}
 }
+
+// TestFilesOwnerOnly: the store file, its WAL and a backup are readable by
+// the owner only, even when the file was created world-readable.
+func TestFilesOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vetdesk.db")
+	os.WriteFile(path, nil, 0o644)
+	db := openAt(t, path, nil)
+	mustSave(t, db, newGen(t, 3).Draft(caseID(1), "371002", false))
+	bak := filepath.Join(dir, "b.db")
+	if err := db.Backup(context.Background(), bak); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", bak} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if mode := st.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), mode)
+		}
+	}
+}
