@@ -85,6 +85,8 @@ func (s *SyncScreen) Refresh() {
 		}
 		if stat.SnapshotSize > 0 {
 			lines = append(lines, T("sync.snapshot", map[string]any{"Got": stat.SnapshotGot >> 20, "Size": stat.SnapshotSize >> 20}))
+		} else if stat.Syncing {
+			lines = append(lines, T("sync.running"))
 		}
 	} else {
 		lines = append(lines, T("sync.not.enrolled"))
