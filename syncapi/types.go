@@ -133,7 +133,12 @@ type SnapshotManifest struct {
 	Schema int    `json:"schema"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
-	Users  []Op   `json:"users"`
+	// GzipSize and GzipSHA256 describe the same file gzip-compressed (about
+	// a quarter of the size), served at PathSnapshotFile+ID with
+	// QueryGzip=1; 0 when the hub has none.
+	GzipSize   int64  `json:"gzip_size,omitempty"`
+	GzipSHA256 string `json:"gzip_sha256,omitempty"`
+	Users      []Op   `json:"users"`
 }
 
 // Overwrite is a concurrent write that beat one of the device's values

@@ -28,7 +28,8 @@ package syncapi
 //     sequence, downloaded by range from PathSnapshotFile) and go on with
 //     the feed from that sequence. Older clients never ask and pull the
 //     whole feed, as before; a hub answering 404 means "use the feed".
-//     PathPull takes QueryOwn=1: the device's own operations come too (a
+//     The file also comes gzip-compressed (QueryGzip=1) when the manifest
+//     says so. PathPull takes QueryOwn=1: the device's own operations come too (a
 //     device restored from a backup fetches what it wrote since); older
 //     hubs ignore it.
 type Version int
@@ -39,6 +40,9 @@ const CurrentVersion Version = 3
 // QueryHaveCatalogue is the query parameter of PathConfig naming the
 // catalogue version the device holds.
 const QueryHaveCatalogue = "have_catalogue"
+
+// QueryGzip=1 on PathSnapshotFile asks for the gzip-compressed file.
+const QueryGzip = "gzip"
 
 // QueryOwn=1 on PathPull asks for the device's own operations too.
 const QueryOwn = "own"

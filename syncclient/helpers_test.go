@@ -31,25 +31,27 @@ const (
 
 // env is a real hub behind a TLS test server, with users.
 type env struct {
-	t     testing.TB
-	cat   *casework.Catalogue
-	hub   *hub.Hub
-	srv   *httptest.Server
-	fp    string
-	users map[string]store.User // by login
+	t      testing.TB
+	cat    *casework.Catalogue
+	hub    *hub.Hub
+	srv    *httptest.Server
+	fp     string
+	users  map[string]store.User // by login
+	hubDir string
 }
 
 func newEnv(t testing.TB, opt hub.Options) *env {
 	t.Helper()
 	cat := testCatalogue(t)
 	opt.Catalogue = cat
-	h, err := hub.Open(t.TempDir(), opt)
+	hubDir := t.TempDir()
+	h, err := hub.Open(hubDir, opt)
 	if err != nil {
 		t.Fatalf("hub.Open = %v", err)
 	}
 	srv := newTLSServer(t, h.Handler())
 	t.Cleanup(func() { srv.Close(); h.Close() })
-	e := &env{t: t, cat: cat, hub: h, srv: srv, users: map[string]store.User{}}
+	e := &env{t: t, cat: cat, hub: h, srv: srv, users: map[string]store.User{}, hubDir: hubDir}
 	e.fp = hub.Fingerprint(srv.TLS.Certificates[0])
 	for _, u := range []store.User{
 		{Login: "admin", Name: "管理员", Role: store.RoleAdmin},

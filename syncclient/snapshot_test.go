@@ -168,24 +168,24 @@ func TestSnapshotDownloadResumesAfterCut(t *testing.T) {
 	e := newEnv(t, hub.Options{SnapshotMinCases: 5})
 	seed := seedHub(t, e, 8)
 	hc, rec := e.recordingClient()
-	rec.cut = 200_000
+	rec.cut = 20_000 // of the gzip-compressed file
 	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc})
-	stale := filepath.Join(filepath.Dir(fresh.db.Path()), "snapshot-0123456789abcdef01234567.part")
+	stale := filepath.Join(filepath.Dir(fresh.db.Path()), "snapshot-0123456789abcdef01234567.part.gz")
 	os.WriteFile(stale, []byte("a download of a snapshot replaced since"), 0o600)
 	if err := fresh.cl.Once(context.Background()); err == nil {
 		t.Fatal("Once with the download cut = nil error")
 	}
-	parts, _ := filepath.Glob(filepath.Join(filepath.Dir(fresh.db.Path()), "snapshot-*.part"))
+	parts, _ := filepath.Glob(filepath.Join(filepath.Dir(fresh.db.Path()), "snapshot-*.part*"))
 	if len(parts) != 1 || parts[0] == stale {
 		t.Fatalf("partial downloads kept = %v, want the current one only", parts)
 	}
-	if fi, _ := os.Stat(parts[0]); fi == nil || fi.Size() != 200_000 {
-		t.Fatalf("partial download holds %v bytes, want 200000", fi)
+	if fi, _ := os.Stat(parts[0]); fi == nil || fi.Size() != 20_000 {
+		t.Fatalf("partial download holds %v bytes, want 20000", fi)
 	}
 	fresh.sync(t)
 	got := rec.saw(syncapi.PathSnapshotFile)
-	if len(got) != 2 || !strings.HasSuffix(got[1], "bytes=200000-") {
-		t.Errorf("snapshot requests = %q, want the second to resume at byte 200000", got)
+	if len(got) != 2 || !strings.HasSuffix(got[1], "bytes=20000-") {
+		t.Errorf("snapshot requests = %q, want the second to resume at byte 20000", got)
 	}
 	if g, w := dump(t, fresh.db, nil), dump(t, seed.db, nil); g != w {
 		t.Errorf("resumed desktop differs:\n%s", diffLines(g, w))
@@ -209,5 +209,28 @@ func TestSnapshotNotOfferedToDepartmentsNorSmallOffices(t *testing.T) {
 	}
 	if n := len(caseIDs(t, small.db)); n != 3 {
 		t.Errorf("small office desk holds %d cases by the feed, want 3", n)
+	}
+}
+
+// TestSnapshotWithoutItsCompressedCopy: a hub that lost the gzip copy of a
+// snapshot still serves the file as it is, and the desktop takes that.
+func TestSnapshotWithoutItsCompressedCopy(t *testing.T) {
+	e := newEnv(t, hub.Options{SnapshotMinCases: 5})
+	seed := seedHub(t, e, 8)
+	first := e.desk("first", deskOpt{office: office, login: "clerkA"})
+	first.sync(t) // builds the snapshot
+	gzs, _ := filepath.Glob(filepath.Join(e.hubDir, "snapshots", "*.db.gz"))
+	if len(gzs) != 1 {
+		t.Fatalf("hub's compressed snapshots = %v, want one", gzs)
+	}
+	os.Remove(gzs[0])
+	hc, rec := e.recordingClient()
+	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc})
+	fresh.sync(t)
+	if got := rec.saw(syncapi.PathSnapshotFile); len(got) != 2 {
+		t.Errorf("snapshot file requests = %q, want the compressed one refused, then the file", got)
+	}
+	if g, w := dump(t, fresh.db, nil), dump(t, seed.db, nil); g != w {
+		t.Errorf("desktop differs:\n%s", diffLines(g, w))
 	}
 }
