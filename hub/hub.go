@@ -70,6 +70,14 @@ type Hub struct {
 	kick chan struct{} // wakes the webhook worker
 
 	snaps snapshots
+
+	// Background work of the hub itself (compressing snapshots): Close
+	// cancels it and waits.
+	bgCtx    context.Context
+	bgStop   context.CancelFunc
+	bg       sync.WaitGroup
+	bgMu     sync.Mutex
+	bgClosed bool
 }
 
 // hubActor is who the hub's own ops are written by.
@@ -91,6 +99,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	h.bgCtx, h.bgStop = context.WithCancel(context.Background())
 	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, Catalogue: opt.Catalogue})
 	if err != nil {
 		return nil, fmt.Errorf("open hub: %w", err)
@@ -119,9 +128,26 @@ func Open(dir string, opt Options) (*Hub, error) {
 
 // Close closes the replica and hub.db.
 func (h *Hub) Close() error {
+	h.bgMu.Lock()
+	h.bgClosed = true
+	h.bgMu.Unlock()
+	if h.bgStop != nil {
+		h.bgStop()
+		h.bg.Wait()
+	}
 	err1 := h.db.Close()
 	err2 := h.meta.Close()
 	return errors.Join(err1, err2)
+}
+
+// background runs fn on its own goroutine unless the hub is closing;
+// Close waits for it.
+func (h *Hub) background(fn func()) {
+	h.bgMu.Lock()
+	defer h.bgMu.Unlock()
+	if !h.bgClosed {
+		h.bg.Go(fn)
+	}
 }
 
 // Replica returns the hub's replica store (for tests and admin commands).

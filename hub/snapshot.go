@@ -90,6 +90,9 @@ func (h *Hub) loadSnapshots(ctx context.Context) error {
 		}
 	}
 	for _, s := range h.snaps.byOffice {
+		if s.Man.GzipSize == 0 {
+			h.background(func() { h.compressSnapshot(s) })
+		}
 		keep[filepath.Base(s.path)] = true
 		keep[filepath.Base(s.path)+".gz"] = true
 		keep[strings.TrimSuffix(filepath.Base(s.path), ".db")+".json"] = true
@@ -273,23 +276,16 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	sum, size, gzSum, gzSize, err := hashAndGzip(tmp, tmp+".gz")
+	sum, size, err := hashFile(tmp)
 	if err != nil {
 		os.Remove(tmp)
-		os.Remove(tmp + ".gz")
 		return nil, err
 	}
 	s := &snapshot{Office: office, Built: h.now(), Man: syncapi.SnapshotManifest{ID: sum[:24], High: info.High, Cases: info.Cases,
-		Ops: info.Ops, Schema: info.Schema, Size: size, SHA256: sum, GzipSize: gzSize, GzipSHA256: gzSum}}
+		Ops: info.Ops, Schema: info.Schema, Size: size, SHA256: sum}}
 	s.path = filepath.Join(h.snapshotDir(), office+"-"+s.Man.ID+".db")
-	if err := os.Rename(tmp+".gz", s.path+".gz"); err != nil {
-		os.Remove(tmp)
-		os.Remove(tmp + ".gz")
-		return nil, err
-	}
 	if err := os.Rename(tmp, s.path); err != nil {
 		os.Remove(tmp)
-		os.Remove(s.path + ".gz")
 		return nil, err
 	}
 	record, _ := json.Marshal(s)
@@ -307,39 +303,105 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 	}
 	h.log.InfoContext(ctx, "snapshot built", slog.String("office", office), slog.Int("cases", info.Cases),
 		slog.Int("ops", info.Ops), slog.Int64("high", info.High), slog.Int64("size", size), slog.Duration("took", time.Since(start)))
+	h.background(func() { h.compressSnapshot(s) })
 	return s, nil
 }
 
-// hashAndGzip reads path once: its SHA-256 and size, and a gzip copy (the
-// fastest level: the snapshot shrinks to about a quarter) written to gz,
-// with that copy's SHA-256 and size.
-func hashAndGzip(path, gz string) (sum string, size int64, gzSum string, gzSize int64, err error) {
+// compressSnapshot writes the gzip copy of s beside it, off the request
+// that built it, and then offers it: the record is replaced (snapshots
+// are never changed in place, handlers read them unlocked) and saved.
+func (h *Hub) compressSnapshot(s *snapshot) {
+	start := time.Now()
+	gzSum, gzSize, err := gzipFile(h.bgCtx, s.path, s.path+".gz.tmp")
+	if err == nil {
+		err = os.Rename(s.path+".gz.tmp", s.path+".gz")
+	}
+	if err != nil {
+		os.Remove(s.path + ".gz.tmp")
+		if h.bgCtx.Err() == nil {
+			h.log.Error("snapshot compression", slog.String("office", s.Office), slog.Any("err", err))
+		}
+		return
+	}
+	next := *s
+	next.Man.GzipSize, next.Man.GzipSHA256 = gzSize, gzSum
+	h.snaps.mu.Lock()
+	current := h.snaps.byOffice[s.Office] == s
+	if current {
+		h.snaps.byOffice[s.Office] = &next
+	}
+	h.snaps.mu.Unlock()
+	if !current {
+		os.Remove(s.path + ".gz") // replaced meanwhile
+		return
+	}
+	record, _ := json.Marshal(&next)
+	if err := os.WriteFile(strings.TrimSuffix(s.path, ".db")+".json", record, 0o600); err != nil {
+		h.log.Error("snapshot record", slog.String("office", s.Office), slog.Any("err", err))
+	}
+	h.log.Info("snapshot compressed", slog.String("office", s.Office), slog.Int64("size", s.Man.Size),
+		slog.Int64("gzip_size", gzSize), slog.Duration("took", time.Since(start)))
+}
+
+// hashFile returns the SHA-256 (hex) and size of the file at path.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// gzipFile writes a gzip copy of path to gz (the fastest level: a snapshot
+// shrinks to about a quarter) and returns the copy's SHA-256 and size.
+// It stops when ctx ends.
+func gzipFile(ctx context.Context, path, gz string) (string, int64, error) {
 	in, err := os.Open(path)
 	if err != nil {
-		return "", 0, "", 0, err
+		return "", 0, err
 	}
 	defer in.Close()
 	out, err := os.OpenFile(gz, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return "", 0, "", 0, err
+		return "", 0, err
 	}
 	defer out.Close()
-	raw, packed := sha256.New(), sha256.New()
-	counted := &countWriter{w: io.MultiWriter(out, packed)}
+	sum := sha256.New()
+	counted := &countWriter{w: io.MultiWriter(out, sum)}
 	zw, err := gzip.NewWriterLevel(counted, gzip.BestSpeed)
 	if err != nil {
-		return "", 0, "", 0, err
+		return "", 0, err
 	}
-	if size, err = io.Copy(io.MultiWriter(raw, zw), in); err != nil {
-		return "", 0, "", 0, err
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", 0, err
+		}
+		n, rerr := in.Read(buf)
+		if n > 0 {
+			if _, err := zw.Write(buf[:n]); err != nil {
+				return "", 0, err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		} else if rerr != nil {
+			return "", 0, rerr
+		}
 	}
 	if err := zw.Close(); err != nil {
-		return "", 0, "", 0, err
+		return "", 0, err
 	}
 	if err := out.Sync(); err != nil {
-		return "", 0, "", 0, err
+		return "", 0, err
 	}
-	return hex.EncodeToString(raw.Sum(nil)), size, hex.EncodeToString(packed.Sum(nil)), counted.n, nil
+	return hex.EncodeToString(sum.Sum(nil)), counted.n, nil
 }
 
 type countWriter struct {

@@ -73,7 +73,7 @@ func TestKeepSnapshots(t *testing.T) {
 	h.snaps.mu.Lock()
 	served := h.snaps.byOffice[office]
 	h.snaps.mu.Unlock()
-	if served != kept {
+	if served == nil || served.Man.ID != kept.Man.ID || !served.Built.Equal(kept.Built) {
 		t.Error("the request built a new snapshot instead of taking the kept one")
 	}
 	if _, err := os.Stat(kept.path); err != nil {
@@ -202,8 +202,9 @@ func TestStaleSnapshotServedWhileKeeperRefreshes(t *testing.T) {
 		t.Fatal(err)
 	}
 	kctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go h.KeepSnapshots(kctx)
+	kept := make(chan struct{})
+	go func() { h.KeepSnapshots(kctx); close(kept) }()
+	defer func() { stop(); <-kept }()
 	current := func() *snapshot {
 		h.snaps.mu.Lock()
 		defer h.snaps.mu.Unlock()

@@ -99,7 +99,13 @@ func (c *Client) fetchSnapshot(ctx context.Context, man syncapi.SnapshotManifest
 	if sum, size, err := hashOf(part); err == nil && size == man.Size && sum == man.SHA256 {
 		return nil
 	}
-	if man.GzipSize <= 0 {
+	// A download cut short goes on in the form it started in.
+	rawStarted := false
+	if st, err := os.Stat(part); err == nil && st.Size() > 0 {
+		rawStarted = true
+	}
+	if man.GzipSize <= 0 || rawStarted {
+		os.Remove(part + ".gz")
 		return c.download(ctx, syncapi.PathSnapshotFile+man.ID, part, man.Size, man.SHA256)
 	}
 	gz := part + ".gz"

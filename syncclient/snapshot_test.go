@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"vetdesk/casework"
 	"vetdesk/hub"
@@ -219,9 +220,18 @@ func TestSnapshotWithoutItsCompressedCopy(t *testing.T) {
 	seed := seedHub(t, e, 8)
 	first := e.desk("first", deskOpt{office: office, login: "clerkA"})
 	first.sync(t) // builds the snapshot
-	gzs, _ := filepath.Glob(filepath.Join(e.hubDir, "snapshots", "*.db.gz"))
+	var gzs []string
+	for deadline := time.Now().Add(20 * time.Second); len(gzs) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		gzs, _ = filepath.Glob(filepath.Join(e.hubDir, "snapshots", "*.db.gz"))
+	}
 	if len(gzs) != 1 {
 		t.Fatalf("hub's compressed snapshots = %v, want one", gzs)
+	}
+	// the manifest offers it once its record says so
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if raw, _ := os.ReadFile(strings.TrimSuffix(gzs[0], ".db.gz") + ".json"); strings.Contains(string(raw), "gzip_size") {
+			break
+		}
 	}
 	os.Remove(gzs[0])
 	hc, rec := e.recordingClient()
