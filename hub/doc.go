@@ -16,6 +16,13 @@
 //   - hub.db holds what only the hub knows: enrolment codes, devices and
 //     the hashes of their tokens, department API keys, webhooks and their
 //     pending deliveries, and overwrite notices.
+//   - snapshots/ holds, per office with at least SnapshotMinCases cases,
+//     a store file of its cases (store.WriteSnapshot), its gzip copy and
+//     a JSON record, taken up again after a restart (snapshot.go).
+//
+// Both files are owner-only. Enrolments, revocations and snapshots served
+// are entered in the replica's hash-chained audit log; user changes are
+// audited by the store itself.
 //
 // # Protocol
 //
@@ -38,11 +45,23 @@
 // task of that department, only its own tasks, no materials, and of the
 // case's form values only those its items ask for. When a case enters a
 // department's scope (a task of the department is created) its earlier
-// ops come along. Users flow down the same feed, so login works offline.
+// ops come along. Users flow down the same feed, so login works offline;
+// a user's change of office, department, role or disabling reaches every
+// device, trimmed to those fields outside the user's scope, and a user who
+// enters a device's scope brings their earlier ops. With syncapi.QueryOwn
+// a device restored from a backup gets its own ops back too.
+//
+// Snapshot (GET syncapi.PathSnapshot, then the file by range): an empty
+// station desktop of a large office starts from the office's snapshot and
+// pulls the feed after its sequence, instead of merging the whole feed op
+// by op (seconds instead of minutes at 100,000 cases). KeepSnapshots builds
+// them ahead of requests and refreshes them in the background.
 //
 // Overwrite notices: when a pushed op beats a value that another device
 // wrote and the pusher had not yet pulled, the loser gets a notice in the
-// page that carries the winning op and records it as a conflict. With the
+// page that carries the winning op and records it as a conflict. Notices
+// are stored as pending before the batch is applied and settled after it
+// (or at the next Open), so a crash between the two files loses none. With the
 // store's own rule (a remote value beating a local unsynced one) every
 // concurrent differing write is listed on the device whose value lost.
 //

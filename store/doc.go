@@ -40,4 +40,13 @@
 // the outbox, conflicts, lock-out counters and the audit log are never
 // replicated: the hub opening its own file with this package gets its own
 // device id and the same merge.
+//
+// # Snapshots
+//
+// WriteSnapshot (the hub) copies the replicated tables of one office's
+// cases into a new store file inside SQLite; AdoptSnapshot (an empty
+// desktop) carries its device-local tables into such a file and swaps it
+// in under the open DB between reads (snapshot.go). Every read goes
+// through the gate for that reason: it holds the pool only while a
+// statement starts.
 package store

@@ -27,6 +27,13 @@
 // hub's reason, so they never block the ones behind them; then it pulls
 // again. Every step is idempotent, so a round cut anywhere is simply run
 // again.
+//
+// The first round of an empty station desktop starts from the hub's
+// snapshot of its office when the hub offers one (snapshot.go): download
+// (gzip-compressed when offered, resumable), check, store.AdoptSnapshot,
+// then the feed after the snapshot's sequence. After a restore from a
+// backup (store.SettingRestored) the feed is read again from the start
+// with the device's own ops, so what it wrote after the backup comes back.
 package syncclient
 
 import (
