@@ -267,6 +267,11 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 	if old != nil && h.now().Sub(old.Built) < maxAge {
 		return old, nil
 	}
+	if old != nil { // old, but nothing of the office changed since: still exact
+		if high, err := h.db.OfficeHigh(ctx, office); err == nil && high <= old.Man.High {
+			return old, nil
+		}
+	}
 	if err := os.MkdirAll(h.snapshotDir(), 0o700); err != nil {
 		return nil, err
 	}

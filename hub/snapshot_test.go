@@ -187,8 +187,9 @@ func TestSnapshotsSurviveARestart(t *testing.T) {
 }
 
 // TestStaleSnapshotServedWhileKeeperRefreshes: with the keeper running, a
-// request for a snapshot past its age gets the old one at once (the feed
-// covers the rest) and the keeper builds a new one.
+// request for a snapshot past its age, of an office where a case came
+// since, gets the old one at once (the feed covers the rest) and the
+// keeper builds a new one.
 func TestStaleSnapshotServedWhileKeeperRefreshes(t *testing.T) {
 	ctx := context.Background()
 	clock := genNow
@@ -222,6 +223,11 @@ func TestStaleSnapshotServedWhileKeeperRefreshes(t *testing.T) {
 		t.Fatal("keeper built nothing")
 	}
 	old := current()
+	c2 := casework.NewGenerator(cat, 9, genNow).Draft("0198d000-0000-7000-8000-000000000002", office, true)
+	c2.Accept(cat, office+"-2026-KS06-000002", genNow)
+	if err := h.db.ImportCases(ctx, actorOf(testUsers[0]), []*casework.Case{c2}); err != nil {
+		t.Fatal(err)
+	}
 	mu.Lock()
 	clock = clock.Add(2 * time.Hour)
 	mu.Unlock()
@@ -237,5 +243,37 @@ func TestStaleSnapshotServedWhileKeeperRefreshes(t *testing.T) {
 	}
 	if !waitFor(func() bool { s := current(); return s != nil && s.Built.After(old.Built) }) {
 		t.Error("keeper did not refresh the stale snapshot after the request")
+	}
+}
+
+// TestOldSnapshotKeptWhileNothingChanged: past its age a snapshot is built
+// again only when an op of its office came since.
+func TestOldSnapshotKeptWhileNothingChanged(t *testing.T) {
+	ctx := context.Background()
+	clock := genNow
+	h := newTestHub(t, Options{SnapshotMinCases: 1, Now: func() time.Time { return clock }})
+	cat := testCatalogue(t)
+	g := casework.NewGenerator(cat, 10, genNow)
+	add := func(i int) {
+		c := g.Draft(fmt.Sprintf("0198e000-0000-7000-8000-%012d", i), office, true)
+		c.Accept(cat, fmt.Sprintf("%s-2026-KS08-%06d", office, i+1), genNow)
+		if err := h.db.ImportCases(ctx, actorOf(testUsers[0]), []*casework.Case{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(0)
+	first, err := h.snapshotOf(ctx, office, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(2 * time.Hour)
+	again, _ := h.snapshotOf(ctx, office, time.Hour)
+	if again.Man.ID != first.Man.ID || !again.Built.Equal(first.Built) {
+		t.Error("an old snapshot of an office where nothing changed was built again")
+	}
+	add(1)
+	third, _ := h.snapshotOf(ctx, office, time.Hour)
+	if third.Man.Cases != 2 || third.Man.High <= first.Man.High {
+		t.Errorf("after a new case the snapshot holds %d cases up to %d, want 2 cases past %d", third.Man.Cases, third.Man.High, first.Man.High)
 	}
 }

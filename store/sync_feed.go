@@ -124,6 +124,17 @@ func (db *DB) OfficeCaseCounts(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
+// OfficeHigh returns the highest sequence of an op of office's cases (0
+// when none): a snapshot of the office at that sequence or later is
+// still exact.
+func (db *DB) OfficeHigh(ctx context.Context, office string) (int64, error) {
+	var n int64
+	if err := db.queryRow(ctx, `SELECT coalesce(max(seq), 0) FROM ops WHERE case_rid IN (SELECT rid FROM cases WHERE office = ?)`, office).Scan(&n); err != nil {
+		return 0, fmt.Errorf("office high: %w", err)
+	}
+	return n, nil
+}
+
 // CaseCount returns how many cases office holds now.
 func (db *DB) CaseCount(ctx context.Context, office string) (int, error) {
 	var n int
