@@ -281,7 +281,7 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	sum, size, err := hashFile(tmp)
+	sum, size, err := store.HashFile(tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return nil, err
@@ -348,20 +348,6 @@ func (h *Hub) compressSnapshot(s *snapshot) {
 		slog.Int64("gzip_size", gzSize), slog.Duration("took", time.Since(start)))
 }
 
-// hashFile returns the SHA-256 (hex) and size of the file at path.
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
 
 // gzipFile writes a gzip copy of path to gz (the fastest level: a snapshot
 // shrinks to about a quarter) and returns the copy's SHA-256 and size.

@@ -76,17 +76,11 @@ func restoreAttachments(from, to string) error {
 	var bad []string
 	var want [][2]string
 	err := walkAttachments(from, func(hash, path string) error {
-		f, err := os.Open(path)
+		sum, _, err := HashFile(path)
 		if err != nil {
 			return err
 		}
-		h := sha256.New()
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return err
-		}
-		if hex.EncodeToString(h.Sum(nil)) != hash {
+		if sum != hash {
 			bad = append(bad, path)
 			return nil
 		}
@@ -116,4 +110,19 @@ func restoreAttachments(from, to string) error {
 		}
 	}
 	return nil
+}
+
+// HashFile returns the SHA-256 (hex) and the size of the file at path.
+func HashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -96,7 +96,7 @@ func (c *Client) startFromSnapshot(ctx context.Context) error {
 // fetched gzip-compressed when the hub offers it (a quarter of the bytes
 // on the line) and unpacked, else fetched as it is.
 func (c *Client) fetchSnapshot(ctx context.Context, man syncapi.SnapshotManifest, part string) error {
-	if sum, size, err := hashOf(part); err == nil && size == man.Size && sum == man.SHA256 {
+	if sum, size, err := store.HashFile(part); err == nil && size == man.Size && sum == man.SHA256 {
 		return nil
 	}
 	// A download cut short goes on in the form it started in.
@@ -152,20 +152,6 @@ func gunzipTo(gz, path string, size int64, sum string) error {
 	return out.Sync()
 }
 
-// hashOf returns the SHA-256 and size of the file at path.
-func hashOf(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
 
 // download fetches path of the hub into file, resuming from what file
 // already holds, and checks it whole against size and sum.

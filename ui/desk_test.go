@@ -112,7 +112,10 @@ func TestLoginOffline(t *testing.T) {
 	}
 }
 
-func TestFirstRunSetup(t *testing.T) {
+// emptyDesk is a desk on a store with no user and no device settings, as
+// on a machine's first run.
+func emptyDesk(t *testing.T) (*Desk, *store.DB, fyne.Window) {
+	t.Helper()
 	a := test.NewTempApp(t)
 	_ = LoadTranslations()
 	a.Settings().SetTheme(NewTheme())
@@ -124,9 +127,13 @@ func TestFirstRunSetup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	win := a.NewWindow("x")
-	d := NewDesk(win, &Services{Store: st, Cat: cat})
+	return NewDesk(win, &Services{Store: st, Cat: cat}), st, win
+}
+
+func TestFirstRunSetup(t *testing.T) {
+	d, st, win := emptyDesk(t)
 	s := NewSetupScreen(d)
 	win.SetContent(s.Content())
 	test.Type(s.AdminName, "张管理")
@@ -235,19 +242,7 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 // first-run setup until the first sync brings the office's users from the
 // hub; then it asks for a login instead, saying why.
 func TestSetupGivesWayToHubUsers(t *testing.T) {
-	a := test.NewTempApp(t)
-	_ = LoadTranslations()
-	cat, err := casework.LoadFrom(assets.CatalogueFS, assets.CityCatalogue, assets.AreaCodesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	win := a.NewWindow("x")
-	d := NewDesk(win, &Services{Store: st, Cat: cat})
+	d, st, win := emptyDesk(t)
 	d.Start()
 	if _, ok := d.Current().(*SetupScreen); !ok {
 		t.Fatalf("empty store: screen %T, want first-run setup", d.Current())
