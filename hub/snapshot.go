@@ -348,7 +348,6 @@ func (h *Hub) compressSnapshot(s *snapshot) {
 		slog.Int64("gzip_size", gzSize), slog.Duration("took", time.Since(start)))
 }
 
-
 // gzipFile writes a gzip copy of path to gz (the fastest level: a snapshot
 // shrinks to about a quarter) and returns the copy's SHA-256 and size.
 // It stops when ctx ends.

@@ -152,7 +152,6 @@ func gunzipTo(gz, path string, size int64, sum string) error {
 	return out.Sync()
 }
 
-
 // download fetches path of the hub into file, resuming from what file
 // already holds, and checks it whole against size and sum.
 func (c *Client) download(ctx context.Context, path, file string, size int64, sum string) error {
