@@ -292,6 +292,7 @@ func BenchmarkEachCaseBrief(b *testing.B) {
 	db := openBench(b)
 	ctx := context.Background()
 	fields := []string{"name", "sex", "id_number", "phone", "personnel_category", "placement", "placement_division", "bank_account"}
+	b.ResetTimer()
 	for range b.N {
 		n := 0
 		if err := db.EachCaseBrief(ctx, fields, func(*casework.Case) error { n++; return nil }); err != nil {
