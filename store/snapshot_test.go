@@ -43,6 +43,17 @@ func snapshotHub(t *testing.T) *DB {
 	return hub
 }
 
+// officeSnapshot is snapshotHub and the snapshot of its office 371002.
+func officeSnapshot(t *testing.T) (*DB, string) {
+	t.Helper()
+	hub := snapshotHub(t)
+	path := filepath.Join(t.TempDir(), "snap.db")
+	if _, err := hub.WriteSnapshot(context.Background(), path, "371002"); err != nil {
+		t.Fatal(err)
+	}
+	return hub, path
+}
+
 func userOps(t *testing.T, hub *DB, high int64) []Op {
 	t.Helper()
 	fops, err := hub.FeedAfter(context.Background(), 0, high, 1<<20, FeedScope{Office: "371002"})
@@ -208,11 +219,7 @@ func mustCase(t *testing.T, db *DB, id string) *casework.Case {
 
 func TestSnapshotRefusedWhenDesktopHoldsCases(t *testing.T) {
 	ctx := context.Background()
-	hub := snapshotHub(t)
-	path := filepath.Join(t.TempDir(), "snap.db")
-	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
-		t.Fatal(err)
-	}
+	_, path := officeSnapshot(t)
 	desk := openTest(t, newFakeClock())
 	mine := newGen(t, 99).Draft(caseID(900), "371002", false)
 	mustSave(t, desk, mine)
@@ -250,11 +257,7 @@ func TestSnapshotOfOtherSchemaRefused(t *testing.T) {
 // attempt adopts as it came.
 func TestSnapshotBusyLeavesFileUntouched(t *testing.T) {
 	ctx := context.Background()
-	hub := snapshotHub(t)
-	path := filepath.Join(t.TempDir(), "snap.db")
-	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
-		t.Fatal(err)
-	}
+	_, path := officeSnapshot(t)
 	before, _ := os.ReadFile(path)
 	desk := openTest(t, newFakeClock())
 	saved := quiesceWait
@@ -301,11 +304,7 @@ func schemaObjects(t *testing.T, db *DB) string {
 // fails and the adoption completes.
 func TestSnapshotAdoptUnderReads(t *testing.T) {
 	ctx := context.Background()
-	hub := snapshotHub(t)
-	path := filepath.Join(t.TempDir(), "snap.db")
-	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
-		t.Fatal(err)
-	}
+	_, path := officeSnapshot(t)
 	desk := openTest(t, newFakeClock())
 	stop := make(chan struct{})
 	errs := make(chan error, 100)
