@@ -270,3 +270,34 @@ func TestFaultyNetwork(t *testing.T) {
 	t.Logf("faults A: %v", rta.counts)
 	t.Logf("faults B: %v", rtb.counts)
 }
+
+// TestFaultySnapshot: empty desktops take the office's snapshot through
+// the same misbehaving network (dropped, cut, duplicated, replayed
+// requests and 500s); each ends with exactly the office's cases and then
+// follows the feed.
+func TestFaultySnapshot(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, hub.Options{SnapshotMinCases: 5})
+	seed := seedHub(t, e, 30)
+	for i, s := range []uint64{7, 8, 9, 10, 11, 12, 13, 14} {
+		rt := newFaultRT(syncclient.PinnedClient(e.fp).Transport, s)
+		d := e.desk(fmt.Sprintf("F%d", i), deskOpt{office: office, login: "clerkA", client: &http.Client{Transport: rt, Timeout: 30 * time.Second}})
+		rounds := 0
+		for ; rounds < 100 && d.cl.Once(ctx) != nil; rounds++ {
+		}
+		if rounds == 100 {
+			t.Fatalf("%s never completed a round through the faults: %v", d.name, d.cl.Status().LastError)
+		}
+		seed.update(t, "5eed0000-0000-4000-8000-000000000007", func(c *casework.Case) error {
+			c.Values[casework.FieldPhone] = fmt.Sprintf("1370000%04d", i)
+			return nil
+		})
+		seed.sync(t)
+		for n := 0; n < 100 && d.cl.Once(ctx) != nil; n++ {
+		}
+		if got, want := dump(t, d.db, nil), dump(t, seed.db, nil); got != want {
+			t.Errorf("%s after the faults:\n%s", d.name, diffLines(got, want))
+		}
+		t.Logf("%s: %d failed rounds first; faults %v", d.name, rounds, rt.counts)
+	}
+}
