@@ -32,6 +32,7 @@ func (h *Hub) device(next deviceHandler) http.HandlerFunc {
 			h.fail(w, r, err)
 			return
 		}
+		h.noteSeen(r.Context(), d.ID)
 		next(w, r, d)
 	}
 }

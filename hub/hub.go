@@ -78,6 +78,9 @@ type Hub struct {
 	bg       sync.WaitGroup
 	bgMu     sync.Mutex
 	bgClosed bool
+
+	seenMu sync.Mutex
+	seen   map[string]time.Time // device -> last contact written down
 }
 
 // hubActor is who the hub's own ops are written by.

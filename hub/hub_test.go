@@ -3,6 +3,8 @@ package hub
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -236,6 +238,55 @@ func TestPushUserOfAnotherOffice(t *testing.T) {
 				t.Errorf("push by %s: result %+v, want reason %q", tt.u.Login, r, tt.want)
 				break
 			}
+		}
+	}
+}
+
+// TestDevicesLastContact: admins see each device with its last contact
+// (written at most once a minute) and whether it is revoked.
+func TestDevicesLastContact(t *testing.T) {
+	ctx := context.Background()
+	clock := genNow
+	h := newTestHub(t, Options{Now: func() time.Time { return clock }})
+	a, b := newTestDesk(t, "LA01", testUsers[1]), newTestDesk(t, "LB01", testUsers[2])
+	tokA := enrolID(t, h, a.id, "LA01", "")
+	enrolID(t, h, b.id, "LB01", "")
+	get := func() {
+		req := httptest.NewRequest(http.MethodGet, syncapi.PathConfig, nil)
+		req.Header.Set("Authorization", "Bearer "+tokA)
+		rw := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rw, req)
+		if rw.Code != http.StatusOK {
+			t.Fatalf("GET config = %d", rw.Code)
+		}
+	}
+	get()
+	first := clock
+	clock = clock.Add(30 * time.Second)
+	get() // within the minute: not written again
+	if err := h.RevokeDevice(ctx, b.id); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := h.Devices(ctx)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("Devices = %d, %v", len(ds), err)
+	}
+	byCode := map[string]DeviceInfo{}
+	for _, d := range ds {
+		byCode[d.Code] = d
+	}
+	if got := byCode["LA01"]; !got.LastSeen.Equal(first) || !got.Revoked.IsZero() {
+		t.Errorf("LA01 = last seen %v revoked %v, want %v and active", got.LastSeen, got.Revoked, first)
+	}
+	if got := byCode["LB01"]; !got.LastSeen.IsZero() || got.Revoked.IsZero() {
+		t.Errorf("LB01 = last seen %v revoked %v, want never seen and revoked", got.LastSeen, got.Revoked)
+	}
+	clock = clock.Add(time.Minute)
+	get()
+	ds, _ = h.Devices(ctx)
+	for _, d := range ds {
+		if d.Code == "LA01" && !d.LastSeen.Equal(clock) {
+			t.Errorf("LA01 last seen %v after a minute, want %v", d.LastSeen, clock)
 		}
 	}
 }

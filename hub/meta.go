@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS devices (
     enrolled_at TEXT NOT NULL,
     revoked_at  TEXT NOT NULL DEFAULT ''
 ) STRICT;
+CREATE TABLE IF NOT EXISTS device_seen (
+    id TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS dept_keys (
     hash       TEXT PRIMARY KEY,
     department TEXT NOT NULL,
@@ -243,6 +247,57 @@ func (h *Hub) deviceByToken(ctx context.Context, tok string) (deviceRec, error) 
 		return d, ErrUnauthorized
 	}
 	return d, err
+}
+
+// seenEvery is how often a device's last contact is written down.
+const seenEvery = time.Minute
+
+// noteSeen records that device id reached the hub now, at most once per
+// seenEvery, so admins can tell which counters have not synced for days.
+func (h *Hub) noteSeen(ctx context.Context, id string) {
+	now := h.now()
+	h.seenMu.Lock()
+	if h.seen == nil {
+		h.seen = map[string]time.Time{}
+	}
+	if last, ok := h.seen[id]; ok && now.Sub(last) < seenEvery {
+		h.seenMu.Unlock()
+		return
+	}
+	h.seen[id] = now
+	h.seenMu.Unlock()
+	_, err := h.meta.ExecContext(ctx, `INSERT INTO device_seen (id, at) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET at = excluded.at`, id, formatTime(now))
+	if err != nil {
+		h.log.ErrorContext(ctx, "note device seen", "device", id, "err", err)
+	}
+}
+
+// DeviceInfo is a device as admins see it.
+type DeviceInfo struct {
+	ID, Code, Kind, Office, Station, Department, Name string
+	Enrolled, LastSeen, Revoked                        time.Time // zero: never
+}
+
+// Devices lists every enrolled device, revoked ones included, by code.
+func (h *Hub) Devices(ctx context.Context) ([]DeviceInfo, error) {
+	rows, err := h.meta.QueryContext(ctx, `SELECT d.id, d.code, d.kind, d.office, d.station, d.department, d.name,
+		d.enrolled_at, coalesce(s.at, ''), d.revoked_at FROM devices d LEFT JOIN device_seen s ON s.id = d.id ORDER BY d.code`)
+	if err != nil {
+		return nil, fmt.Errorf("devices: %w", err)
+	}
+	defer rows.Close()
+	var out []DeviceInfo
+	for rows.Next() {
+		var d DeviceInfo
+		var enrolled, seen, revoked string
+		if err := rows.Scan(&d.ID, &d.Code, &d.Kind, &d.Office, &d.Station, &d.Department, &d.Name, &enrolled, &seen, &revoked); err != nil {
+			return nil, fmt.Errorf("devices: %w", err)
+		}
+		d.Enrolled, d.LastSeen, d.Revoked = parseTime(enrolled), parseTime(seen), parseTime(revoked)
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // RevokeDevice refuses the device's credential from now on.

@@ -30,9 +30,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"vetdesk/assets"
@@ -64,9 +66,11 @@ func main() {
 
 const usage = `usage: vetdesk-hub [-data DIR] <command> [flags]
 commands:
-  serve     run the hub (flags: -listen, -host)
+  serve     run the hub (flags: -listen, -host, -snapshot-min-cases, -snapshot-max-age)
   enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h]
   user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
+  user set  change a user: --login L [--office] [--department] [--role] [--name]; user disable|enable --login L
+  devices   list the enrolled devices with their last contact, longest silent first
   dept-key  make an API key for a department's system: --department CODE [--webhook URL]
   revoke    refuse a device's credential (--device ID) or a department key (--dept-key KEY)`
 
@@ -104,6 +108,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return deptKey(ctx, c, rest, stdout, stderr)
 	case "revoke":
 		return revoke(ctx, c, rest, stdout, stderr)
+	case "devices":
+		return devices(ctx, c, rest, stdout, stderr)
 	}
 	top.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
@@ -377,6 +383,41 @@ func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Wr
 		fmt.Fprintf(stdout, "webhook secret: %s\n", secret)
 	}
 	return nil
+}
+
+// devices lists the devices, the longest silent first (never seen before
+// seen), so a counter that has not synced for days stands at the top.
+func devices(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	fs := c.flags("devices", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := c.open(stderr)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	ds, err := h.Devices(ctx)
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].LastSeen.Before(ds[j].LastSeen) })
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tKIND\tOFFICE\tSTATION\tDEPARTMENT\tLAST CONTACT\tSTATE\tID")
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.Local().Format("2006-01-02 15:04")
+	}
+	for _, d := range ds {
+		state := "active"
+		if !d.Revoked.IsZero() {
+			state = "revoked " + when(d.Revoked)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Code, d.Kind, d.Office, d.Station, d.Department, when(d.LastSeen), state, d.ID)
+	}
+	return tw.Flush()
 }
 
 func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {

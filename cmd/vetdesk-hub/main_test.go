@@ -56,6 +56,7 @@ func TestCommands(t *testing.T) {
 		{"disable unknown", []string{"-data", data, "user", "disable", "--login", "nobody"}, "", nil, true},
 		{"dept key with webhook", []string{"-data", data, "dept-key", "--department", "police", "--webhook", "https://police.example/hook"}, "",
 			regexp.MustCompile(`api key:\s+vdk_\S+\nwebhook secret: \S+`), false},
+		{"devices", []string{"-data", data, "devices"}, "", regexp.MustCompile(`^CODE\s+KIND\s+OFFICE\s+STATION\s+DEPARTMENT\s+LAST CONTACT\s+STATE\s+ID\n$`), false}, // codes made, none traded yet
 		{"no command", []string{"-data", data}, "", nil, true},
 	}
 	var fps []string
