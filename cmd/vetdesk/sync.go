@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -86,7 +87,17 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if !enrolled(ctx, e) {
 		return usageError("this device is not enrolled: vetdesk enrol -hub URL -fingerprint FP -code CODE")
 	}
-	c, err := syncclient.New(syncclient.Config{Store: e.st})
+	shown := int64(-1)
+	progress := func(st syncclient.Status) { // the first sync's snapshot, every tenth
+		if st.SnapshotSize == 0 {
+			return
+		}
+		if tenth := st.SnapshotGot * 10 / st.SnapshotSize; tenth != shown {
+			shown = tenth
+			fmt.Fprintf(os.Stderr, "snapshot: %d / %d MB\n", st.SnapshotGot>>20, st.SnapshotSize>>20)
+		}
+	}
+	c, err := syncclient.New(syncclient.Config{Store: e.st, OnChange: progress})
 	if err != nil {
 		return err
 	}
