@@ -129,7 +129,7 @@ func Open(path string, opt Options) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
-	if err := Private(path); err != nil {
+	if err := Private(path); err != nil && !errors.Is(err, os.ErrPermission) { // another owner's file: it stays as it is
 		sdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
