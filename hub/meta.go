@@ -276,7 +276,7 @@ func (h *Hub) noteSeen(ctx context.Context, id string) {
 // DeviceInfo is a device as admins see it.
 type DeviceInfo struct {
 	ID, Code, Kind, Office, Station, Department, Name string
-	Enrolled, LastSeen, Revoked                        time.Time // zero: never
+	Enrolled, LastSeen, Revoked                       time.Time // zero: never
 }
 
 // Devices lists every enrolled device, revoked ones included, by code.
