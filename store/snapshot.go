@@ -31,7 +31,7 @@ var replicated = map[string]bool{
 type SnapshotInfo struct {
 	High   int64 // every op of the office's cases up to this sequence is in it
 	Cases  int
-	Ops    int
+	Ops    int // counted by WriteSnapshot only: AdoptSnapshot leaves it 0 rather than count millions of rows while reads wait
 	Schema int // SchemaVersion of the writer
 }
 
@@ -294,9 +294,6 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 			return ErrNotEmpty
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0), (SELECT count(*) FROM cases) FROM ops`).Scan(&info.High, &info.Cases); err != nil {
-			return err
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ops`).Scan(&info.Ops); err != nil {
 			return err
 		}
 		info.Schema = version
