@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -119,70 +118,188 @@ func (h *Hub) settleOverwrites(ctx context.Context) error {
 	return nil
 }
 
-// afterApply re-derives the cases whose tasks or state the applied ops
-// touched and queues webhook events for the tasks whose state changed.
-func (h *Hub) afterApply(ctx context.Context, ops []store.Op, bad map[string]string) error {
-	touched := map[string]bool{}
-	events := map[string]map[string]bool{} // case -> items
-	for _, op := range ops {
-		if bad[op.ID] != "" {
-			continue
-		}
-		_, state := op.Fields["state"]
-		switch {
-		case op.Entity == store.EntityTask:
-			touched[op.CaseID] = true
-			if state {
-				item := strings.TrimPrefix(op.EntityID, op.CaseID+"/")
-				if events[op.CaseID] == nil {
-					events[op.CaseID] = map[string]bool{}
-				}
-				events[op.CaseID][item] = true
-			}
-		case op.Entity == store.EntityCase && state:
-			touched[op.CaseID] = true
-		}
+// commit stores the batch's overwrite notices and derive marks as
+// pending in hub.db and then applies the batch to the replica in one
+// transaction. What a crash after it leaves undone, settleOverwrites and
+// settleDerives finish at the next Open. Call with h.mu held.
+func (h *Hub) commit(ctx context.Context, dev string, seen int64, ops []store.Op) (store.ApplyResult, error) {
+	notices, err := h.findOverwrites(ctx, dev, seen, ops)
+	if err != nil {
+		return store.ApplyResult{}, err
 	}
-	ids := make([]string, 0, len(touched))
-	for id := range touched {
-		ids = append(ids, id)
+	if err := h.holdOverwrites(ctx, notices); err != nil {
+		return store.ApplyResult{}, err
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		released, err := h.derive(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, it := range released {
-			if events[id] == nil {
-				events[id] = map[string]bool{}
-			}
-			events[id][it] = true
-		}
+	if err := h.holdDerives(ctx, ops); err != nil {
+		return store.ApplyResult{}, err
 	}
-	return h.queueTaskEvents(ctx, events)
+	return h.db.ApplyRemote(ctx, ops)
 }
 
-// derive recomputes the derived state of case id from the whole case on
-// the replica (released tasks, the case state) and writes what differs as
-// the hub's own ops, keeping the case's updated_at. Departments see only
-// part of a case, so their own derivation can be wrong; this corrects it
-// everywhere. It returns the items it released. Call with h.mu held.
-func (h *Hub) derive(ctx context.Context, id string) ([]string, error) {
-	c, err := h.db.Case(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
+// holdDerives marks, before a batch is applied, the cases whose tasks or
+// state its ops write, with the item of every task whose state an op
+// writes (item "" when an op touches the case without one). A crash
+// between the replica's commit and the derivation then loses neither the
+// release of dependent tasks nor their webhook events: settleDerives,
+// after the apply or at the next Open, derives every marked case whose op
+// landed and drops the marks of ops that never did (their batch comes
+// again and marks them anew).
+func (h *Hub) holdDerives(ctx context.Context, ops []store.Op) error {
+	tx, err := h.meta.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("hold derive marks: %w", err)
 	}
-	released, changed := Derive(h.cat, c, h.now().UTC())
-	if !changed {
-		return nil, nil
+	defer tx.Rollback()
+	for _, op := range ops {
+		_, state := op.Fields["state"]
+		item := ""
+		switch {
+		case op.Entity == store.EntityTask:
+			if state {
+				item = strings.TrimPrefix(op.EntityID, op.CaseID+"/")
+			}
+		case op.Entity == store.EntityCase && state:
+		default:
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO derive_marks (case_id, item, op) VALUES (?, ?, ?)`,
+			op.CaseID, item, op.ID); err != nil {
+			return fmt.Errorf("hold derive marks: %w", err)
+		}
 	}
-	if err := h.db.ImportCases(ctx, hubActor, []*casework.Case{c}); err != nil {
-		return nil, fmt.Errorf("derive case %s: %w", id, err)
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("hold derive marks: %w", err)
 	}
-	return released, nil
+	return nil
+}
+
+// deriveMark is a row of derive_marks.
+type deriveMark struct {
+	caseID, item, op string
+	queued           bool
+}
+
+// settleDerives derives every marked case and queues the webhook events of
+// the tasks whose state its ops wrote and of the tasks the derivation
+// released. Per case, in this order: the events are queued and the marks
+// flagged queued in one hub.db transaction, the derivation is written to
+// the replica, the marks are deleted; a crash anywhere in between repeats
+// only what is not done (a derivation is idempotent, queued events are
+// not queued again). Marks of ops the replica does not hold are dropped.
+// Callers hold h.mu (or run before the hub serves).
+func (h *Hub) settleDerives(ctx context.Context) error {
+	rows, err := h.meta.QueryContext(ctx, `SELECT case_id, item, op, queued FROM derive_marks ORDER BY case_id, item`)
+	if err != nil {
+		return fmt.Errorf("settle derive marks: %w", err)
+	}
+	var marks []deriveMark
+	var waiting []string
+	for rows.Next() {
+		var m deriveMark
+		if err := rows.Scan(&m.caseID, &m.item, &m.op, &m.queued); err != nil {
+			rows.Close()
+			return fmt.Errorf("settle derive marks: %w", err)
+		}
+		marks = append(marks, m)
+		if !m.queued {
+			waiting = append(waiting, m.op)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(marks) == 0 {
+		return err
+	}
+	landed, err := h.db.OpSeqs(ctx, waiting)
+	if err != nil {
+		return err
+	}
+	type work struct {
+		unqueued bool
+		items    map[string]bool
+	}
+	cases := map[string]*work{}
+	var ids []string
+	for _, m := range marks {
+		if _, ok := landed[m.op]; !m.queued && !ok {
+			if _, err := h.meta.ExecContext(ctx, `DELETE FROM derive_marks WHERE case_id = ? AND item = ? AND op = ?`,
+				m.caseID, m.item, m.op); err != nil {
+				return fmt.Errorf("settle derive marks: %w", err)
+			}
+			continue
+		}
+		wk := cases[m.caseID]
+		if wk == nil {
+			wk = &work{items: map[string]bool{}}
+			cases[m.caseID] = wk
+			ids = append(ids, m.caseID)
+		}
+		if !m.queued {
+			wk.unqueued = true
+			if m.item != "" {
+				wk.items[m.item] = true
+			}
+		}
+	}
+	kick := false
+	for _, id := range ids {
+		wk := cases[id]
+		c, err := h.db.Case(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			c = nil
+		} else if err != nil {
+			return err
+		}
+		var changed bool
+		if c != nil {
+			var released []string
+			released, changed = Derive(h.cat, c, h.now().UTC())
+			for _, it := range released {
+				wk.items[it] = true
+			}
+		}
+		if wk.unqueued {
+			queued, err := h.queueMarked(ctx, id, c, wk.items)
+			if err != nil {
+				return err
+			}
+			kick = kick || queued
+		}
+		if changed {
+			if err := h.db.ImportCases(ctx, hubActor, []*casework.Case{c}); err != nil {
+				return fmt.Errorf("derive case %s: %w", id, err)
+			}
+		}
+		if _, err := h.meta.ExecContext(ctx, `DELETE FROM derive_marks WHERE case_id = ? AND queued = 1`, id); err != nil {
+			return fmt.Errorf("settle derive marks: %w", err)
+		}
+	}
+	if kick {
+		h.wakeWebhooks()
+	}
+	return nil
+}
+
+// queueMarked queues the events of case c (nil: gone) for items and flags
+// the case's marks queued, in one transaction.
+func (h *Hub) queueMarked(ctx context.Context, id string, c *casework.Case, items map[string]bool) (bool, error) {
+	tx, err := h.meta.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("queue webhook: %w", err)
+	}
+	defer tx.Rollback()
+	queued := false
+	if c != nil {
+		if queued, err = h.queueCaseEvents(ctx, tx, c, items, h.now().UTC()); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE derive_marks SET queued = 1 WHERE case_id = ?`, id); err != nil {
+		return false, fmt.Errorf("settle derive marks: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("queue webhook: %w", err)
+	}
+	return queued, nil
 }
 
 // Derive applies casework's derivation rules to c as the hub sees it:

@@ -15,7 +15,8 @@
 //     a concurrent pusher.
 //   - hub.db holds what only the hub knows: enrolment codes, devices and
 //     the hashes of their tokens, department API keys, webhooks and their
-//     pending deliveries, and overwrite notices.
+//     pending deliveries, overwrite notices and the marks of cases still
+//     to derive.
 //   - snapshots/ holds, per office with at least SnapshotMinCases cases,
 //     a store file of its cases (store.WriteSnapshot), its gzip copy and
 //     a JSON record, taken up again after a restart (snapshot.go).
@@ -38,7 +39,10 @@
 // must have written the op). Department devices may also write the
 // derived fields (case state, task release); the hub recomputes those from
 // the whole case after each batch (derive.go), since a department sees
-// only part of a case.
+// only part of a case. The cases a batch touches are marked in hub.db
+// before the batch is applied and derived (and their webhook events
+// queued) after it, or at the next Open, so a crash in between loses no
+// task release and no event.
 //
 // Pull (GET syncapi.PathPull): the ops after the device's cursor, paged,
 // scoped: a station's office's cases; for a department, the cases with a
@@ -81,9 +85,9 @@
 //
 // # Known limits
 //
-// Overwrite notices live in hub.db and are written right after the batch's
-// transaction on the replica, under the same lock; a crash between the two
-// loses the notices of that batch (the values themselves are safe). Users
+// A department system's action (DeptAction) queues its webhook events right
+// after its transaction on the replica; a crash between the two loses those
+// events (the task's state is safe). Users
 // reach the devices of their office or department (and admins and
 // city-level users reach all); a user moved to another office stays on the
 // old office's devices with its last values.

@@ -122,6 +122,10 @@ func Open(dir string, opt Options) (*Hub, error) {
 		h.Close()
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
+	if err := h.settleDerives(context.Background()); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
 	if err := h.loadSnapshots(context.Background()); err != nil {
 		h.Close()
 		return nil, fmt.Errorf("open hub: snapshots: %w", err)

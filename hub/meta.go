@@ -84,6 +84,13 @@ CREATE TABLE IF NOT EXISTS overwrites (
     UNIQUE (device, local_op, remote_op, field)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS overwrites_device ON overwrites (device, winner_seq);
+CREATE TABLE IF NOT EXISTS derive_marks (
+    case_id TEXT NOT NULL,
+    item    TEXT NOT NULL,
+    op      TEXT NOT NULL,
+    queued  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (case_id, item, op)
+) STRICT;
 PRAGMA user_version = 1;
 `
 

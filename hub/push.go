@@ -139,14 +139,7 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 	if len(accepted) == 0 {
 		return resp, nil
 	}
-	notices, err := h.findOverwrites(ctx, d.ID, req.Seen, accepted)
-	if err != nil {
-		return syncapi.PushResponse{}, err
-	}
-	if err := h.holdOverwrites(ctx, notices); err != nil {
-		return syncapi.PushResponse{}, err
-	}
-	ar, err := h.db.ApplyRemote(ctx, accepted)
+	ar, err := h.commit(ctx, d.ID, req.Seen, accepted)
 	if err != nil {
 		return syncapi.PushResponse{}, fmt.Errorf("push from %s: %w", d.ID, err)
 	}
@@ -162,7 +155,7 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 	if err := h.settleOverwrites(ctx); err != nil {
 		return syncapi.PushResponse{}, err
 	}
-	if err := h.afterApply(ctx, accepted, bad); err != nil {
+	if err := h.settleDerives(ctx); err != nil {
 		return syncapi.PushResponse{}, err
 	}
 	return resp, nil

@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"vetdesk/casework"
 	"vetdesk/syncapi"
 )
 
@@ -22,15 +24,16 @@ func (h *Hub) queueTaskEvents(ctx context.Context, events map[string]map[string]
 	if len(events) == 0 {
 		return nil
 	}
-	var n int
-	if err := h.meta.QueryRowContext(ctx, `SELECT count(*) FROM webhooks`).Scan(&n); err != nil || n == 0 {
-		return err
-	}
 	ids := make([]string, 0, len(events))
 	for id := range events {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	tx, err := h.meta.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("queue webhook: %w", err)
+	}
+	defer tx.Rollback()
 	now := h.now().UTC()
 	queued := false
 	for _, id := range ids {
@@ -38,43 +41,67 @@ func (h *Hub) queueTaskEvents(ctx context.Context, events map[string]map[string]
 		if err != nil {
 			return err
 		}
-		for _, t := range c.Tasks {
-			if !events[id][t.Item] {
-				continue
-			}
-			rows, err := h.meta.QueryContext(ctx, `SELECT id FROM webhooks WHERE department = ?`, t.Department)
-			if err != nil {
-				return fmt.Errorf("queue webhook: %w", err)
-			}
-			var hooks []int64
-			for rows.Next() {
-				var hk int64
-				rows.Scan(&hk)
-				hooks = append(hooks, hk)
-			}
-			rows.Close()
-			for _, hk := range hooks {
-				ev := syncapi.Event{ID: uuid.NewString(), Type: syncapi.EventTaskChanged, Department: t.Department,
-					CaseID: c.ID, CaseNumber: c.Number, Item: t.Item, State: string(t.State), At: now}
-				body, err := json.Marshal(ev)
-				if err != nil {
-					return err
-				}
-				if _, err := h.meta.ExecContext(ctx, `INSERT INTO deliveries (id, hook, body, next_at) VALUES (?, ?, ?, ?)`,
-					ev.ID, hk, body, now.UnixMilli()); err != nil {
-					return fmt.Errorf("queue webhook: %w", err)
-				}
-				queued = true
-			}
+		q, err := h.queueCaseEvents(ctx, tx, c, events[id], now)
+		if err != nil {
+			return err
 		}
+		queued = queued || q
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("queue webhook: %w", err)
 	}
 	if queued {
-		select {
-		case h.kick <- struct{}{}:
-		default:
-		}
+		h.wakeWebhooks()
 	}
 	return nil
+}
+
+// queueCaseEvents inserts, within tx, one delivery per webhook of the
+// task's department for every task of c named in items, and reports
+// whether it inserted any.
+func (h *Hub) queueCaseEvents(ctx context.Context, tx *sql.Tx, c *casework.Case, items map[string]bool, now time.Time) (bool, error) {
+	queued := false
+	for _, t := range c.Tasks {
+		if !items[t.Item] {
+			continue
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhooks WHERE department = ?`, t.Department)
+		if err != nil {
+			return false, fmt.Errorf("queue webhook: %w", err)
+		}
+		var hooks []int64
+		for rows.Next() {
+			var hk int64
+			if err := rows.Scan(&hk); err != nil {
+				rows.Close()
+				return false, fmt.Errorf("queue webhook: %w", err)
+			}
+			hooks = append(hooks, hk)
+		}
+		rows.Close()
+		for _, hk := range hooks {
+			ev := syncapi.Event{ID: uuid.NewString(), Type: syncapi.EventTaskChanged, Department: t.Department,
+				CaseID: c.ID, CaseNumber: c.Number, Item: t.Item, State: string(t.State), At: now}
+			body, err := json.Marshal(ev)
+			if err != nil {
+				return false, err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, hook, body, next_at) VALUES (?, ?, ?, ?)`,
+				ev.ID, hk, body, now.UnixMilli()); err != nil {
+				return false, fmt.Errorf("queue webhook: %w", err)
+			}
+			queued = true
+		}
+	}
+	return queued, nil
+}
+
+// wakeWebhooks tells the worker that deliveries are due.
+func (h *Hub) wakeWebhooks() {
+	select {
+	case h.kick <- struct{}{}:
+	default:
+	}
 }
 
 // RunWebhooks delivers the queued webhook events until ctx ends: due
