@@ -31,6 +31,8 @@ type CaseScreen struct {
 	ShowFull *widget.Button
 	showFull bool
 	tabs     *container.AppTabs
+
+	withdrawDlg *withdrawDialog
 }
 
 // NewCaseScreen opens case id.
@@ -273,18 +275,39 @@ func (s *CaseScreen) update(fn func(c *casework.Case) error) {
 }
 
 func (s *CaseScreen) askWithdraw() {
-	reason := widget.NewEntry()
-	dialog.ShowForm(T("case.withdraw"), T("common.ok"), T("common.cancel"),
-		[]*widget.FormItem{widget.NewFormItem(T("case.withdraw.reason"), reason)}, func(ok bool) {
-			if !ok {
-				return
-			}
-			if strings.TrimSpace(reason.Text) == "" {
-				s.Message.SetText(T("tasks.reason.required"))
-				return
-			}
-			s.WithdrawWith(reason.Text)
-		}, s.d.Win)
+	reason := widget.NewMultiLineEntry()
+	reason.SetPlaceHolder(T("case.withdraw.reason"))
+	reason.SetMinRowsVisible(3)
+	problem := widget.NewLabel("")
+	problem.Importance = widget.DangerImportance
+	problem.Wrapping = fyne.TextWrapWord
+	var dlg *dialog.CustomDialog
+	ok := widget.NewButton(T("common.ok"), func() {
+		if strings.TrimSpace(reason.Text) == "" {
+			problem.SetText(T("case.withdraw.required"))
+			s.d.Win.Canvas().Focus(reason)
+			return
+		}
+		dlg.Hide()
+		s.WithdrawWith(strings.TrimSpace(reason.Text))
+	})
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButton(T("common.cancel"), func() { dlg.Hide() })
+	body := container.NewVBox(widget.NewLabel(T("case.withdraw.reason")), reason, problem)
+	dlg = dialog.NewCustomWithoutButtons(T("case.withdraw"), body, s.d.Win)
+	dlg.SetButtons([]fyne.CanvasObject{cancel, ok})
+	dlg.Resize(fyne.NewSize(480, 0))
+	s.withdrawDlg = &withdrawDialog{dlg: dlg, Reason: reason, Problem: problem, OK: ok}
+	dlg.Show()
+	s.d.Win.Canvas().Focus(reason)
+}
+
+// withdrawDialog is the open 撤回 dialog, kept for tests.
+type withdrawDialog struct {
+	dlg     *dialog.CustomDialog
+	Reason  *widget.Entry
+	Problem *widget.Label
+	OK      *widget.Button
 }
 
 // WithdrawWith withdraws the case with reason.

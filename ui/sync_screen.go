@@ -45,15 +45,27 @@ func NewSyncScreen(d *Desk) *SyncScreen {
 	s.State.Wrapping = fyne.TextWrapWord
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.HubURL.SetPlaceHolder("https://hub.example:8443")
-	s.Now = widget.NewButton(T("sync.now"), func() {
-		if c := s.client(); c != nil {
-			c.Kick()
-			s.Message.SetText(T("sync.kicked"))
-		}
-	})
+	s.Now = widget.NewButton(T("sync.now"), s.SyncNow)
 	s.EnrolBtn = widget.NewButton(T("sync.enrol"), s.enrol)
 	s.Refresh()
 	return s
+}
+
+// SyncNow starts a sync round, or says why there is none and what to do.
+func (s *SyncScreen) SyncNow() {
+	c := s.client()
+	switch {
+	case c != nil:
+		c.Kick()
+		s.Message.SetText(T("sync.kicked"))
+	case s.d.User.Role == "admin" && s.d.Svc.Sync != nil:
+		s.Message.SetText(T("sync.now.unenrolled.admin"))
+		if s.Code != nil {
+			s.d.Win.Canvas().Focus(s.HubURL)
+		}
+	default:
+		s.Message.SetText(T("sync.now.unenrolled"))
+	}
 }
 
 func (s *SyncScreen) client() *syncclient.Client {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -39,8 +38,14 @@ func NewTasksScreen(d *Desk) *TasksScreen {
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.Reason.SetPlaceHolder(T("tasks.reason"))
 	s.List = widget.NewList(func() int { return len(s.Rows) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.rowText(i)) })
+		func() fyne.CanvasObject {
+			head := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			head.Truncation = fyne.TextTruncateEllipsis
+			line := widget.NewLabel("")
+			line.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(head, line)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) { s.fillRow(i, o.(*fyne.Container)) })
 	s.List.OnSelected = func(i widget.ListItemID) { s.Select(i) }
 	s.Start = widget.NewButton(T("tasks.start"), func() { s.act("start") })
 	s.Complete = widget.NewButton(T("tasks.complete"), func() { s.act("complete") })
@@ -66,7 +71,7 @@ func (s *TasksScreen) Refresh() {
 		return
 	}
 	s.Rows = rows
-	dept := T("search.state.all")
+	dept := T("tasks.dept.all")
 	if dp := s.d.Svc.Cat.Department(s.department()); dp != nil {
 		dept = dp.Name
 	}
@@ -77,17 +82,37 @@ func (s *TasksScreen) Refresh() {
 	s.List.Refresh()
 }
 
-func (s *TasksScreen) rowText(i int) string {
+// rowText is task i as the list shows it: the case on the first line, the
+// item, state, due date and any days overdue on the second.
+func (s *TasksScreen) rowText(i int) (head, line string, overdue bool) {
 	r := s.Rows[i]
 	name := r.Task.Item
 	if it := s.d.Svc.Cat.Item(r.Task.Item); it != nil {
 		name = it.Name
 	}
-	due := ""
+	parts := []string{name, TaskStateName(r.Task.State)}
 	if !r.Task.Due.IsZero() {
-		due = T("case.task.due", map[string]any{"Due": r.Task.Due.Format("2006-01-02")})
+		parts = append(parts, T("case.task.due", map[string]any{"Due": r.Task.Due.Format("2006-01-02")}))
 	}
-	return fmt.Sprintf("%s  %s  %s  %s  %s", r.Number, r.Name, name, TaskStateName(r.Task.State), due)
+	if n, ok := r.Task.DaysLeft(s.d.Svc.Cat.Calendar, s.d.Svc.Now()); ok && n < 0 {
+		parts = append(parts, T("case.task.over", map[string]any{"N": -n}))
+		overdue = true
+	}
+	return r.Number + "  " + r.Name, strings.Join(parts, " · "), overdue
+}
+
+func (s *TasksScreen) fillRow(i int, box *fyne.Container) {
+	head, line, overdue := s.rowText(i)
+	if overdue {
+		head = T("tasks.overdue.mark") + " " + head
+	}
+	hl, ll := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+	hl.SetText(head)
+	ll.Importance = widget.MediumImportance
+	if overdue {
+		ll.Importance = widget.DangerImportance
+	}
+	ll.SetText(line)
 }
 
 // Select shows task i: the fields of its item, result entries and actions.
@@ -202,13 +227,28 @@ func (s *TasksScreen) act(action string) {
 		s.Message.SetText(ErrorText(err))
 		return
 	}
+	what := r.Number + " " + r.Name
+	if it := cat.Item(r.Task.Item); it != nil {
+		what += " · " + it.Name
+	}
+	var msg string
+	switch action {
+	case "start":
+		msg = T("tasks.done.start", map[string]any{"What": what})
+	case "complete":
+		msg = T("tasks.done.complete", map[string]any{"What": what})
+	case "return":
+		msg = T("tasks.done.return", map[string]any{"What": what, "Reason": reason})
+	default:
+		msg = T("tasks.done.refuse", map[string]any{"What": what, "Reason": reason})
+	}
 	s.Reason.SetText("")
 	s.Detail.Objects = nil
 	s.Detail.Refresh()
 	s.selected = -1
 	s.List.UnselectAll()
 	s.Refresh()
-	s.Message.SetText(T("tasks.done"))
+	s.Message.SetText(msg)
 }
 
 // Content returns the screen.

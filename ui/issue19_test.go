@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+)
+
+// acceptedCase saves and accepts a generated ten-item case as the clerk.
+func (f *fixture) acceptedCase(id string, seed uint64) *casework.Case {
+	f.t.Helper()
+	ctx := context.Background()
+	a := store.Actor{UserID: f.clerk.ID, Login: f.clerk.Login, Name: f.clerk.Name, Role: f.clerk.Role, Office: f.clerk.Office}
+	c := casework.NewGenerator(f.cat, seed, fixedNow).Draft(id, "371002", true)
+	if err := f.st.SaveCase(ctx, a, c); err != nil {
+		f.t.Fatal(err)
+	}
+	if probs, err := f.st.AcceptCase(ctx, a, f.cat, c); err != nil {
+		f.t.Fatalf("accept %s: %v %v", id, err, probs)
+	}
+	return c
+}
+
+// makeOverdue moves the due date of item's task of case id into the past.
+func (f *fixture) makeOverdue(id, item string, days int) {
+	f.t.Helper()
+	_, err := f.st.UpdateCase(context.Background(), store.Actor{Role: "admin"}, id, func(c *casework.Case) error {
+		c.Task(item).Due = fixedNow.AddDate(0, 0, -days)
+		return nil
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) policeHandler() store.User {
+	return store.User{ID: "u-police", Login: "police", Name: "赵户籍", Role: "handler", Department: "police", Office: "371002"}
+}
+
+// TestTaskMessageNamesWhatHappened: after 开始办理 and 退回补正 the status
+// line says so, not 已办结 (#19.2).
+func TestTaskMessageNamesWhatHappened(t *testing.T) {
+	f := newFixture(t)
+	c := f.acceptedCase("case-msg-1", 11)
+	f.desk.LoggedIn(f.policeHandler())
+	ts := f.desk.Current().(*TasksScreen)
+	pick := func(item string) {
+		t.Helper()
+		for i, r := range ts.Rows {
+			if r.CaseID == c.ID && r.Task.Item == item {
+				ts.Select(i)
+				return
+			}
+		}
+		t.Fatalf("task %s not listed", item)
+	}
+	pick("hukou")
+	test.Tap(ts.Start)
+	if got := ts.Message.Text; !strings.Contains(got, T("tasks.start")) || strings.Contains(got, "办结") {
+		t.Errorf("after 开始办理 the message reads %q", got)
+	}
+	pick("hukou")
+	test.Type(ts.Reason, "缺少户口簿")
+	test.Tap(ts.Return)
+	if got := ts.Message.Text; !strings.Contains(got, T("tasks.return")) || !strings.Contains(got, "缺少户口簿") || strings.Contains(got, "办结") {
+		t.Errorf("after 退回补正 the message reads %q", got)
+	}
+	got, _ := f.st.Case(context.Background(), c.ID)
+	if got.Task("hukou").State != casework.TaskReturned {
+		t.Errorf("hukou = %s, want returned", got.Task("hukou").State)
+	}
+}
+
+// TestTasksMarkOverdueRows: 部门待办 marks an overdue row with the days
+// overdue, and its header names the department, never "全部状态" (#19.12).
+func TestTasksMarkOverdueRows(t *testing.T) {
+	f := newFixture(t)
+	c := f.acceptedCase("case-over-1", 12)
+	f.acceptedCase("case-over-2", 13)
+	f.makeOverdue(c.ID, "hukou", 10)
+	f.desk.LoggedIn(f.admin)
+	f.desk.Open("nav.tasks")
+	ts := f.desk.Current().(*TasksScreen)
+	if strings.Contains(ts.Header.Text, T("search.state.all")) || !strings.Contains(ts.Header.Text, T("tasks.dept.all")) {
+		t.Errorf("admin's header reads %q", ts.Header.Text)
+	}
+	marked := 0
+	for i, r := range ts.Rows {
+		head, line, over := ts.rowText(i)
+		if over {
+			marked++
+			if r.CaseID != c.ID || r.Task.Item != "hukou" {
+				t.Errorf("row %s %s marked overdue", r.Number, r.Task.Item)
+			}
+			if !strings.Contains(line, "已逾期") || head == "" {
+				t.Errorf("overdue row reads %q / %q", head, line)
+			}
+		}
+	}
+	if marked != 1 {
+		t.Errorf("%d rows marked overdue, want 1", marked)
+	}
+	f.desk.LoggedIn(f.policeHandler())
+	ts = f.desk.Current().(*TasksScreen)
+	if !strings.Contains(ts.Header.Text, f.cat.Department("police").Name) {
+		t.Errorf("police header reads %q", ts.Header.Text)
+	}
+}
+
+var _ = time.Second
+
+// TestSyncNowUnenrolledSaysWhy: 立即同步 on a desk that never joined a hub
+// says why nothing happens and what to do, for a clerk and for an admin
+// (#19.4).
+func TestSyncNowUnenrolledSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	f.desk.Svc.Sync = noSync{}
+	for _, u := range []store.User{f.clerk, f.admin} {
+		f.desk.LoggedIn(u)
+		f.desk.Open("nav.sync")
+		s := f.desk.Current().(*SyncScreen)
+		test.Tap(s.Now)
+		if !strings.Contains(s.Message.Text, "尚未接入中心") || !strings.Contains(s.Message.Text, "接入") {
+			t.Errorf("%s taps 立即同步 unenrolled: message %q", u.Role, s.Message.Text)
+		}
+	}
+}
+
+// TestWithdrawNeedsReason: the 撤回 reason box is wide enough to write in,
+// and 确定 with an empty reason says so and keeps the dialog (#19.5).
+func TestWithdrawNeedsReason(t *testing.T) {
+	f := newFixture(t)
+	c := f.acceptedCase("case-wd-1", 14)
+	f.desk.LoggedIn(f.clerk)
+	cs := NewCaseScreen(f.desk, c.ID)
+	f.desk.Show(cs)
+	test.Tap(cs.Withdraw)
+	w := cs.withdrawDlg
+	if w == nil || len(f.win.Canvas().Overlays().List()) == 0 {
+		t.Fatalf("撤回 opened no dialog")
+	}
+	if got := w.Reason.Size().Width; got < 300 {
+		t.Errorf("reason box is %.0f px wide, want at least 300", got)
+	}
+	test.Tap(w.OK)
+	if len(f.win.Canvas().Overlays().List()) == 0 {
+		t.Fatalf("确定 with an empty reason closed the dialog")
+	}
+	if w.Problem.Text == "" {
+		t.Errorf("确定 with an empty reason gave no message")
+	}
+	if got, _ := f.st.Case(context.Background(), c.ID); got.State == casework.CaseWithdrawn {
+		t.Fatalf("withdrawn without a reason")
+	}
+	test.Type(w.Reason, "申请人自愿撤回")
+	test.Tap(w.OK)
+	if len(f.win.Canvas().Overlays().List()) != 0 {
+		t.Errorf("dialog still open after a valid reason")
+	}
+	got, _ := f.st.Case(context.Background(), c.ID)
+	if got.State != casework.CaseWithdrawn || got.WithdrawReason != "申请人自愿撤回" {
+		t.Errorf("after 确定: state %s reason %q", got.State, got.WithdrawReason)
+	}
+}
