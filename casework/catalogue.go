@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"slices"
 	"time"
 )
 
@@ -155,11 +156,13 @@ const (
 	FormElectronic      = "electronic"
 )
 
-// ItemField ties a field to an item; Required applies when When holds.
+// ItemField ties a field to an item; Required applies when When holds. A
+// field with If is asked only when If holds.
 type ItemField struct {
 	Code     string     `json:"code"`
 	Required bool       `json:"required"`
 	When     *Condition `json:"when,omitempty"`
+	If       *Condition `json:"if,omitempty"`
 }
 
 // ItemMaterial ties a material to an item; it is needed when When holds.
@@ -175,6 +178,8 @@ type Item struct {
 	Name          string         `json:"name"`
 	Department    string         `json:"department"`
 	Placements    []string       `json:"placements,omitempty"` // empty: every placement
+	Categories    []string       `json:"categories,omitempty"` // personnel categories; empty: every category
+	When          *Condition     `json:"when,omitempty"`       // applies only when this holds (an unanswered field does not exclude)
 	DependsOn     []string       `json:"depends_on,omitempty"`
 	TimeLimitDays int            `json:"time_limit_days"` // working days; 0: no limit set
 	Fields        []ItemField    `json:"fields"`
@@ -186,15 +191,30 @@ type Item struct {
 
 // EligibleFor reports whether placement may apply for the item.
 func (it *Item) EligibleFor(placement string) bool {
-	if len(it.Placements) == 0 {
-		return true
+	return len(it.Placements) == 0 || slices.Contains(it.Placements, placement)
+}
+
+// ForCategory reports whether a member of personnel category (军官, 军士,
+// 义务兵) may apply for the item.
+func (it *Item) ForCategory(category string) bool {
+	return len(it.Categories) == 0 || slices.Contains(it.Categories, category)
+}
+
+// Excluded returns the field whose value in values rules the item out: the
+// placement, the personnel category or the field of the item's condition.
+// Values not given yet exclude nothing, so an item can be ticked before
+// every answer is in; validation checks again at acceptance.
+func (it *Item) Excluded(values map[string]string) (field string, excluded bool) {
+	if p := values[FieldPlacement]; p != "" && !it.EligibleFor(p) {
+		return FieldPlacement, true
 	}
-	for _, p := range it.Placements {
-		if p == placement {
-			return true
-		}
+	if c := values[FieldCategory]; c != "" && !it.ForCategory(c) {
+		return FieldCategory, true
 	}
-	return false
+	if w := it.When; w != nil && values[w.Field] != "" && !w.Holds(values) {
+		return w.Field, true
+	}
+	return "", false
 }
 
 // Document codes the counter prints.
@@ -272,6 +292,19 @@ func (c *Catalogue) EligibleItems(placement string) []string {
 	var out []string
 	for i := range c.Items {
 		if c.Items[i].EligibleFor(placement) {
+			out = append(out, c.Items[i].Code)
+		}
+	}
+	return out
+}
+
+// ItemsFor returns the codes of the items a case with values may apply for:
+// placement, personnel category and each item's condition (see
+// Item.Excluded).
+func (c *Catalogue) ItemsFor(values map[string]string) []string {
+	var out []string
+	for i := range c.Items {
+		if _, ex := c.Items[i].Excluded(values); !ex {
 			out = append(out, c.Items[i].Code)
 		}
 	}

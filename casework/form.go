@@ -55,6 +55,9 @@ func BuildForm(cat *Catalogue, items []string, values map[string]string) *Form {
 	for _, code := range orderItems(cat, items) {
 		it := cat.Item(code)
 		for _, ref := range it.Fields {
+			if ref.If != nil && !ref.If.Holds(values) {
+				continue
+			}
 			form.Saving.Separate++
 			ff := form.byCode[ref.Code]
 			if ff == nil {

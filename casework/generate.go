@@ -230,12 +230,12 @@ func (g *Generator) textFor(f Field) string {
 }
 
 // Draft returns a draft case of a synthetic veteran who applies for every
-// item eligible for the placement (or a random subset when all is false),
+// item eligible for its answers (or a random subset when all is false),
 // with every needed material received.
 func (g *Generator) Draft(id, office string, all bool) *Case {
 	c := NewCase(id, g.cat, office, g.now)
 	c.Values = g.Values()
-	items := g.cat.EligibleItems(c.Placement())
+	items := g.cat.ItemsFor(c.Values)
 	if !all {
 		var some []string
 		for _, it := range items {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -243,6 +244,14 @@ func (r *raw) build() (*Catalogue, error) {
 				return nil, bad("item", it.Code, "dangling_ref", "placement %q unknown", p)
 			}
 		}
+		for _, k := range it.Categories {
+			if !c.knownCategory(k) {
+				return nil, bad("item", it.Code, "dangling_ref", "category %q unknown", k)
+			}
+		}
+		if err := c.checkCondition(it.When); err != nil {
+			return nil, bad("item", it.Code, "dangling_ref", "when: %v", err)
+		}
 		for _, d := range it.DependsOn {
 			if c.items[d] == nil {
 				return nil, bad("item", it.Code, "dangling_ref", "depends_on %q unknown", d)
@@ -262,6 +271,9 @@ func (r *raw) build() (*Catalogue, error) {
 				}
 				seen[f.Code] = true
 				if err := c.checkCondition(f.When); err != nil {
+					return nil, bad("item", it.Code, "dangling_ref", "field %q: %v", f.Code, err)
+				}
+				if err := c.checkCondition(f.If); err != nil {
 					return nil, bad("item", it.Code, "dangling_ref", "field %q: %v", f.Code, err)
 				}
 			}
@@ -324,6 +336,17 @@ func (c *Catalogue) checkCondition(cond *Condition) error {
 		return fmt.Errorf("condition on %q lists no values", cond.Field)
 	}
 	return nil
+}
+
+// knownCategory reports whether some placement type lists the personnel
+// category.
+func (c *Catalogue) knownCategory(k string) bool {
+	for _, p := range c.Placements {
+		if slices.Contains(p.Categories, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // findCycle returns an item on a depends_on cycle, if any.

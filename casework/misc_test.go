@@ -7,7 +7,7 @@ import (
 )
 
 func TestSubsidy(t *testing.T) {
-	rule := SubsidyRule{RatePerYear: 4500, Remainder: []RemainderStep{{6, 1}, {12, 2}}, CategoryPercent: map[string]int{"军官": 150}}
+	rule := SubsidyRule{RatePerYear: 4500, Remainder: []RemainderStep{{UpToMonths: 6, HalfYears: 1}, {UpToMonths: 12, HalfYears: 2}}, CategoryPercent: map[string]int{"军官": 150}}
 	tests := []struct {
 		enlist, discharge, category string
 		years                       string
@@ -16,7 +16,8 @@ func TestSubsidy(t *testing.T) {
 		{"2022-09-10", "2024-09-10", "义务兵", "2", 9000},
 		{"2022-09-10", "2024-09-11", "义务兵", "2.5", 11250}, // one day over: part year under 6 months
 		{"2018-09-01", "2026-12-01", "军士", "8.5", 38250},  // 3 months over
-		{"2018-09-01", "2027-03-01", "军士", "9", 40500},    // 6 months over counts a full year
+		{"2018-09-01", "2027-03-01", "军士", "8.5", 38250},  // exactly 6 months over is half a year
+		{"2018-09-01", "2027-03-02", "军士", "9", 40500},    // 6 months and a day counts a full year
 		{"2018-09-01", "2027-08-31", "军士", "9", 40500},    // 11 months 30 days
 		{"2010-03-31", "2022-04-30", "军官", "12.5", 84375}, // 31st anchoring; 150%
 		{"2022-01-31", "2022-02-28", "义务兵", "0.5", 2250},  // less than a month
@@ -36,6 +37,63 @@ func TestSubsidy(t *testing.T) {
 	cat := loadCity(t)
 	if cat.Subsidy.RatePerYear != 4500 || !cat.Subsidy.Sample {
 		t.Errorf("city subsidy = %+v, want the labelled Shandong 2013 sample", cat.Subsidy)
+	}
+	if len(cat.Subsidy.CategoryPercent) != 0 {
+		t.Errorf("city subsidy CategoryPercent = %v, want none (no Shandong text scales the local subsidy)", cat.Subsidy.CategoryPercent)
+	}
+}
+
+// TestSubsidyHalfYears guards the part-year rule of the 2011 条例 §20: a
+// part year of up to exactly 6 months counts half a year, one over 6 months a
+// full year. It runs the city catalogue's rule, the default rule (a rule file
+// without "remainder") and the rule of older catalogues (below_months).
+func TestSubsidyHalfYears(t *testing.T) {
+	city := loadCity(t).Subsidy
+	deflt := SubsidyRule{RatePerYear: 4500}
+	legacy := SubsidyRule{RatePerYear: 4500, Remainder: []RemainderStep{{BelowMonths: 6, HalfYears: 1}, {BelowMonths: 12, HalfYears: 2}}}
+	tests := []struct {
+		months       int
+		years        string
+		amount       int64
+		legacyYears  string
+		legacyAmount int64
+	}{
+		{5, "0.5", 2250, "0.5", 2250},
+		{6, "0.5", 2250, "1", 4500},
+		{7, "1", 4500, "1", 4500},
+		{17, "1.5", 6750, "1.5", 6750},
+		{18, "1.5", 6750, "2", 9000},
+		{19, "2", 9000, "2", 9000},
+	}
+	for _, tt := range tests {
+		enlist := day("2024-03-10")
+		discharge := enlist.AddDate(0, tt.months, 0)
+		for _, r := range []struct {
+			name string
+			rule SubsidyRule
+		}{{"city", city}, {"default", deflt}} {
+			s, err := r.rule.Compute(enlist, discharge, "义务兵")
+			if err != nil || s.Months != tt.months || s.Years() != tt.years || s.Amount != tt.amount {
+				t.Errorf("%s Compute(%d months) = %d months %s years %d yuan %v, want %s years %d", r.name, tt.months, s.Months, s.Years(), s.Amount, err, tt.years, tt.amount)
+			}
+		}
+		s, err := legacy.Compute(enlist, discharge, "义务兵")
+		if err != nil || s.Years() != tt.legacyYears || s.Amount != tt.legacyAmount {
+			t.Errorf("legacy Compute(%d months) = %s years %d yuan %v, want %s years %d", tt.months, s.Years(), s.Amount, err, tt.legacyYears, tt.legacyAmount)
+		}
+	}
+	if city.RemainderSource == "" {
+		t.Error("city subsidy has no remainder_source naming the text of its part-year rule")
+	}
+	bad := []SubsidyRule{
+		{RatePerYear: 1, Remainder: []RemainderStep{{UpToMonths: 6, BelowMonths: 6, HalfYears: 1}, {UpToMonths: 12, HalfYears: 2}}},
+		{RatePerYear: 1, Remainder: []RemainderStep{{HalfYears: 1}, {UpToMonths: 12, HalfYears: 2}}},
+		{RatePerYear: 1, Remainder: []RemainderStep{{UpToMonths: 6, HalfYears: 1}}},
+	}
+	for i, r := range bad {
+		if err := r.check(nil); err == nil {
+			t.Errorf("check(bad rule %d) = nil, want an error", i)
+		}
 	}
 }
 

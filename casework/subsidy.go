@@ -13,20 +13,51 @@ type SubsidyRule struct {
 	Sample bool   `json:"sample"` // true while the rate is not confirmed for this city
 	// RatePerYear is the amount per year of service, in yuan.
 	RatePerYear int64 `json:"rate_per_year"`
-	// Remainder says how a part year counts, checked in order: a remainder
-	// (whole months, plus any days counting as part of a month) below
-	// BelowMonths counts HalfYears half-years. A remainder of zero counts
-	// nothing.
-	Remainder []RemainderStep `json:"remainder"`
+	// Remainder says how a part year counts, checked in order; a remainder
+	// of zero counts nothing. Empty means DefaultRemainder, the rule of the
+	// 2011 退役士兵安置条例 §20.
+	Remainder []RemainderStep `json:"remainder,omitempty"`
+	// RemainderSource names the text the part-year rule comes from; it is
+	// printed on the 审核表.
+	RemainderSource string `json:"remainder_source,omitempty"`
 	// CategoryPercent scales the amount by personnel category (军士: 100);
 	// a category not listed gets 100.
 	CategoryPercent map[string]int `json:"category_percent,omitempty"`
 }
 
-// RemainderStep is one band of the part-year rounding.
+// RemainderStep is one band of the part-year rounding. Exactly one bound is
+// set. UpToMonths holds for a remainder of at most that many months: whole
+// months below it, or exactly it with no day over ("不满6个月的按6个月").
+// BelowMonths holds for fewer whole months than it, extra days ignored (the
+// rule of catalogues before weihai-2023.9-r2, kept so they still load).
 type RemainderStep struct {
-	BelowMonths int `json:"below_months"`
+	UpToMonths  int `json:"up_to_months,omitempty"`
+	BelowMonths int `json:"below_months,omitempty"`
 	HalfYears   int `json:"half_years"`
+}
+
+// DefaultRemainder is the part-year rule of the 退役士兵安置条例 (2011) §20:
+// "服现役年限不满6个月的按照6个月计算,超过6个月不满1年的按照1年计算", so a
+// part year of up to exactly 6 months is half a year and anything over it a
+// full year. The 2024 退役军人安置条例 leaves the standard to the province.
+var DefaultRemainder = []RemainderStep{{UpToMonths: 6, HalfYears: 1}, {UpToMonths: 12, HalfYears: 2}}
+
+// holds reports whether a remainder of months and extra days falls in the step.
+func (s RemainderStep) holds(months, days int) bool {
+	if s.UpToMonths > 0 {
+		return months < s.UpToMonths || months == s.UpToMonths && days == 0
+	}
+	return months < s.BelowMonths
+}
+
+func (s RemainderStep) bound() int { return s.UpToMonths + s.BelowMonths }
+
+// Steps returns the part-year rule in force: Remainder, or DefaultRemainder.
+func (r SubsidyRule) Steps() []RemainderStep {
+	if len(r.Remainder) == 0 {
+		return DefaultRemainder
+	}
+	return r.Remainder
 }
 
 // Subsidy is a computed subsidy.
@@ -55,11 +86,14 @@ func (r SubsidyRule) check(c *Catalogue) error {
 		return fmt.Errorf("rate_per_year must be positive, got %d", r.RatePerYear)
 	}
 	last := 0
-	for _, s := range r.Remainder {
-		if s.BelowMonths <= last || s.BelowMonths > 12 || s.HalfYears < 0 || s.HalfYears > 2 {
+	for _, s := range r.Steps() {
+		if (s.UpToMonths > 0) == (s.BelowMonths > 0) {
+			return fmt.Errorf("each remainder step needs exactly one of up_to_months and below_months")
+		}
+		if s.bound() <= last || s.bound() > 12 || s.HalfYears < 0 || s.HalfYears > 2 {
 			return fmt.Errorf("remainder steps must rise within 1..12 months and count 0..2 half-years")
 		}
-		last = s.BelowMonths
+		last = s.bound()
 	}
 	if last != 12 {
 		return fmt.Errorf("remainder steps must end at below_months 12")
@@ -105,8 +139,8 @@ func (r SubsidyRule) Compute(enlist, discharge time.Time, category string) (Subs
 	s.HalfYears = months / 12 * 2
 	rem := months % 12
 	if rem > 0 || days > 0 {
-		for _, step := range r.Remainder {
-			if rem < step.BelowMonths {
+		for _, step := range r.Steps() {
+			if step.holds(rem, days) {
 				s.HalfYears += step.HalfYears
 				break
 			}

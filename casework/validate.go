@@ -33,6 +33,7 @@ const (
 	ReasonNoItems           = "no_items"
 	ReasonItemUnknown       = "item_unknown"
 	ReasonItemIneligible    = "item_ineligible"
+	ReasonItemCondition     = "item_condition"  // the value of Field (Arg: its code) rules the item out
 	ReasonItemDependency    = "item_dependency" // Arg: the item depended on
 	ReasonIDBirthMismatch   = "id_birth_mismatch"
 	ReasonIDSexMismatch     = "id_sex_mismatch"
@@ -97,8 +98,12 @@ func Validate(cat *Catalogue, c *Case, now time.Time) []Problem {
 			add(Problem{Item: code, Severity: SeverityError, Reason: ReasonItemUnknown})
 			continue
 		}
-		if placement != "" && !it.EligibleFor(placement) {
+		switch field, ex := it.Excluded(c.Values); {
+		case !ex:
+		case field == FieldPlacement:
 			add(Problem{Item: code, Field: FieldPlacement, Severity: SeverityError, Reason: ReasonItemIneligible, Arg: placement})
+		default:
+			add(Problem{Item: code, Field: field, Severity: SeverityError, Reason: ReasonItemCondition, Arg: field})
 		}
 		for _, d := range it.DependsOn {
 			if !selected[d] {

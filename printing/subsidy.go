@@ -78,6 +78,9 @@ func (p *Printer) SubsidyForm(w io.Writer, d SubsidyData) (Result, error) {
 		lab("percent"), val(strconv.Itoa(sub.Percent)+"%"))
 	t.row(lab("amount"), cell{text: wd.f("amount_value", map[string]any{"Amount": sub.Amount, "Words": cnMoney(sub.Amount)}), span: 3, bold: true, minH: 10})
 	ruleText := rule.Label
+	if rule.RemainderSource != "" {
+		ruleText += "\n" + wd.f("remainder_rule", map[string]any{"Source": rule.RemainderSource})
+	}
 	if rule.Sample {
 		ruleText += "\n" + wd.s("sample_note")
 	}

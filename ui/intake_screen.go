@@ -216,6 +216,8 @@ func (s *IntakeScreen) placementChanged(placement bool) {
 	}
 	if placement {
 		s.tickEligible()
+	} else {
+		s.dropExcluded()
 	}
 	s.rebuild()
 	s.persist()
@@ -227,11 +229,10 @@ func (s *IntakeScreen) tickEligible() {
 	was := s.building
 	s.building = true
 	defer func() { s.building = was }()
-	p := s.C.Placement()
 	var items []string
 	for _, it := range s.cat.Items {
 		chk := s.Items[it.Code]
-		if it.EligibleFor(p) {
+		if _, ex := it.Excluded(s.C.Values); !ex {
 			chk.Enable()
 			chk.SetChecked(true)
 			items = append(items, it.Code)
@@ -239,14 +240,60 @@ func (s *IntakeScreen) tickEligible() {
 		} else {
 			chk.SetChecked(false)
 			chk.Disable()
-			var names []string
-			for _, pc := range it.Placements {
-				names = append(names, s.cat.Placement(pc).Name)
-			}
-			s.ItemNotes[it.Code].SetText(T("intake.item.ineligible", map[string]any{"Placements": strings.Join(names, "、")}))
+			s.ItemNotes[it.Code].SetText(s.excludedNote(&it))
 		}
 	}
 	s.C.SetItems(s.cat, items)
+}
+
+// excludedNote says why an item is greyed out: the placement, or the answer
+// its catalogue condition looks at.
+func (s *IntakeScreen) excludedNote(it *casework.Item) string {
+	field, _ := it.Excluded(s.C.Values)
+	if field == casework.FieldPlacement {
+		var names []string
+		for _, pc := range it.Placements {
+			names = append(names, s.cat.Placement(pc).Name)
+		}
+		return T("intake.item.ineligible", map[string]any{"Placements": strings.Join(names, "、")})
+	}
+	label := field
+	if f := s.cat.Field(field); f != nil {
+		label = f.Label
+	}
+	return T("intake.item.excluded", map[string]any{"Field": label})
+}
+
+// dropExcluded unticks and greys out the items that an answer given after
+// the placement rules out (医保关系转移接续 once 城乡居民医保 is chosen), and
+// frees again those no longer ruled out. It reports whether the items changed.
+func (s *IntakeScreen) dropExcluded() bool {
+	was := s.building
+	s.building = true
+	defer func() { s.building = was }()
+	changed := false
+	var items []string
+	for _, it := range s.cat.Items {
+		chk := s.Items[it.Code]
+		_, ex := it.Excluded(s.C.Values)
+		switch {
+		case ex && !chk.Disabled():
+			chk.SetChecked(false)
+			chk.Disable()
+			s.ItemNotes[it.Code].SetText(s.excludedNote(&it))
+			changed = true
+		case !ex && chk.Disabled():
+			chk.Enable()
+			s.ItemNotes[it.Code].SetText(s.dependsNote(&it))
+		}
+		if chk.Checked {
+			items = append(items, it.Code)
+		}
+	}
+	if changed {
+		s.C.SetItems(s.cat, items)
+	}
+	return changed
 }
 
 func (s *IntakeScreen) dependsNote(it *casework.Item) string {
@@ -301,6 +348,9 @@ func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
 			return
 		}
 		s.checkField(in)
+		if s.dropExcluded() {
+			s.rebuild()
+		}
 		s.C.RefreshMaterials(s.cat)
 		s.rebuildIfShapeChanged()
 		s.persist()

@@ -25,6 +25,7 @@ func (f *fixture) fillIntake(t *testing.T, s *IntakeScreen, accept bool) map[str
 		}
 	}
 	v["employer_type"] = "企业"
+	v["medical_scheme"] = "职工基本医疗保险" // 医保关系转移接续 applies only to 职工医保: keep every item
 	f.typeInto(s.ID, v[casework.FieldIDNumber])
 	press(s.ID, fyne.KeyReturn)
 	if s.C == nil {
@@ -81,8 +82,8 @@ func TestIntakeTenItemsToAcceptedCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Tasks) != 10 || got.Value(casework.FieldName) != v[casework.FieldName] {
-		t.Errorf("stored case has %d tasks and name %q, want 10 and %q", len(got.Tasks), got.Value(casework.FieldName), v[casework.FieldName])
+	if len(got.Tasks) != len(f.cat.Items) || got.Value(casework.FieldName) != v[casework.FieldName] {
+		t.Errorf("stored case has %d tasks and name %q, want %d (every item) and %q", len(got.Tasks), got.Value(casework.FieldName), len(f.cat.Items), v[casework.FieldName])
 	}
 	if got.Task("hukou").Department != "police" || got.Task("idcard").State != casework.TaskWaiting {
 		t.Errorf("routing: hukou→%s idcard %s, want police and waiting", got.Task("hukou").Department, got.Task("idcard").State)

@@ -1,0 +1,77 @@
+package casework
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestEligibility guards who may apply for which item, per placement and
+// personnel category and the items' own conditions: no 养老保险转移接续 for
+// 退休 (军人保险法 §19), 医保关系转移接续 only for 职工医保, 就业和培训 for
+// every placement with job support only for 逐月领取退役金, 自主就业 and 复员,
+// the subsidy only for 自主就业 soldiers.
+func TestEligibility(t *testing.T) {
+	cat := loadCity(t)
+	all := cat.ItemCodes()
+	without := func(drop ...string) []string {
+		var out []string
+		for _, c := range all {
+			if !slices.Contains(drop, c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	const worker, resident = "职工基本医疗保险", "城乡居民基本医疗保险"
+	tests := []struct {
+		placement, category, scheme string
+		want                        []string
+		jobSupport                  bool
+	}{
+		{"retire", "军官", worker, without("subsidy", "pension"), false},
+		{"retire", "军士", resident, without("subsidy", "pension", "medical_transfer"), false},
+		{"transfer", "军官", worker, without("subsidy"), false},
+		{"monthly_pension", "军官", worker, without("subsidy"), true},
+		{"monthly_pension", "军士", resident, without("subsidy", "medical_transfer"), true},
+		{"demob", "军官", worker, without("subsidy"), true},
+		{"self_employ", "军士", worker, all, true},
+		{"self_employ", "义务兵", resident, without("medical_transfer"), true},
+		{"self_employ", "军官", worker, without("subsidy"), true}, // a 军官 is no 退役士兵: no subsidy whatever the placement says
+		{"assigned_job", "军士", worker, without("subsidy"), false},
+		{"assigned_job", "义务兵", resident, without("subsidy", "medical_transfer"), false},
+		{"support", "军士", worker, without("subsidy"), false},
+		{"support", "义务兵", "", without("subsidy"), false}, // scheme not answered yet: item 9 stays open
+	}
+	for _, tt := range tests {
+		t.Run(tt.placement+"/"+tt.category+"/"+tt.scheme, func(t *testing.T) {
+			values := map[string]string{FieldPlacement: tt.placement, FieldCategory: tt.category, "medical_scheme": tt.scheme}
+			if got := cat.ItemsFor(values); !slices.Equal(got, tt.want) {
+				t.Errorf("ItemsFor(%v) = %v, want %v", values, got, tt.want)
+			}
+			form := BuildForm(cat, []string{"employment"}, values)
+			if got := form.Field("job_wish") != nil; got != tt.jobSupport {
+				t.Errorf("BuildForm(employment, %s) asks job_wish = %v, want %v", tt.placement, got, tt.jobSupport)
+			}
+			if form.Field("training_wish") == nil || !form.Field("training_wish").Required {
+				t.Errorf("BuildForm(employment, %s) lacks a required training_wish (适应性培训 is for every placement)", tt.placement)
+			}
+			// validation agrees: applying for an item outside the set is an error
+			c := NewCase("x", cat, "371002", testNow)
+			for k, v := range values {
+				c.Values[k] = v
+			}
+			c.SetItems(cat, all)
+			for _, code := range all {
+				excluded := false
+				for _, p := range Validate(cat, c, testNow) {
+					if p.Item == code && (p.Reason == ReasonItemIneligible || p.Reason == ReasonItemCondition) {
+						excluded = true
+					}
+				}
+				if excluded == slices.Contains(tt.want, code) {
+					t.Errorf("Validate(%v) excludes %s = %v, want %v", values, code, excluded, !slices.Contains(tt.want, code))
+				}
+			}
+		})
+	}
+}

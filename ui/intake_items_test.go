@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"testing"
+
+	"vetdesk/casework"
+)
+
+// TestIntakeDropsItemsAnAnswerRulesOut guards the catalogue condition of
+// 医保关系转移接续: ticked by default for 自主就业, it is unticked and greyed
+// out with its reason once 城乡居民医保 is chosen, and freed again for 职工医保.
+func TestIntakeDropsItemsAnAnswerRulesOut(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	s := NewIntakeScreen(f.desk)
+	g := casework.NewGenerator(f.cat, 7, fixedNow)
+	f.typeInto(s.ID, g.Values()[casework.FieldIDNumber])
+	press(s.ID, "Return")
+	if s.C == nil {
+		t.Fatalf("ID not accepted: %s", s.IDInfo.Text)
+	}
+	s.Category.SetSelected("军士")
+	s.Placement.SetSelected("自主就业")
+	chk := s.Items["medical_transfer"]
+	if !chk.Checked || chk.Disabled() {
+		t.Fatalf("medical_transfer ticked %v disabled %v after 自主就业, want ticked and enabled", chk.Checked, chk.Disabled())
+	}
+	in := s.Inputs["medical_scheme"]
+	if in == nil {
+		t.Fatal("medical_scheme not on the form")
+	}
+	in.SelectCode("城乡居民基本医疗保险")
+	if chk.Checked || !chk.Disabled() || s.C.HasItem("medical_transfer") {
+		t.Errorf("after 城乡居民医保: ticked %v disabled %v in case %v, want unticked, disabled, out of the case", chk.Checked, chk.Disabled(), s.C.HasItem("medical_transfer"))
+	}
+	if got, want := s.ItemNotes["medical_transfer"].Text, T("intake.item.excluded", map[string]any{"Field": "医保参保类型"}); got != want {
+		t.Errorf("note = %q, want %q", got, want)
+	}
+	in.SelectCode("职工基本医疗保险")
+	if chk.Disabled() {
+		t.Errorf("after 职工医保 medical_transfer still disabled")
+	}
+}
