@@ -15,6 +15,7 @@ import (
 const (
 	DefaultPullLimit = 1000
 	MaxPullLimit     = 5000
+	pullChunk        = 250 // ops read from the replica at a time
 )
 
 func (h *Hub) handlePull(w http.ResponseWriter, r *http.Request, d deviceRec) {
@@ -64,38 +65,36 @@ func (h *Hub) pull(ctx context.Context, deviceID string, after int64, limit int,
 		after = high // a cursor from a restored hub: start over from its end
 	}
 	sc := store.FeedScope{Office: d.Office, Department: d.Department}
-	fops, err := h.db.FeedAfter(ctx, after, high, limit, sc)
-	if err != nil {
-		return syncapi.PullResponse{}, err
-	}
 	resp := syncapi.PullResponse{Next: high, Ops: []syncapi.Op{}}
-	if len(fops) == limit {
-		resp.Next = fops[len(fops)-1].Seq
-		resp.More = resp.Next < high
-	}
 	sent := map[int64]bool{}
-	for _, f := range fops {
-		if d.Department != "" && f.Entity == store.EntityTask && f.TaskDept == d.Department && f.Fields["department"] != "" {
-			// the case enters the department's scope: its earlier ops come along
-			earlier, err := h.db.CaseFeedBefore(ctx, f.CaseID, f.Seq, d.Department)
+	// The page is read in chunks and ends at limit ops or MaxPullBytes,
+	// whichever comes first, so neither the page nor what is read for it
+	// grows with the size of the ops.
+	cur, taken, size := after, 0, 0
+	for {
+		want := min(limit-taken, pullChunk)
+		fops, err := h.db.FeedAfter(ctx, cur, high, want, sc)
+		if err != nil {
+			return syncapi.PullResponse{}, err
+		}
+		for _, f := range fops {
+			n, err := h.addWithScope(ctx, &resp, d, f, sent, own)
 			if err != nil {
 				return syncapi.PullResponse{}, err
 			}
-			for _, e := range earlier {
-				h.add(&resp, d, e, sent, own)
+			cur, taken, size = f.Seq, taken+1, size+n
+			if taken == limit || size >= MaxPullBytes {
+				break
 			}
 		}
-		if f.Entity == store.EntityUser && movesInto(d, f) {
-			// the user enters the device's scope: their earlier ops come along
-			earlier, err := h.db.UserOpsBefore(ctx, f.Op.EntityID, f.Seq)
-			if err != nil {
-				return syncapi.PullResponse{}, err
-			}
-			for _, e := range earlier {
-				h.add(&resp, d, e, sent, own)
-			}
+		if taken == limit || size >= MaxPullBytes {
+			resp.Next = cur
+			resp.More = cur < high
+			break
 		}
-		h.add(&resp, d, f, sent, own)
+		if len(fops) < want {
+			break // the feed's end up to high
+		}
 	}
 	if resp.Overwrites, err = h.overwritesFor(ctx, d.ID, after, resp.Next); err != nil {
 		return syncapi.PullResponse{}, err
@@ -103,18 +102,48 @@ func (h *Hub) pull(ctx context.Context, deviceID string, after int64, limit int,
 	return resp, nil
 }
 
+// addWithScope adds f to the page as add does, preceded by the earlier ops
+// that come along when f brings a case or a user into d's scope. It
+// returns the bytes it added.
+func (h *Hub) addWithScope(ctx context.Context, resp *syncapi.PullResponse, d deviceRec, f store.FeedOp, sent map[int64]bool, own bool) (int, error) {
+	n := 0
+	if d.Department != "" && f.Entity == store.EntityTask && f.TaskDept == d.Department && f.Fields["department"] != "" {
+		// the case enters the department's scope: its earlier ops come along
+		earlier, err := h.db.CaseFeedBefore(ctx, f.CaseID, f.Seq, d.Department)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range earlier {
+			n += h.add(resp, d, e, sent, own)
+		}
+	}
+	if f.Entity == store.EntityUser && movesInto(d, f) {
+		// the user enters the device's scope: their earlier ops come along
+		earlier, err := h.db.UserOpsBefore(ctx, f.Op.EntityID, f.Seq)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range earlier {
+			n += h.add(resp, d, e, sent, own)
+		}
+	}
+	return n + h.add(resp, d, f, sent, own), nil
+}
+
 // add appends f to the page when d may see it, trimmed to what d may see;
-// d's own ops only with own.
-func (h *Hub) add(resp *syncapi.PullResponse, d deviceRec, f store.FeedOp, sent map[int64]bool, own bool) {
+// d's own ops only with own. It returns the bytes it added (opBytes).
+func (h *Hub) add(resp *syncapi.PullResponse, d deviceRec, f store.FeedOp, sent map[int64]bool, own bool) int {
 	if sent[f.Seq] || (!own && f.Device == d.ID) {
-		return
+		return 0
 	}
 	op, ok := h.scoped(d, f)
 	if !ok {
-		return
+		return 0
 	}
 	sent[f.Seq] = true
-	resp.Ops = append(resp.Ops, toWire(op))
+	w := toWire(op)
+	resp.Ops = append(resp.Ops, w)
+	return opBytes(w)
 }
 
 // movesInto reports whether user op f puts its user into d's scope.

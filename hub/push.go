@@ -25,7 +25,7 @@ var (
 
 func (h *Hub) handlePush(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	var req syncapi.PushRequest
-	if err := readJSON(r, 64<<20, &req); err != nil {
+	if err := readJSON(r, maxPushBody, &req); err != nil {
 		writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, err.Error())
 		return
 	}
@@ -225,6 +225,9 @@ var derivedCaseFields = map[string]bool{"state": true, "closed_at": true, "updat
 func (h *Hub) check(d deviceRec, op syncapi.Op, users map[string]store.User, ci *caseInfo) string {
 	if _, err := uuid.Parse(op.ID); err != nil || len(op.Fields) == 0 {
 		return ReasonMalformed + ": id or fields"
+	}
+	if why := sizeReason(op); why != "" {
+		return why
 	}
 	if op.Device != d.ID {
 		return ReasonNotOwnOp
