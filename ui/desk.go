@@ -70,6 +70,7 @@ type Desk struct {
 	mu       sync.Mutex
 	lastUsed time.Time
 	current  any
+	keys     map[fyne.KeyName]func() // Ctrl+key shortcuts of the shell
 }
 
 // NewDesk makes the shell on win.
@@ -77,8 +78,9 @@ func NewDesk(win fyne.Window, svc *Services) *Desk {
 	if svc.Now == nil {
 		svc.Now = time.Now
 	}
-	d := &Desk{Win: win, Svc: svc, IdleAfter: 15 * time.Minute, navBtns: map[string]*widget.Button{}}
+	d := &Desk{Win: win, Svc: svc, IdleAfter: 15 * time.Minute, navBtns: map[string]*widget.Button{}, keys: map[fyne.KeyName]func(){}}
 	d.touch()
+	desks.Store(win.Canvas(), d)
 	if dc, ok := win.Canvas().(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(*fyne.KeyEvent) { d.touch() })
 	}
@@ -269,6 +271,7 @@ func (d *Desk) Back() {
 func (d *Desk) shortcuts() {
 	c := d.Win.Canvas()
 	add := func(k fyne.KeyName, fn func()) {
+		d.keys[k] = fn
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 			d.touch()
 			fn()
@@ -292,6 +295,18 @@ func (d *Desk) shortcuts() {
 			d.Back()
 		}
 	})
+}
+
+// runShortcut runs the shell's shortcut s, if it has one; entries call it
+// for the shortcuts they do not handle.
+func (d *Desk) runShortcut(s *desktop.CustomShortcut) bool {
+	fn := d.keys[s.KeyName]
+	if fn == nil || s.Modifier != fyne.KeyModifierShortcutDefault || d.User.ID == "" {
+		return false
+	}
+	d.touch()
+	fn()
+	return true
 }
 
 // WatchIdle locks the desk after IdleAfter without a key press; it returns

@@ -27,6 +27,14 @@ func newCommitEntry() *commitEntry {
 	return e
 }
 
+// TypedShortcut runs a window shortcut, else edits as an Entry does.
+func (e *commitEntry) TypedShortcut(s fyne.Shortcut) {
+	if globalShortcut(e, s) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
 // FocusLost saves what was typed.
 func (e *commitEntry) FocusLost() {
 	e.Entry.FocusLost()

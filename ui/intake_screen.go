@@ -27,7 +27,7 @@ type IntakeScreen struct {
 	cat *casework.Catalogue
 	C   *casework.Case
 
-	ID        *widget.Entry
+	ID        *shortcutEntry
 	IDInfo    *widget.Label
 	Duplicate *widget.Label
 	Category  *widget.Select
@@ -60,7 +60,7 @@ func NewIntakeScreen(d *Desk) *IntakeScreen { return NewIntakeScreenFor(d, nil) 
 // NewIntakeScreenFor resumes draft c (nil starts a new one).
 func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 	s := &IntakeScreen{d: d, cat: d.Svc.Cat, C: c,
-		ID: widget.NewEntry(), IDInfo: widget.NewLabel(""), Duplicate: widget.NewLabel(""),
+		ID: newEntry(), IDInfo: widget.NewLabel(""), Duplicate: widget.NewLabel(""),
 		Items: map[string]*widget.Check{}, ItemNotes: map[string]*widget.Label{},
 		Inputs: map[string]*FieldInput{}, Materials: map[string]*widget.RadioGroup{}, Attach: map[string]*widget.Button{},
 		Problems: widget.NewLabel(""), SavedInfo: widget.NewLabel(""), Saving: widget.NewLabel(""),

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
 	"vetdesk/casework"
@@ -166,5 +168,64 @@ func TestWithdrawNeedsReason(t *testing.T) {
 	got, _ := f.st.Case(context.Background(), c.ID)
 	if got.State != casework.CaseWithdrawn || got.WithdrawReason != "申请人自愿撤回" {
 		t.Errorf("after 确定: state %s reason %q", got.State, got.WithdrawReason)
+	}
+}
+
+// pressShortcut delivers a shortcut as the desktop driver does: to the
+// focused widget when it takes shortcuts, else to the canvas.
+func pressShortcut(c fyne.Canvas, key fyne.KeyName) {
+	s := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
+	if f, ok := c.Focused().(fyne.Shortcutable); ok {
+		f.TypedShortcut(s)
+		return
+	}
+	c.(fyne.Shortcutable).TypedShortcut(s)
+}
+
+// TestShortcutsFromAnywhere: Ctrl+N and Ctrl+F work after a click on the
+// side menu, with the cursor in the search box, in the ID box and in a form
+// field of the intake (#19.10).
+func TestShortcutsFromAnywhere(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	c := f.win.Canvas()
+	test.Tap(f.desk.navBtns["nav.search"])
+	s, ok := f.desk.Current().(*SearchScreen)
+	if !ok {
+		t.Fatalf("side menu 案件查询 shows %T", f.desk.Current())
+	}
+	if c.Focused() != s.Query {
+		t.Fatalf("search opens with focus on %T", c.Focused())
+	}
+	pressShortcut(c, fyne.KeyN)
+	in, ok := f.desk.Current().(*IntakeScreen)
+	if !ok {
+		t.Fatalf("Ctrl+N in the search box: screen %T, want the intake", f.desk.Current())
+	}
+	c.Focus(in.ID)
+	pressShortcut(c, fyne.KeyF)
+	if _, ok := f.desk.Current().(*SearchScreen); !ok {
+		t.Fatalf("Ctrl+F in the ID box: screen %T, want the search", f.desk.Current())
+	}
+	in = NewIntakeScreen(f.desk)
+	f.fillIntake(t, in, false)
+	name := in.Inputs[casework.FieldName].Entry
+	c.Focus(name)
+	in.SavedInfo.SetText("")
+	pressShortcut(c, fyne.KeyS) // save, with the cursor in 姓名
+	if in.SavedInfo.Text == "" {
+		t.Errorf("Ctrl+S in 姓名 did not save")
+	}
+	pressShortcut(c, fyne.KeyF)
+	if _, ok := f.desk.Current().(*SearchScreen); !ok {
+		t.Fatalf("Ctrl+F in 姓名: screen %T, want the search", f.desk.Current())
+	}
+	// the entry's own shortcuts still work
+	s = f.desk.Current().(*SearchScreen)
+	test.Type(s.Query, "王")
+	c.Focus(s.Query)
+	s.Query.TypedShortcut(&fyne.ShortcutSelectAll{})
+	if s.Query.SelectedText() != "王" {
+		t.Errorf("Ctrl+A in the search box selects %q", s.Query.SelectedText())
 	}
 }

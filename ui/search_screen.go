@@ -16,7 +16,7 @@ const searchPage = 50
 // masked ID and phone only.
 type SearchScreen struct {
 	d       *Desk
-	Query   *widget.Entry
+	Query   *shortcutEntry
 	State   *widget.Select
 	Item    *widget.Select
 	Results *widget.Table
@@ -32,7 +32,7 @@ type SearchScreen struct {
 
 // NewSearchScreen builds the search screen and shows the newest cases.
 func NewSearchScreen(d *Desk) *SearchScreen {
-	s := &SearchScreen{d: d, Query: widget.NewEntry(), Total: widget.NewLabel("")}
+	s := &SearchScreen{d: d, Query: newEntry(), Total: widget.NewLabel("")}
 	s.Query.SetPlaceHolder(T("search.hint"))
 	s.Query.OnChanged = func(string) { s.offset = 0; s.Run() }
 	s.Query.OnSubmitted = func(string) { s.openFirst() }

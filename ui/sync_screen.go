@@ -31,9 +31,9 @@ type SyncScreen struct {
 	Now       *widget.Button
 	Aside     *fyne.Container
 	Conflicts *fyne.Container
-	HubURL    *widget.Entry
-	Finger    *widget.Entry
-	Code      *widget.Entry
+	HubURL    *shortcutEntry
+	Finger    *shortcutEntry
+	Code      *shortcutEntry
 	EnrolBtn  *widget.Button
 	Message   *widget.Label
 }
@@ -41,7 +41,7 @@ type SyncScreen struct {
 // NewSyncScreen builds the sync screen.
 func NewSyncScreen(d *Desk) *SyncScreen {
 	s := &SyncScreen{d: d, State: widget.NewLabel(""), Aside: container.NewVBox(), Conflicts: container.NewVBox(),
-		HubURL: widget.NewEntry(), Finger: widget.NewEntry(), Code: widget.NewEntry(), Message: widget.NewLabel("")}
+		HubURL: newEntry(), Finger: newEntry(), Code: newEntry(), Message: widget.NewLabel("")}
 	s.State.Wrapping = fyne.TextWrapWord
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.HubURL.SetPlaceHolder("https://hub.example:8443")

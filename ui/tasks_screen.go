@@ -19,8 +19,8 @@ type TasksScreen struct {
 	List     *widget.List
 	Rows     []store.TaskRow
 	Detail   *fyne.Container
-	Results  map[string]*widget.Entry
-	Reason   *widget.Entry
+	Results  map[string]*shortcutEntry
+	Reason   *shortcutEntry
 	Start    *widget.Button
 	Complete *widget.Button
 	Return   *widget.Button
@@ -33,7 +33,7 @@ type TasksScreen struct {
 // NewTasksScreen builds the task list for the user's department (all
 // departments for supervisors and admins).
 func NewTasksScreen(d *Desk) *TasksScreen {
-	s := &TasksScreen{d: d, Detail: container.NewVBox(), Results: map[string]*widget.Entry{}, Reason: widget.NewMultiLineEntry(),
+	s := &TasksScreen{d: d, Detail: container.NewVBox(), Results: map[string]*shortcutEntry{}, Reason: newMultiLineEntry(),
 		Message: widget.NewLabel(""), Header: widget.NewLabel(""), selected: -1}
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.Reason.SetPlaceHolder(T("tasks.reason"))
@@ -152,10 +152,10 @@ func (s *TasksScreen) Select(i int) {
 			mats = append(mats, cat.Material(m.Code).Name+":"+MaterialStatusName(ms.Status))
 		}
 	}
-	s.Results = map[string]*widget.Entry{}
+	s.Results = map[string]*shortcutEntry{}
 	res := widget.NewForm()
 	for _, ref := range it.ResultFields {
-		e := widget.NewEntry()
+		e := newEntry()
 		if f := cat.Field(ref.Code); f != nil {
 			if f.Type == casework.TypeDate {
 				e.SetPlaceHolder("YYYY-MM-DD")
