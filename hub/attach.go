@@ -98,6 +98,7 @@ func (h *Hub) handleAttachmentPut(w http.ResponseWriter, r *http.Request, d devi
 		writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, "not a SHA-256")
 		return
 	}
+	extendDeadlines(w, h.transferTimeout())
 	lock := h.uploadLock(hash)
 	lock.Lock()
 	defer lock.Unlock()
@@ -218,6 +219,7 @@ func (h *Hub) handleAttachmentGet(w http.ResponseWriter, r *http.Request, d devi
 		return
 	}
 	defer rc.Close()
+	extendDeadlines(w, h.transferTimeout())
 	w.Header().Set("Content-Type", "application/octet-stream")
 	if f, ok := rc.(*os.File); ok {
 		http.ServeContent(w, r, hash, parseTime(""), f)

@@ -48,6 +48,15 @@ type Options struct {
 	// next request builds a new one (the feed covers what came after it);
 	// 0 means DefaultSnapshotMaxAge.
 	SnapshotMaxAge time.Duration
+	// ReadTimeout bounds reading a request, headers and body, unless its
+	// handler extends it for an authenticated device; 0 means
+	// DefaultReadTimeout. WriteTimeout bounds the answer; 0 means
+	// DefaultWriteTimeout. PushTimeout and TransferTimeout are the
+	// extended deadlines of a push and of an attachment or snapshot
+	// transfer; 0 means their defaults. MaxConns caps open connections;
+	// 0 means DefaultMaxConns. See Serve.
+	ReadTimeout, WriteTimeout, PushTimeout, TransferTimeout time.Duration
+	MaxConns                                                int
 }
 
 // Hub is an open hub: its replica, its own tables and the HTTP handler.
@@ -209,6 +218,9 @@ type statusWriter struct {
 	status int
 	bytes  int64
 }
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
 func (s *statusWriter) Write(b []byte) (int, error) {

@@ -24,6 +24,7 @@ var (
 )
 
 func (h *Hub) handlePush(w http.ResponseWriter, r *http.Request, d deviceRec) {
+	extendDeadlines(w, h.pushTimeout())
 	var req syncapi.PushRequest
 	if err := readJSON(r, maxPushBody, &req); err != nil {
 		writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, err.Error())

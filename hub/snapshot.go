@@ -120,6 +120,7 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request, d deviceRec
 		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "no snapshot for this device: use the feed")
 		return
 	}
+	extendDeadlines(w, h.transferTimeout()) // the first build of an office takes a while
 	n, err := h.db.CaseCount(r.Context(), d.Office)
 	if err != nil {
 		h.fail(w, r, err)
@@ -191,6 +192,7 @@ func (h *Hub) handleSnapshotFile(w http.ResponseWriter, r *http.Request, d devic
 		return
 	}
 	defer f.Close()
+	extendDeadlines(w, h.transferTimeout())
 	w.Header().Set("Content-Type", kind)
 	http.ServeContent(w, r, "", s.Built, f)
 }

@@ -19,7 +19,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,7 +26,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -210,28 +208,12 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h.Handler(),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
 	var workers sync.WaitGroup
 	workers.Go(func() { h.RunWebhooks(ctx) })
 	workers.Go(func() { h.KeepSnapshots(ctx) })
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	log.Info("hub listening", "addr", ln.Addr().String(), "data", c.data, "hub", h.ID(), "fingerprint", hub.Fingerprint(cert))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
+	err = h.Serve(ctx, ln, cert)
+	stop() // when the server ended on its own, the workers end too
 	workers.Wait()
 	log.Info("stopped")
 	return err
