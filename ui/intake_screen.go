@@ -45,6 +45,7 @@ type IntakeScreen struct {
 	Saving    *widget.Label
 	Result    *fyne.Container
 
+	printMsg  *widget.Label // where printing reports, with the result
 	formBox   *fyne.Container
 	matBox    *fyne.Container
 	scroll    *container.Scroll
@@ -654,15 +655,27 @@ func (s *IntakeScreen) showAccepted() {
 	id := s.C.ID
 	open := widget.NewButton(T("intake.open"), func() { s.d.Show(NewCaseScreen(s.d, id)) })
 	again := widget.NewButton(T("intake.new"), func() { s.d.Open("nav.intake") })
-	s.Result.Objects = []fyne.CanvasObject{msg, container.NewHBox(open, again), printButtons(s.d, s.C, s.Problems)}
+	msg.Importance = widget.SuccessImportance
+	// the result sits above the form, where the clerk is looking, with the
+	// documents to print and the way to the next intake
+	s.printMsg = widget.NewLabel("")
+	s.printMsg.Wrapping = fyne.TextWrapWord
+	s.Result.Objects = []fyne.CanvasObject{msg, container.NewHBox(open, again), printButtons(s.d, s.C, s.printMsg), s.printMsg, widget.NewSeparator()}
 	s.Result.Refresh()
+	for _, w := range []fyne.Disableable{s.Review, s.ID, s.Category, s.Placement} {
+		w.Disable()
+	}
 	s.d.Win.Canvas().Focus(open)
 }
 
 // PrintDefault prints the receipt of an accepted case (Ctrl+P).
 func (s *IntakeScreen) PrintDefault() {
 	if s.C != nil && s.C.State != casework.CaseDraft {
-		printDoc(s.d, s.C.ID, casework.DocReceipt, s.Problems)
+		msg := s.printMsg
+		if msg == nil {
+			msg = s.Problems
+		}
+		printDoc(s.d, s.C.ID, casework.DocReceipt, msg)
 	}
 }
 
@@ -692,8 +705,9 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 		hint, container.NewVBox(items...),
 		step("intake.step.form"), s.formBox,
 		step("intake.step.materials"), s.matBox,
-		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems, s.Result,
+		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems,
 	)
-	s.scroll = container.NewVScroll(container.NewPadded(body))
-	return s.scroll
+	var view fyne.CanvasObject
+	s.scroll, view = wheelScroll(container.NewPadded(body))
+	return container.NewBorder(container.NewPadded(s.Result), nil, nil, nil, view)
 }

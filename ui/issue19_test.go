@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/casework"
 	"vetdesk/store"
@@ -227,5 +228,95 @@ func TestShortcutsFromAnywhere(t *testing.T) {
 	s.Query.TypedShortcut(&fyne.ShortcutSelectAll{})
 	if s.Query.SelectedText() != "王" {
 		t.Errorf("Ctrl+A in the search box selects %q", s.Query.SelectedText())
+	}
+}
+
+// TestWheelScrollsIntakeEverywhere: the mouse wheel scrolls the intake with
+// the pointer over an entry and over a select, about three lines a notch,
+// and a click on an entry still reaches it (#19.8).
+func TestWheelScrollsIntakeEverywhere(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	in := NewIntakeScreen(f.desk)
+	f.fillIntake(t, in, false)
+	c := f.win.Canvas()
+	drv := fyne.CurrentApp().Driver()
+	const notch = 25 // what the desktop driver gives for one notch
+	for _, tc := range []struct {
+		name string
+		obj  fyne.CanvasObject
+	}{
+		{"the ID entry", in.ID},
+		{"the category select", in.Category},
+		{"the 姓名 entry", in.Inputs[casework.FieldName].Entry},
+	} {
+		in.scroll.ScrollToTop()
+		in.scroll.Refresh()
+		pos := drv.AbsolutePositionForObject(tc.obj).Add(fyne.NewPos(10, 10))
+		if pos.Y > f.win.Canvas().Size().Height {
+			t.Fatalf("%s is not on screen at the top of the intake", tc.name)
+		}
+		test.Scroll(c, pos, 0, -notch)
+		if got := in.scroll.Offset.Y; got < 2*notch {
+			t.Errorf("one notch over %s scrolled %.0f px, want at least %d", tc.name, got, 2*notch)
+		}
+	}
+	in.scroll.ScrollToTop()
+	in.scroll.Refresh()
+	pos := drv.AbsolutePositionForObject(in.Category).Add(fyne.NewPos(10, 10))
+	test.TapCanvas(c, pos)
+	if len(c.Overlays().List()) == 0 {
+		t.Errorf("a click on the category select did not open its list")
+	}
+}
+
+// TestAcceptResultInView: after 受理 the number and the next actions are in
+// the visible part of the window, not below the fold of the form (#19.3).
+func TestAcceptResultInView(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	in := NewIntakeScreen(f.desk)
+	f.fillIntake(t, in, true)
+	if in.C.Number == "" {
+		t.Fatalf("not accepted: %s", in.Problems.Text)
+	}
+	drv := fyne.CurrentApp().Driver()
+	height := f.win.Canvas().Size().Height
+	msg := T("intake.accepted", map[string]any{"Number": in.C.Number})
+	var found bool
+	walkAll(f.win.Content(), func(o fyne.CanvasObject) {
+		l, ok := o.(*widget.Label)
+		if !ok || l.Text != msg {
+			return
+		}
+		found = true
+		if y := drv.AbsolutePositionForObject(l).Y; y < 0 || y+l.Size().Height > height || !l.Visible() {
+			t.Errorf("%q is at y=%.0f, outside the %.0f px window", msg, y, height)
+		}
+	})
+	if !found {
+		t.Fatalf("no label reads %q", msg)
+	}
+	again := buttonIn(in.Result, T("intake.new"))
+	if again == nil {
+		t.Fatalf("no 新建受理 button with the result")
+	}
+	if y := drv.AbsolutePositionForObject(again).Y; y+again.Size().Height > height {
+		t.Errorf("新建受理 is at y=%.0f, outside the %.0f px window", y, height)
+	}
+}
+
+// walkAll visits o and everything inside it, widgets' parts included.
+func walkAll(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walkAll(c, fn)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walkAll(c, fn)
+		}
 	}
 }
