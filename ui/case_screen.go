@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/casework"
-	"vetdesk/store"
 )
 
 // CaseScreen shows one case: its fields, each item as a task with its
@@ -223,47 +222,9 @@ func (s *CaseScreen) fillTimeline() {
 	}
 	var lines []string
 	for _, e := range evs {
-		lines = append(lines, T("case.event", map[string]any{"When": e.At.Local().Format("2006-01-02 15:04:05"), "Who": e.UserName, "What": describeEvent(s.d.Svc.Cat, e)}))
+		lines = append(lines, eventLine(s.d.Svc.Cat, e))
 	}
 	s.Timeline.SetText(strings.Join(lines, "\n"))
-}
-
-// describeEvent words one timeline entry; sensitive values are masked.
-func describeEvent(cat *casework.Catalogue, e store.Event) string {
-	var parts []string
-	for _, ch := range e.Changes {
-		label := ch.Field
-		v := ch.New
-		if code, ok := strings.CutPrefix(ch.Field, "v:"); ok {
-			if f := cat.Field(code); f != nil {
-				label = f.Label
-				v = casework.Mask(f.Sensitive, v)
-			}
-		}
-		if len([]rune(v)) > 40 {
-			v = string([]rune(v)[:40]) + "…"
-		}
-		parts = append(parts, label+"="+v)
-	}
-	what := ""
-	_, code, _ := strings.Cut(e.EntityID, "/")
-	switch e.Entity {
-	case "task":
-		if it := cat.Item(code); it != nil {
-			what = it.Name
-		}
-	case "material":
-		if m := cat.Material(code); m != nil {
-			what = m.Name
-		}
-	}
-	if e.Action != "" {
-		what = strings.TrimSpace(e.Action + " " + e.Detail)
-	}
-	if len(parts) > 0 {
-		what += ":" + strings.Join(parts, ",")
-	}
-	return what
 }
 
 func (s *CaseScreen) update(fn func(c *casework.Case) error) {

@@ -320,3 +320,50 @@ func walkAll(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+// TestTimelineReadsAsSentences: 办理记录 says who did what and when in
+// Chinese, with field labels, values as displayed and local times: no
+// field codes, no raw states, no UTC stamps (#19.11).
+func TestTimelineReadsAsSentences(t *testing.T) {
+	f := newFixture(t)
+	c := f.acceptedCase("case-tl-1", 15)
+	a := store.Actor{UserID: f.clerk.ID, Login: f.clerk.Login, Name: f.clerk.Name, Role: "clerk", Office: "371002"}
+	_, err := f.st.UpdateCase(context.Background(), a, c.ID, func(c *casework.Case) error {
+		for code, m := range c.Materials {
+			if m.Status == casework.MaterialRequired {
+				c.Materials[code].Status = casework.MaterialCopy
+			}
+		}
+		return c.StartTask(f.cat, "hukou", fixedNow)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.desk.LoggedIn(f.clerk)
+	cs := NewCaseScreen(f.desk, c.ID)
+	text := cs.Timeline.Text
+	for _, raw := range []string{"=", "accepted_at", "received_", "department", "state", "police", "T09:", "Z\n", "v:"} {
+		if strings.Contains(text, raw) {
+			t.Errorf("timeline shows raw %q:\n%s", raw, text)
+		}
+	}
+	acceptedAt := c.AcceptedAt.Local().Format("2006-01-02 15:04")
+	for _, want := range []string{
+		f.clerk.Name + " " + T("history.accept", map[string]any{"Number": c.Number}),
+		T("history.created"),
+		"姓名“" + c.Value(casework.FieldName) + "”",
+		"受理时间“" + acceptedAt + "”",
+		"办理状态“办理中”",
+		"收取情况“已收复印件”",
+		"承办部门“" + f.cat.Department("police").Name + "”",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, text)
+		}
+	}
+	for i, line := range strings.Split(text, "\n") {
+		if len(line) < 17 || line[4] != '-' || line[13] != ':' || !strings.Contains(line, f.clerk.Name) {
+			t.Errorf("line %d does not start with a local time and the clerk: %q", i, line)
+		}
+	}
+}
