@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -23,13 +25,20 @@ type DashboardScreen struct {
 	Sync     *widget.Label
 	Overdues *fyne.Container
 	Stats    store.Stats
+	// BackupWarn says when the last backup is older than the set number of
+	// days (or there was none); hidden otherwise.
+	BackupWarn *widget.Label
 }
 
 // NewDashboardScreen builds the dashboard.
 func NewDashboardScreen(d *Desk) *DashboardScreen {
 	s := &DashboardScreen{d: d, Today: widget.NewLabel(""), Due: widget.NewLabel(""), Overdue: widget.NewLabel(""),
-		Waiting: widget.NewLabel(""), Drafts: container.NewVBox(), Sync: widget.NewLabel(""), Overdues: container.NewVBox()}
+		Waiting: widget.NewLabel(""), Drafts: container.NewVBox(), Sync: widget.NewLabel(""), Overdues: container.NewVBox(),
+		BackupWarn: widget.NewLabel("")}
 	s.Sync.Wrapping = fyne.TextWrapWord
+	s.BackupWarn.Wrapping = fyne.TextWrapWord
+	s.BackupWarn.Importance = widget.WarningImportance
+	s.BackupWarn.Hide()
 	if d.Async {
 		for _, l := range []*widget.Label{s.Today, s.Due, s.Overdue, s.Waiting} {
 			l.SetText("…")
@@ -50,6 +59,7 @@ type figures struct {
 	drafts  []store.CaseSummary
 	overdue []store.TaskRow
 	sync    store.SyncState
+	backup  string // the backup warning, empty when none is due
 	err     error
 }
 
@@ -63,8 +73,28 @@ func (s *DashboardScreen) load() figures {
 	}
 	f.drafts, _, _ = s.d.Svc.Store.Search(ctx, store.Query{States: []casework.CaseState{casework.CaseDraft}, Office: s.office(), Limit: 10})
 	f.overdue, _ = s.d.Svc.Store.Tasks(ctx, store.TaskQuery{Office: s.office(), States: openTaskStates, DueBefore: s.d.Svc.Now(), Limit: 20})
+	f.backup = backupWarning(ctx, s.d.Svc.Store, s.d.Svc.Now())
 	f.sync, f.err = s.d.Svc.Store.SyncState(ctx)
 	return f
+}
+
+// backupWarning words the warning about an old or missing backup, or
+// returns "" when the last one is recent enough or warnings are off.
+func backupWarning(ctx context.Context, st *store.DB, now time.Time) string {
+	plan := ReadBackupPlan(ctx, st)
+	if plan.WarnDays <= 0 {
+		return ""
+	}
+	last, err := st.LastBackup(ctx)
+	switch {
+	case err != nil:
+		return ""
+	case last.IsZero():
+		return T("dash.backup.never")
+	case now.Sub(last) > time.Duration(plan.WarnDays)*24*time.Hour:
+		return T("dash.backup.old", map[string]any{"Days": int(now.Sub(last).Hours() / 24), "When": last.Local().Format("2006-01-02 15:04")})
+	}
+	return ""
 }
 
 func (s *DashboardScreen) office() string {
@@ -91,6 +121,12 @@ func (s *DashboardScreen) apply(f figures) {
 	s.fillDrafts(f.drafts)
 	s.fillOverdue(f.overdue)
 	s.fillSync(f.sync)
+	s.BackupWarn.SetText(f.backup)
+	if f.backup == "" {
+		s.BackupWarn.Hide()
+	} else {
+		s.BackupWarn.Show()
+	}
 }
 
 func (s *DashboardScreen) fillDrafts(rows []store.CaseSummary) {
@@ -157,5 +193,5 @@ func (s *DashboardScreen) Content() fyne.CanvasObject {
 	lists := container.NewGridWithColumns(2,
 		widget.NewCard(T("dash.overdue"), "", container.NewVScroll(s.Overdues)),
 		container.NewVBox(widget.NewCard(T("dash.drafts"), "", s.Drafts), widget.NewCard(T("dash.sync"), "", s.Sync)))
-	return container.NewBorder(container.NewVBox(title, tiles), nil, nil, nil, lists)
+	return container.NewBorder(container.NewVBox(title, s.BackupWarn, tiles), nil, nil, nil, lists)
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/store"
@@ -24,7 +26,52 @@ const (
 	SettingBackupDir = "backup.dir"
 	SettingPhone     = "office.phone"
 	SettingAddress   = "office.address"
+	// SettingBackupLastDir is the folder the clerk last chose for a backup.
+	SettingBackupLastDir = "backup.last_dir"
+	// SettingBackupEvery is the automatic backup's interval in hours (0: off).
+	SettingBackupEvery = "backup.auto.hours"
+	// SettingBackupKeep is how many automatic backups are kept.
+	SettingBackupKeep = "backup.auto.keep"
+	// SettingBackupWarnDays is the age in days of the last backup after
+	// which the dashboard warns.
+	SettingBackupWarnDays = "backup.warn.days"
 )
+
+// Defaults of the backup settings.
+const (
+	DefaultBackupEveryHours = 24
+	DefaultBackupKeep       = 7
+	DefaultBackupWarnDays   = 7
+)
+
+// BackupPlan is how this desk backs up by itself, read from the settings.
+type BackupPlan struct {
+	Dir      string        // where automatic backups go (SettingBackupDir, else "backups" beside the data)
+	Every    time.Duration // 0: no automatic backup
+	Keep     int
+	WarnDays int // 0: no warning
+}
+
+// ReadBackupPlan reads the backup settings of st with their defaults.
+func ReadBackupPlan(ctx context.Context, st *store.DB) BackupPlan {
+	num := func(key string, def int) int {
+		v, _ := st.Setting(ctx, key)
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+			return n
+		}
+		return def
+	}
+	p := BackupPlan{
+		Every:    time.Duration(num(SettingBackupEvery, DefaultBackupEveryHours)) * time.Hour,
+		Keep:     num(SettingBackupKeep, DefaultBackupKeep),
+		WarnDays: num(SettingBackupWarnDays, DefaultBackupWarnDays),
+	}
+	p.Dir, _ = st.Setting(ctx, SettingBackupDir)
+	if p.Dir == "" {
+		p.Dir = filepath.Join(filepath.Dir(st.Path()), "backups")
+	}
+	return p
+}
 
 // SettingsScreen holds station, printer, hub, idle lock, backup and
 // restore, users (admin) and the audit check.
@@ -36,9 +83,14 @@ type SettingsScreen struct {
 	Printer *widget.Entry
 	Hub     *widget.Entry
 	Idle    *widget.Entry
-	SaveBtn *widget.Button
-	Backup  *widget.Button
-	Restore *widget.Button
+	// BackupEvery, BackupKeep and BackupWarn are the automatic backup's
+	// interval (hours), copies kept, and the dashboard's warning age (days).
+	BackupEvery *widget.Entry
+	BackupKeep  *widget.Entry
+	BackupWarn  *widget.Entry
+	SaveBtn     *widget.Button
+	Backup      *widget.Button
+	Restore     *widget.Button
 	// CancelBackup stops a running backup.
 	CancelBackup *widget.Button
 	Verify       *widget.Button
@@ -59,6 +111,7 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s := &SettingsScreen{d: d, Station: widget.NewEntry(), Phone: widget.NewEntry(), Address: widget.NewEntry(), Printer: widget.NewEntry(),
 		Hub: widget.NewEntry(), Idle: widget.NewEntry(), Message: widget.NewLabel(""), NewLogin: widget.NewEntry(),
 		NewName: widget.NewEntry(), NewPass: widget.NewPasswordEntry(), Users: widget.NewLabel(""),
+		BackupEvery: widget.NewEntry(), BackupKeep: widget.NewEntry(), BackupWarn: widget.NewEntry(),
 		roles: []string{"clerk", "handler", "supervisor", "admin"}}
 	s.Message.Wrapping = fyne.TextWrapWord
 	ctx := d.ctx()
@@ -74,9 +127,13 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	if s.Idle.Text == "" {
 		s.Idle.SetText(strconv.Itoa(int(d.IdleAfter / time.Minute)))
 	}
+	plan := ReadBackupPlan(ctx, d.Svc.Store)
+	s.BackupEvery.SetText(strconv.Itoa(int(plan.Every / time.Hour)))
+	s.BackupKeep.SetText(strconv.Itoa(plan.Keep))
+	s.BackupWarn.SetText(strconv.Itoa(plan.WarnDays))
 	s.SaveBtn = widget.NewButton(T("settings.save"), s.Save)
 	s.SaveBtn.Importance = widget.HighImportance
-	s.Backup = widget.NewButton(T("settings.backup"), s.backup)
+	s.Backup = widget.NewButton(T("settings.backup"), s.AskBackup)
 	s.Restore = widget.NewButton(T("settings.restore"), s.askRestore)
 	s.CancelBackup = widget.NewButton(T("common.cancel"), nil)
 	s.CancelBackup.Hide()
@@ -111,12 +168,33 @@ func (s *SettingsScreen) Save() {
 		s.Message.SetText(T("settings.idle") + ":" + T("problem.number_format"))
 		return
 	}
+	nums := map[string]string{}
+	for _, n := range []struct {
+		e        *widget.Entry
+		key, lbl string
+		min, max int
+	}{
+		{s.BackupEvery, SettingBackupEvery, "settings.backup.every", 0, 24 * 365},
+		{s.BackupKeep, SettingBackupKeep, "settings.backup.keep", 1, 1000},
+		{s.BackupWarn, SettingBackupWarnDays, "settings.backup.warn", 0, 365},
+	} {
+		v, err := strconv.Atoi(strings.TrimSpace(n.e.Text))
+		if err != nil || v < n.min || v > n.max {
+			s.Message.SetText(T(n.lbl) + ":" + T("problem.number_format"))
+			return
+		}
+		nums[n.key] = strconv.Itoa(v)
+	}
 	dev, err := st.Device(ctx)
 	if err == nil {
 		dev.Station = strings.TrimSpace(s.Station.Text)
 		err = st.SetDevice(ctx, dev)
 	}
-	for k, v := range map[string]string{SettingPhone: s.Phone.Text, SettingAddress: s.Address.Text, SettingPrinter: s.Printer.Text, SettingHub: s.Hub.Text, SettingIdle: strconv.Itoa(mins)} {
+	vals := map[string]string{SettingPhone: s.Phone.Text, SettingAddress: s.Address.Text, SettingPrinter: s.Printer.Text, SettingHub: s.Hub.Text, SettingIdle: strconv.Itoa(mins)}
+	for k, v := range nums {
+		vals[k] = v
+	}
+	for k, v := range vals {
 		if err == nil {
 			err = st.SetSetting(ctx, k, strings.TrimSpace(v))
 		}
@@ -129,18 +207,48 @@ func (s *SettingsScreen) Save() {
 	s.Message.SetText(T("settings.saved"))
 }
 
-func (s *SettingsScreen) backup() { s.BackupTo("", nil) }
-
-// BackupTo backs the store up to path (empty: the backups folder next to
-// the data) in the background; the clerk may cancel it. done, if not nil,
-// runs on the UI goroutine at the end.
-func (s *SettingsScreen) BackupTo(path string, done func()) {
-	dir, _ := s.d.Svc.Store.Setting(s.d.ctx(), SettingBackupDir)
-	if dir == "" {
-		dir = filepath.Join(filepath.Dir(s.d.Svc.Store.Path()), "backups")
+// AskBackup asks where the backup goes (a save dialog that starts in the
+// folder chosen last time, else the backups folder beside the data, made
+// if missing) and backs up there.
+func (s *SettingsScreen) AskBackup() {
+	ctx := s.d.ctx()
+	dir, _ := s.d.Svc.Store.Setting(ctx, SettingBackupLastDir)
+	if fi, err := os.Stat(dir); dir == "" || err != nil || !fi.IsDir() {
+		// the last folder may be a USB drive that is gone
+		dir = ReadBackupPlan(ctx, s.d.Svc.Store).Dir
+		_ = os.MkdirAll(dir, 0o700) // if it fails, the dialog starts elsewhere
 	}
+	dlg := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			s.Message.SetText(ErrorText(err))
+			return
+		}
+		if w == nil {
+			return // cancelled
+		}
+		path := w.URI().Path()
+		_ = w.Close() // the backup replaces the empty file the dialog made
+		_ = s.d.Svc.Store.SetSetting(ctx, SettingBackupLastDir, filepath.Dir(path))
+		s.BackupTo(path, nil)
+	}, s.d.Win)
+	dlg.SetTitleText(T("settings.backup.choose"))
+	dlg.SetConfirmText(T("settings.backup"))
+	dlg.SetFileName(store.BackupName(s.d.Svc.Now()))
+	if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
+		dlg.SetLocation(l)
+	}
+	dlg.SetFilter(storage.NewExtensionFileFilter([]string{".db"}))
+	dlg.Resize(fyne.NewSize(900, 600))
+	dlg.Show()
+}
+
+// BackupTo backs the store up to path (empty: a new file in the automatic
+// backups folder) in the background, making its folder when missing; the
+// clerk may cancel it. The result names the file and its size. done, if not
+// nil, runs on the UI goroutine at the end.
+func (s *SettingsScreen) BackupTo(path string, done func()) {
 	if path == "" {
-		path = filepath.Join(dir, "vetdesk-"+s.d.Svc.Now().Format("20060102-150405")+".db")
+		path = filepath.Join(ReadBackupPlan(s.d.ctx(), s.d.Svc.Store).Dir, store.BackupName(s.d.Svc.Now()))
 	}
 	s.Message.SetText(T("common.working"))
 	a := s.d.Actor()
@@ -149,10 +257,16 @@ func (s *SettingsScreen) BackupTo(path string, done func()) {
 	s.CancelBackup.Show()
 	s.Backup.Disable()
 	go func() {
-		err := s.d.Svc.Store.Backup(ctx, path)
+		info, err := s.d.Svc.Store.BackupFile(ctx, path)
 		cancelled := ctx.Err() != nil
 		cancel()
-		_ = s.d.Svc.Store.Audit(s.d.ctx(), store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: path, Success: err == nil})
+		if err != nil {
+			if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 {
+				os.Remove(path) // the empty file the save dialog made
+			}
+		}
+		_ = s.d.Svc.Store.Audit(s.d.ctx(), store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: store.ActionBackup, Target: path,
+			Success: err == nil, Detail: fmt.Sprintf("bytes=%d", info.Size)})
 		fyne.Do(func() {
 			s.CancelBackup.Hide()
 			s.Backup.Enable()
@@ -162,13 +276,26 @@ func (s *SettingsScreen) BackupTo(path string, done func()) {
 			case err != nil:
 				s.Message.SetText(ErrorText(err))
 			default:
-				s.Message.SetText(T("settings.backup.done", map[string]any{"Path": path}))
+				s.Message.SetText(T("settings.backup.done", map[string]any{"Path": info.Path, "Size": FileSize(info.Size)}))
 			}
 			if done != nil {
 				done()
 			}
 		})
 	}()
+}
+
+// FileSize words a byte count as people read it (KB, MB, GB).
+func FileSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // askRestore asks for a backup file and, once confirmed, replaces the data
@@ -272,6 +399,9 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 		widget.NewFormItem(T("settings.printer"), s.Printer),
 		widget.NewFormItem(T("settings.hub"), s.Hub),
 		widget.NewFormItem(T("settings.idle"), s.Idle),
+		widget.NewFormItem(T("settings.backup.every"), s.BackupEvery),
+		widget.NewFormItem(T("settings.backup.keep"), s.BackupKeep),
+		widget.NewFormItem(T("settings.backup.warn"), s.BackupWarn),
 	)
 	box := container.NewVBox(
 		widget.NewLabelWithStyle(T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),

@@ -148,11 +148,11 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		if len(args) != 1 {
 			return usageError("usage: vetdesk backup FILE")
 		}
-		err := e.st.Backup(ctx, args[0])
+		info, err := e.st.BackupFile(ctx, args[0])
 		a := e.cliActor(ctx)
-		_ = e.st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: args[0], Success: err == nil})
+		_ = e.st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: args[0], Success: err == nil, Detail: fmt.Sprintf("bytes=%d", info.Size)})
 		if err == nil {
-			fmt.Printf("backed up to %s, scans in %s\n", args[0], args[0]+store.AttachmentsSuffix)
+			fmt.Printf("backed up to %s (%d bytes), scans in %s\n", args[0], info.Size, args[0]+store.AttachmentsSuffix)
 		}
 		return err
 	case "demo":
