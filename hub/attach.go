@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,12 +13,24 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"vetdesk/syncapi"
 )
 
 // MaxAttachment is the largest attachment the hub takes.
 const MaxAttachment = 64 << 20
+
+// Unfinished uploads: each device has its own (a device resumes only what
+// it sent itself), at most MaxUploadsPerDevice of them holding with the
+// one being sent at most MaxUploadBytesPerDevice, and one not appended to
+// for UploadTTL is deleted (at Open and every UploadTTL/24). A desktop
+// uploads one scan at a time, so it rarely holds more than one.
+const (
+	UploadTTL               = 24 * time.Hour
+	MaxUploadsPerDevice     = 16
+	MaxUploadBytesPerDevice = 256 << 20
+)
 
 func validHash(s string) bool {
 	if len(s) != 64 || strings.ToLower(s) != s {
@@ -27,17 +40,44 @@ func validHash(s string) bool {
 	return err == nil
 }
 
-func (h *Hub) partPath(hash string) string { return filepath.Join(h.dir, "uploads", hash+".part") }
+func (h *Hub) uploadRoot() string { return filepath.Join(h.dir, "uploads") }
 
-func (h *Hub) uploadLock(hash string) *sync.Mutex {
+// uploadDir is the folder of device's unfinished uploads, named by a hash
+// of the device id (ids come from the devices).
+func (h *Hub) uploadDir(device string) string {
+	return filepath.Join(h.uploadRoot(), tokenHash(device)[:32])
+}
+
+func (h *Hub) partPath(device, hash string) string {
+	return filepath.Join(h.uploadDir(device), hash+".part")
+}
+
+// uploadLock serialises the requests on one unfinished upload; it leaves
+// Hub.uploads with its last user.
+type uploadLock struct {
+	mu    sync.Mutex
+	users int
+}
+
+// lockUpload locks the upload of part path and returns its unlock.
+func (h *Hub) lockUpload(part string) func() {
 	h.upMu.Lock()
-	defer h.upMu.Unlock()
-	m, ok := h.uploads[hash]
+	l, ok := h.uploads[part]
 	if !ok {
-		m = &sync.Mutex{}
-		h.uploads[hash] = m
+		l = &uploadLock{}
+		h.uploads[part] = l
 	}
-	return m
+	l.users++
+	h.upMu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		h.upMu.Lock()
+		if l.users--; l.users == 0 {
+			delete(h.uploads, part)
+		}
+		h.upMu.Unlock()
+	}
 }
 
 func partSize(path string) int64 {
@@ -48,25 +88,174 @@ func partSize(path string) int64 {
 	return fi.Size()
 }
 
-// handleAttachmentHead answers 200 with the size when the attachment is
-// published, else 404 with the bytes held of an unfinished upload.
+// heldUploads returns how many unfinished uploads device holds besides
+// part, and their bytes.
+func (h *Hub) heldUploads(device, part string) (int, int64) {
+	ents, err := os.ReadDir(h.uploadDir(device))
+	if err != nil {
+		return 0, 0
+	}
+	n, size := 0, int64(0)
+	for _, e := range ents {
+		p := filepath.Join(h.uploadDir(device), e.Name())
+		if p == part || !strings.HasSuffix(e.Name(), ".part") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			n, size = n+1, size+fi.Size()
+		}
+	}
+	return n, size
+}
+
+// expireUploads deletes the unfinished uploads not appended to for
+// UploadTTL, the device folders left empty, and parts of the layout before
+// uploads were kept per device (no device can resume them).
+func (h *Hub) expireUploads() error {
+	root := h.uploadRoot()
+	ents, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("expire uploads: %w", err)
+	}
+	cutoff := h.now().Add(-UploadTTL)
+	for _, e := range ents {
+		p := filepath.Join(root, e.Name())
+		if !e.IsDir() {
+			os.Remove(p)
+			continue
+		}
+		parts, err := os.ReadDir(p)
+		if err != nil {
+			return fmt.Errorf("expire uploads: %w", err)
+		}
+		left := len(parts)
+		for _, pe := range parts {
+			part := filepath.Join(p, pe.Name())
+			unlock := h.lockUpload(part)
+			if fi, err := os.Stat(part); err == nil && fi.ModTime().Before(cutoff) && os.Remove(part) == nil {
+				left--
+			}
+			unlock()
+		}
+		if left == 0 {
+			os.Remove(p) // fails harmlessly when an upload began meanwhile
+		}
+	}
+	return nil
+}
+
+// keepUploadsClean runs expireUploads every UploadTTL/24 until the hub
+// closes.
+func (h *Hub) keepUploadsClean() {
+	t := time.NewTicker(UploadTTL / 24)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.bgCtx.Done():
+			return
+		case <-t.C:
+			if err := h.expireUploads(); err != nil {
+				h.log.Error("expire uploads", "err", err)
+			}
+		}
+	}
+}
+
+// Download rights: an office's devices may fetch a scan once a device of
+// that office has uploaded it whole (the hub checked its hash), never
+// because a case of the office refers to it, since a device can write any
+// hash into its own cases. Rights are kept in hub.db; a hub that predates
+// them takes up, once, the references its cases held then.
+
+// mayFetch reports whether device d may fetch (and be told of) attachment
+// hash: station devices of an office holding the right.
+func (h *Hub) mayFetch(ctx context.Context, d deviceRec, hash string) (bool, error) {
+	if d.Department != "" {
+		return false, nil // department devices see no materials
+	}
+	var n int
+	err := h.meta.QueryRowContext(ctx, `SELECT count(*) FROM attachment_rights WHERE hash = ? AND office = ?`, hash, d.Office).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("attachment rights: %w", err)
+	}
+	return n > 0, nil
+}
+
+// grant records that d uploaded attachment hash whole: its office may
+// fetch it.
+func (h *Hub) grant(ctx context.Context, d deviceRec, hash string) error {
+	_, err := h.meta.ExecContext(ctx, `INSERT INTO attachment_rights (hash, office, device, granted_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, hash, d.Office, d.ID, formatTime(h.now()))
+	if err != nil {
+		return fmt.Errorf("grant attachment %s: %w", hash, err)
+	}
+	return nil
+}
+
+// takeUpReferences grants, once, every office the attachments its cases
+// referred to before rights were recorded at upload.
+func (h *Hub) takeUpReferences(ctx context.Context) error {
+	const step = "attachment_rights"
+	var done int
+	if err := h.meta.QueryRowContext(ctx, `SELECT count(*) FROM meta_steps WHERE name = ?`, step).Scan(&done); err != nil || done > 0 {
+		return err
+	}
+	tx, err := h.meta.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("take up attachment references: %w", err)
+	}
+	defer tx.Rollback()
+	now := formatTime(h.now())
+	err = h.db.EachAttachmentReference(ctx, func(hash, office string) error {
+		if !h.db.HasAttachment(hash) {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO attachment_rights (hash, office, device, granted_at) VALUES (?, ?, '', ?)
+			ON CONFLICT DO NOTHING`, hash, office, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("take up attachment references: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta_steps (name, at) VALUES (?, ?)`, step, now); err != nil {
+		return fmt.Errorf("take up attachment references: %w", err)
+	}
+	return tx.Commit()
+}
+
+// handleAttachmentHead answers 200 with the size when d may fetch the
+// attachment, else 404 with the bytes held of d's own unfinished upload
+// of it: whether a scan exists is told only to whom may fetch it.
 func (h *Hub) handleAttachmentHead(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	hash := r.PathValue("hash")
 	if !validHash(hash) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	if rc, err := h.db.OpenAttachment(hash); err == nil {
-		if f, ok := rc.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil {
-				w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
-			}
-		}
-		rc.Close()
-		w.WriteHeader(http.StatusOK)
+	ok, err := h.mayFetch(r.Context(), d, hash)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set(syncapi.HeaderUploadOffset, strconv.FormatInt(partSize(h.partPath(hash)), 10))
+	if ok {
+		if rc, err := h.db.OpenAttachment(hash); err == nil {
+			if f, ok := rc.(*os.File); ok {
+				if fi, err := f.Stat(); err == nil {
+					w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
+				}
+			}
+			rc.Close()
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
+	var off int64
+	if d.Department == "" {
+		off = partSize(h.partPath(d.ID, hash))
+	}
+	w.Header().Set(syncapi.HeaderUploadOffset, strconv.FormatInt(off, 10))
 	w.WriteHeader(http.StatusNotFound)
 }
 
@@ -89,47 +278,64 @@ func parseContentRange(s string) (start, end, total int64, err error) {
 	return start, end, total, nil
 }
 
-// handleAttachmentPut appends a range to the upload of an attachment and,
-// once complete, verifies its SHA-256 and publishes it. A range that does
-// not start where the held bytes end is refused with 409 and the offset.
+// handleAttachmentPut appends a range to d's upload of an attachment and,
+// once complete, verifies its SHA-256, publishes it and lets d's office
+// fetch it. A range that does not start where d's held bytes end is
+// refused with 409 and the offset. Department devices upload nothing:
+// their work carries no materials.
 func (h *Hub) handleAttachmentPut(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	hash := r.PathValue("hash")
 	if !validHash(hash) {
 		writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, "not a SHA-256")
 		return
 	}
-	extendDeadlines(w, h.transferTimeout())
-	lock := h.uploadLock(hash)
-	lock.Lock()
-	defer lock.Unlock()
-	if h.db.HasAttachment(hash) {
-		io.Copy(io.Discard, io.LimitReader(r.Body, MaxAttachment))
-		w.WriteHeader(http.StatusOK)
+	if d.Department != "" {
+		writeError(w, http.StatusForbidden, syncapi.ErrBadRequest, "department devices do not upload attachments")
 		return
 	}
+	extendDeadlines(w, h.transferTimeout())
+	part := h.partPath(d.ID, hash)
+	unlock := h.lockUpload(part)
+	defer unlock()
+	if h.db.HasAttachment(hash) {
+		ok, err := h.mayFetch(r.Context(), d, hash)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if ok {
+			io.Copy(io.Discard, io.LimitReader(r.Body, MaxAttachment))
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		// held already, but not for d's office: d proves it has the
+		// content by sending it whole, like a first upload
+	}
 	start, total := int64(0), r.ContentLength
-	var end int64
 	if cr := r.Header.Get("Content-Range"); cr != "" {
 		var err error
-		if start, end, total, err = parseContentRange(cr); err != nil {
+		if start, _, total, err = parseContentRange(cr); err != nil {
 			writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, err.Error())
 			return
 		}
-		_ = end
 	}
 	if total <= 0 || total > MaxAttachment {
 		writeError(w, http.StatusRequestEntityTooLarge, syncapi.ErrBadRequest, "size unknown or too large")
-		return
-	}
-	part := h.partPath(hash)
-	if err := os.MkdirAll(filepath.Dir(part), 0o700); err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	have := partSize(part)
 	if start != have {
 		w.Header().Set(syncapi.HeaderUploadOffset, strconv.FormatInt(have, 10))
 		writeError(w, http.StatusConflict, syncapi.ErrConflict, fmt.Sprintf("upload holds %d bytes", have))
+		return
+	}
+	if n, held := h.heldUploads(d.ID, part); (have == 0 && n >= h.upMaxCount) || held+total > h.upMaxBytes {
+		writeError(w, http.StatusInsufficientStorage, syncapi.ErrBadRequest,
+			fmt.Sprintf("this device holds %d unfinished uploads of %d bytes: finish them first", n, held))
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(part), 0o700); err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	f, err := os.OpenFile(part, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -156,6 +362,10 @@ func (h *Hub) handleAttachmentPut(w http.ResponseWriter, r *http.Request, d devi
 			writeError(w, http.StatusUnprocessableEntity, syncapi.ErrBadRequest, "content does not match its hash")
 			return
 		}
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.grant(r.Context(), d, hash); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -198,18 +408,12 @@ func (h *Hub) publish(r *http.Request, hash, part string) error {
 
 func (h *Hub) handleAttachmentGet(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	hash := r.PathValue("hash")
-	// only devices of an office whose cases refer to the scan may fetch it;
-	// department devices see no materials at all
-	offices, err := h.db.AttachmentOffices(r.Context(), hash)
+	ok, err := h.mayFetch(r.Context(), d, hash)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, syncapi.ErrInternal, "attachment lookup failed")
+		h.fail(w, r, err)
 		return
 	}
-	allowed := false
-	for _, o := range offices {
-		allowed = allowed || (o == d.Office && d.Department == "")
-	}
-	if !allowed {
+	if !ok {
 		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "no such attachment")
 		return
 	}

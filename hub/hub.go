@@ -74,7 +74,11 @@ type Hub struct {
 	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
 
 	upMu    sync.Mutex
-	uploads map[string]*sync.Mutex // per attachment hash
+	uploads map[string]*uploadLock // per unfinished upload (device, hash), while in use
+	// caps of a device's unfinished uploads (count, bytes held plus the
+	// size of the one being sent): MaxUploadsPerDevice, MaxUploadBytesPerDevice
+	upMaxCount int
+	upMaxBytes int64
 
 	kick chan struct{} // wakes the webhook worker
 
@@ -104,7 +108,8 @@ func Open(dir string, opt Options) (*Hub, error) {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	h := &Hub{dir: dir, opt: opt, cat: opt.Catalogue, catFiles: opt.CatalogueFiles, now: opt.Now, log: opt.Logger,
-		uploads: map[string]*sync.Mutex{}, kick: make(chan struct{}, 1)}
+		uploads: map[string]*uploadLock{}, upMaxCount: MaxUploadsPerDevice, upMaxBytes: MaxUploadBytesPerDevice,
+		kick: make(chan struct{}, 1)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -135,6 +140,15 @@ func Open(dir string, opt Options) (*Hub, error) {
 		h.Close()
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
+	if err := h.takeUpReferences(context.Background()); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	if err := h.expireUploads(); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	h.background(h.keepUploadsClean)
 	if err := h.loadSnapshots(context.Background()); err != nil {
 		h.Close()
 		return nil, fmt.Errorf("open hub: snapshots: %w", err)

@@ -84,6 +84,17 @@ CREATE TABLE IF NOT EXISTS overwrites (
     UNIQUE (device, local_op, remote_op, field)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS overwrites_device ON overwrites (device, winner_seq);
+CREATE TABLE IF NOT EXISTS attachment_rights (
+    hash       TEXT NOT NULL,
+    office     TEXT NOT NULL,
+    device     TEXT NOT NULL,
+    granted_at TEXT NOT NULL,
+    PRIMARY KEY (hash, office)
+) STRICT;
+CREATE TABLE IF NOT EXISTS meta_steps (
+    name TEXT PRIMARY KEY,
+    at   TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS derive_marks (
     case_id TEXT NOT NULL,
     item    TEXT NOT NULL,

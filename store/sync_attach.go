@@ -2,30 +2,51 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 )
 
-// AttachmentOffices returns the offices of the cases that refer to the
-// attachment with hash, as a material scan or a photo value: the hub lets a
-// device download an attachment only when its office is among them.
-func (db *DB) AttachmentOffices(ctx context.Context, hash string) ([]string, error) {
-	if len(hash) != 64 {
-		return nil, nil
-	}
-	rows, err := db.query(ctx, `SELECT DISTINCT c.office FROM fields f JOIN cases c ON c.rid = f.case_rid
-		WHERE ((f.entity = 'material' AND f.field = 'attachments') OR (f.entity = 'case' AND f.field LIKE 'v:%'))
-		AND instr(f.value, ?) > 0`, hash)
+// EachAttachmentReference calls fn with every attachment hash the cases
+// refer to (a material's scans, a photo value) and the office of the
+// referring case, in no particular order. The hub takes the references of
+// a replica that predates its recorded download rights from it, once.
+func (db *DB) EachAttachmentReference(ctx context.Context, fn func(hash, office string) error) error {
+	rows, err := db.query(ctx, `SELECT c.office, f.entity, f.value FROM fields f JOIN cases c ON c.rid = f.case_rid
+		WHERE (f.entity = 'material' AND f.field = 'attachments') OR (f.entity = 'case' AND f.field LIKE 'v:%' AND length(f.value) = 64)`)
 	if err != nil {
-		return nil, fmt.Errorf("attachment offices: %w", err)
+		return fmt.Errorf("attachment references: %w", err)
 	}
-	defer rows.Close()
-	var out []string
+	type ref struct{ hash, office string }
+	var refs []ref
 	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, fmt.Errorf("attachment offices: %w", err)
+		var office, entity, value string
+		if err := rows.Scan(&office, &entity, &value); err != nil {
+			rows.Close()
+			return fmt.Errorf("attachment references: %w", err)
 		}
-		out = append(out, o)
+		if entity == EntityCase {
+			if validHash(value) {
+				refs = append(refs, ref{value, office})
+			}
+			continue
+		}
+		var hs []string
+		if json.Unmarshal([]byte(value), &hs) == nil {
+			for _, h := range hs {
+				if validHash(h) {
+					refs = append(refs, ref{h, office})
+				}
+			}
+		}
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("attachment references: %w", err)
+	}
+	for _, r := range refs {
+		if err := fn(r.hash, r.office); err != nil {
+			return err
+		}
+	}
+	return nil
 }
