@@ -234,3 +234,76 @@ func TestUnfinishedUploadsPerDevice(t *testing.T) {
 		t.Errorf("unfinished uploads after a reopen a day later = %d, want 0", got)
 	}
 }
+
+// TestScanRightsTakenUpOnce: a hub from before download rights were
+// recorded grants, at its first start with them, the offices whose cases
+// referred to a scan then; a reference written afterwards grants nothing,
+// restarts included.
+func TestScanRightsTakenUpOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opt := Options{Catalogue: testCatalogue(t)}
+	h, err := Open(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if h != nil {
+			h.Close()
+		}
+	}()
+	for _, u := range testUsers {
+		h.AddUser(ctx, u, "pw")
+	}
+	scan, hash := scanOf("升级前的扫描件")
+	if _, err := h.db.PutAttachment(ctx, bytes.NewReader(scan)); err != nil {
+		t.Fatal(err)
+	}
+	d, ids := pushCases(t, h, 2) // cases of 371002
+	refer := func(id string) {
+		t.Helper()
+		if _, err := d.db.UpdateCase(ctx, d.actor, id, func(c *casework.Case) error {
+			c.Values["awards"] = hash
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Push(ctx, d.id, syncapi.PushRequest{Ops: d.outbox(t)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refer(ids[0])
+	if _, err := h.meta.Exec(`DELETE FROM meta_steps; DELETE FROM attachment_rights`); err != nil { // as before rights
+		t.Fatal(err)
+	}
+	reopen := func() {
+		t.Helper()
+		h.Close()
+		if h, err = Open(dir, opt); err != nil {
+			t.Fatalf("reopen = %v", err)
+		}
+	}
+	reopen()
+	may := func(office string) bool {
+		t.Helper()
+		ok, err := h.mayFetch(ctx, deviceRec{ID: "x", Office: office}, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !may(office) {
+		t.Errorf("mayFetch(%s) after the take-up = false, want true (its case referred to the scan before)", office)
+	}
+	if may("371003") {
+		t.Errorf("mayFetch(371003) = true, want false")
+	}
+	if _, err := h.meta.Exec(`DELETE FROM attachment_rights`); err != nil {
+		t.Fatal(err)
+	}
+	refer(ids[1]) // written after the take-up
+	reopen()
+	if may(office) {
+		t.Errorf("mayFetch(%s) from a reference written after the take-up = true, want false", office)
+	}
+}
