@@ -19,14 +19,21 @@ type Query struct {
 	Office   string
 	Item     string
 	From, To time.Time // accepted-date range [From, To); zero = open
-	Limit    int       // 0 = 50
-	Offset   int
+	IDNumber string    // exact ID number; "" = any
+	// MissingMaterials keeps only cases with a material still required.
+	MissingMaterials bool
+	// OldestFirst orders by creation, oldest first (the drafts list);
+	// otherwise the most recently updated come first.
+	OldestFirst bool
+	Limit       int // 0 = 50
+	Offset      int
 }
 
 // CaseSummary is one row of a case list. ID number and phone are masked:
 // the full values never leave the store through a list.
 type CaseSummary struct {
 	ID, Number, Name, MaskedID, MaskedPhone, Office string
+	CreatedBy                                       string // login or user ID of who started the case
 	State                                           casework.CaseState
 	Items                                           []string
 	CreatedAt, AcceptedAt, UpdatedAt                time.Time
@@ -157,6 +164,13 @@ func (q Query) where() (string, []any) {
 		conds = append(conds, "c.rid IN (SELECT case_rid FROM case_items WHERE item = ?)")
 		args = append(args, q.Item)
 	}
+	if q.IDNumber != "" {
+		conds = append(conds, "c.id_number = ?")
+		args = append(args, strings.ToUpper(strings.TrimSpace(q.IDNumber)))
+	}
+	if q.MissingMaterials {
+		conds = append(conds, "c.missing_materials > 0")
+	}
 	if !q.From.IsZero() {
 		conds = append(conds, "c.accepted_at >= ?")
 		args = append(args, formatTime(q.From))
@@ -168,12 +182,13 @@ func (q Query) where() (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-const summaryColumns = `c.id, c.number, c.name, c.id_number, c.phone, c.office, c.state, c.items, c.created_at, c.accepted_at, c.updated_at`
+const summaryColumns = `c.id, c.number, c.name, c.id_number, c.phone, c.office, c.state, c.items, c.created_at, c.accepted_at, c.updated_at,
+	coalesce((SELECT f.value FROM fields f WHERE f.case_rid = c.rid AND f.entity = 'case' AND f.key = '' AND f.field = 'created_by'), '')`
 
 func scanSummary(rows interface{ Scan(...any) error }) (CaseSummary, error) {
 	var s CaseSummary
 	var idNum, phone, state, items, created, accepted, updated string
-	if err := rows.Scan(&s.ID, &s.Number, &s.Name, &idNum, &phone, &s.Office, &state, &items, &created, &accepted, &updated); err != nil {
+	if err := rows.Scan(&s.ID, &s.Number, &s.Name, &idNum, &phone, &s.Office, &state, &items, &created, &accepted, &updated, &s.CreatedBy); err != nil {
 		return s, err
 	}
 	s.MaskedID = casework.MaskID(idNum)
@@ -187,7 +202,8 @@ func scanSummary(rows interface{ Scan(...any) error }) (CaseSummary, error) {
 }
 
 // Search returns one page of the cases matching q, most recently updated
-// first, and how many match in all.
+// first (oldest created first with q.OldestFirst), and how many match in
+// all.
 func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
@@ -200,8 +216,12 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 	if total == 0 {
 		return nil, 0, nil
 	}
+	order := ` ORDER BY c.updated_at DESC, c.rid DESC`
+	if q.OldestFirst {
+		order = ` ORDER BY c.created_at, c.rid`
+	}
 	rows, err := db.rawQuery(ctx, `SELECT `+summaryColumns+` FROM cases c WHERE `+where+
-		` ORDER BY c.updated_at DESC, c.rid DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+		order+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
 	}
@@ -242,6 +262,7 @@ func (db *DB) FindDuplicates(ctx context.Context, idNumber, office string) ([]Ca
 type TaskQuery struct {
 	Department, Office string
 	States             []casework.TaskState
+	DueFrom            time.Time // zero: any
 	DueBefore          time.Time // zero: any
 	Limit              int       // 0 = 200
 }
@@ -275,6 +296,10 @@ func (db *DB) Tasks(ctx context.Context, q TaskQuery) ([]TaskRow, error) {
 			args = append(args, string(s))
 		}
 		conds = append(conds, "t.state IN ("+strings.Join(ph, ",")+")")
+	}
+	if !q.DueFrom.IsZero() {
+		conds = append(conds, "t.due <> '' AND t.due >= ?")
+		args = append(args, formatTime(q.DueFrom))
 	}
 	if !q.DueBefore.IsZero() {
 		conds = append(conds, "t.due <> '' AND t.due < ?")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +151,51 @@ func TestSearch(t *testing.T) {
 	st, _ = db.Stats(ctx, "", clk.Now().AddDate(0, 3, 0))
 	if st.Overdue == 0 {
 		t.Errorf("Stats(three months on).Overdue = 0, want the pending tasks")
+	}
+}
+
+// TestSearchDraftsOldestFirst: the drafts list can be read oldest first,
+// each with who started it, and narrowed to one ID number (#19.7, #19.6).
+func TestSearchDraftsOldestFirst(t *testing.T) {
+	clk := newFakeClock()
+	db := openTest(t, clk)
+	ctx := context.Background()
+	cat := testCatalogue(t)
+	g := casework.NewGenerator(cat, 3, testNow)
+	var ids []string
+	for i := 0; i < 3; i++ {
+		c := g.Draft(fmt.Sprintf("draft-%d", i), "371002", false)
+		c.CreatedAt = clk.Now()
+		if err := db.SaveCase(ctx, clerk, c); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+		clk.Add(time.Hour)
+	}
+	// the oldest draft is edited last: newest-updated order puts it first
+	old, _ := db.Case(ctx, ids[0])
+	old.Values[casework.FieldPhone] = "13800000009"
+	if err := db.SaveCase(ctx, clerk, old); err != nil {
+		t.Fatal(err)
+	}
+	drafts := []casework.CaseState{casework.CaseDraft}
+	rows, total, err := db.Search(ctx, Query{States: drafts, OldestFirst: true})
+	if err != nil || total != 3 {
+		t.Fatalf("Search drafts = %d %v", total, err)
+	}
+	for i, r := range rows {
+		if r.ID != ids[i] {
+			t.Errorf("oldest first: row %d is %s, want %s", i, r.ID, ids[i])
+		}
+		if r.CreatedBy != clerk.UserID {
+			t.Errorf("row %d created by %q, want %q", i, r.CreatedBy, clerk.UserID)
+		}
+	}
+	if rows, _, _ := db.Search(ctx, Query{States: drafts}); len(rows) == 0 || rows[0].ID != ids[0] {
+		t.Errorf("default order does not put the last updated first")
+	}
+	rows, _, _ = db.Search(ctx, Query{IDNumber: strings.ToLower(old.Value(casework.FieldIDNumber))})
+	if len(rows) != 1 || rows[0].ID != ids[0] {
+		t.Errorf("by ID number: %+v", rows)
 	}
 }

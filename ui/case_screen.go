@@ -28,6 +28,7 @@ type CaseScreen struct {
 	Message  *widget.Label
 	Withdraw *widget.Button
 	ShowFull *widget.Button
+	Resume   *widget.Button // 继续受理, on a draft
 	showFull bool
 	tabs     *container.AppTabs
 
@@ -43,6 +44,8 @@ func NewCaseScreen(d *Desk, id string) *CaseScreen {
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.Withdraw = widget.NewButton(T("case.withdraw"), s.askWithdraw)
 	s.ShowFull = widget.NewButton(T("case.show.full"), s.revealFull)
+	s.Resume = widget.NewButton(T("case.draft.resume"), s.ResumeIntake)
+	s.Resume.Importance = widget.HighImportance
 	s.Reload()
 	return s
 }
@@ -60,8 +63,12 @@ func (s *CaseScreen) Reload() {
 	if dv := cat.Division(c.Office); dv != nil {
 		office = dv.Name
 	}
+	number := c.Number
+	if c.State == casework.CaseDraft {
+		number = T("case.draft.nonumber")
+	}
 	head := []string{
-		T("case.number") + ":" + c.Number,
+		T("case.number") + ":" + number,
 		c.Value(casework.FieldName) + "  " + s.sensitive(casework.SensitiveID, c.Value(casework.FieldIDNumber)),
 		T("case.state") + ":" + CaseStateName(c.State),
 		T("case.office") + ":" + office,
@@ -80,6 +87,12 @@ func (s *CaseScreen) Reload() {
 	s.fillTimeline()
 	if c.State == casework.CaseDone || c.State == casework.CaseWithdrawn {
 		s.Withdraw.Disable()
+	}
+	if c.State == casework.CaseDraft {
+		s.Withdraw.SetText(T("case.draft.void"))
+		s.Resume.Show()
+	} else {
+		s.Resume.Hide()
 	}
 }
 
@@ -271,6 +284,20 @@ type withdrawDialog struct {
 	OK      *widget.Button
 }
 
+// ResumeIntake continues the intake of a draft (继续受理).
+func (s *CaseScreen) ResumeIntake() {
+	c, err := s.d.Svc.Store.Case(s.d.ctx(), s.id)
+	if err != nil {
+		s.Message.SetText(ErrorText(err))
+		return
+	}
+	if c.State != casework.CaseDraft {
+		s.Reload()
+		return
+	}
+	s.d.Show(NewIntakeScreenFor(s.d, c))
+}
+
 // WithdrawWith withdraws the case with reason.
 func (s *CaseScreen) WithdrawWith(reason string) {
 	s.update(func(c *casework.Case) error { return c.Withdraw(reason, s.d.Svc.Now()) })
@@ -287,7 +314,7 @@ func (s *CaseScreen) Content() fyne.CanvasObject {
 		container.NewTabItem(T("case.tab.materials"), container.NewVScroll(s.Mats)),
 		container.NewTabItem(T("case.tab.timeline"), container.NewVScroll(s.Timeline)),
 	)
-	actions := container.NewHBox(widget.NewButton(T("common.back"), s.d.Back), s.ShowFull, s.Withdraw)
+	actions := container.NewHBox(widget.NewButton(T("common.back"), s.d.Back), s.Resume, s.ShowFull, s.Withdraw)
 	var top fyne.CanvasObject = container.NewVBox(widget.NewLabelWithStyle(T("case.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.Header, actions)
 	if s.C != nil && s.C.State != casework.CaseDraft {
 		top = container.NewVBox(top, printButtons(s.d, s.C, s.Message))

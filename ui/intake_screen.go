@@ -6,10 +6,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/uuid"
 
 	"vetdesk/casework"
+	"vetdesk/store"
 )
 
 // skipInForm are fields the intake asks in steps 1 and 2, not in the form.
@@ -44,6 +46,7 @@ type IntakeScreen struct {
 	SavedInfo *widget.Label
 	Saving    *widget.Label
 	Result    *fyne.Container
+	Offer     *DraftOffer // the offer to continue an earlier draft, while open
 
 	printMsg  *widget.Label // where printing reports, with the result
 	formBox   *fyne.Container
@@ -121,6 +124,106 @@ func (s *IntakeScreen) load() {
 	s.rebuild()
 }
 
+// office is the office a new draft is taken for.
+func (s *IntakeScreen) office() string {
+	if s.C != nil {
+		return s.C.Office
+	}
+	dev, _ := s.d.Svc.Store.Device(s.d.ctx())
+	if dev.Office != "" {
+		return dev.Office
+	}
+	return s.d.User.Office
+}
+
+// otherDrafts returns the drafts of ID number id at office other than the
+// one on screen, oldest first.
+func (s *IntakeScreen) otherDrafts(id, office string) []store.CaseSummary {
+	rows, _, err := s.d.Svc.Store.Search(s.d.ctx(), store.Query{IDNumber: id, Office: office,
+		States: []casework.CaseState{casework.CaseDraft}, OldestFirst: true, Limit: 20})
+	if err != nil {
+		return nil
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if s.C == nil || r.ID != s.C.ID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// duplicateLines warns of accepted cases and other drafts of the ID number.
+func (s *IntakeScreen) duplicateLines() []string {
+	if s.C == nil {
+		return nil
+	}
+	id := s.C.Value(casework.FieldIDNumber)
+	if id == "" {
+		return nil
+	}
+	var lines []string
+	if dups, err := s.d.Svc.Store.FindDuplicates(s.d.ctx(), id, s.C.Office); err == nil {
+		for _, dup := range dups {
+			if dup.ID != s.C.ID {
+				lines = append(lines, T("intake.duplicate", map[string]any{"Number": dup.Number, "State": CaseStateName(dup.State)}))
+				break
+			}
+		}
+	}
+	if n := len(s.otherDrafts(id, s.C.Office)); n > 0 {
+		lines = append(lines, T("intake.duplicate.drafts", map[string]any{"N": n}))
+	}
+	return lines
+}
+
+// DraftOffer is the open offer to continue an earlier draft, kept for tests.
+type DraftOffer struct {
+	dlg      *dialog.CustomDialog
+	Continue []*widget.Button // one per draft, oldest first
+	New      *widget.Button
+}
+
+// offerDrafts asks whether to continue one of drafts or start anew
+// (startNew).
+func (s *IntakeScreen) offerDrafts(drafts []store.CaseSummary, startNew func()) {
+	names := userNames(s.d)
+	box := container.NewVBox()
+	offer := &DraftOffer{}
+	for _, r := range drafts {
+		id := r.ID
+		b := widget.NewButton(T("intake.draft.continue", map[string]any{"Draft": draftLabel(r, names)}), func() {
+			offer.dlg.Hide()
+			c, err := s.d.Svc.Store.Case(s.d.ctx(), id)
+			if err != nil {
+				s.IDInfo.SetText(ErrorText(err))
+				return
+			}
+			s.d.show(NewIntakeScreenFor(s.d, c))
+		})
+		b.Alignment = widget.ButtonAlignLeading
+		offer.Continue = append(offer.Continue, b)
+		box.Add(b)
+	}
+	if len(offer.Continue) > 0 {
+		offer.Continue[0].Importance = widget.HighImportance
+	}
+	offer.New = widget.NewButton(T("intake.draft.new"), func() {
+		offer.dlg.Hide()
+		startNew()
+	})
+	text := widget.NewLabel(T("intake.draft.found", map[string]any{"N": len(drafts)}))
+	text.Wrapping = fyne.TextWrapWord
+	offer.dlg = dialog.NewCustomWithoutButtons(T("intake.draft.title"), container.NewVBox(text, box), s.d.Win)
+	offer.dlg.SetButtons([]fyne.CanvasObject{offer.New})
+	offer.dlg.Resize(fyne.NewSize(560, 0))
+	s.Offer = offer
+	offer.dlg.Show()
+	if len(offer.Continue) > 0 {
+		s.d.Win.Canvas().Focus(offer.Continue[0])
+	}
+}
+
 // ensureDraft makes the draft case the first time there is something to keep.
 func (s *IntakeScreen) ensureDraft() {
 	if s.C != nil {
@@ -148,20 +251,25 @@ func (s *IntakeScreen) submitID() {
 		s.IDInfo.Refresh()
 		return
 	}
+	if s.C == nil {
+		// a draft of this ID may wait here or have come from a colleague:
+		// offer it before starting another
+		if drafts := s.otherDrafts(id, s.office()); len(drafts) > 0 {
+			s.offerDrafts(drafts, func() { s.startWithID(id, info) })
+			return
+		}
+	}
+	s.startWithID(id, info)
+}
+
+// startWithID records a valid ID number in the draft and moves on.
+func (s *IntakeScreen) startWithID(id string, info casework.IDInfo) {
 	s.ensureDraft()
 	s.C.Values[casework.FieldIDNumber] = id
 	s.C.Values[casework.FieldBirthDate] = info.Birth.Format("2006-01-02")
 	s.C.Values[casework.FieldSex] = info.Sex()
 	s.showIDInfo()
-	s.Duplicate.SetText("")
-	if dups, err := s.d.Svc.Store.FindDuplicates(s.d.ctx(), id, s.C.Office); err == nil {
-		for _, dup := range dups {
-			if dup.ID != s.C.ID {
-				s.Duplicate.SetText(T("intake.duplicate", map[string]any{"Number": dup.Number, "State": CaseStateName(dup.State)}))
-				break
-			}
-		}
-	}
+	s.Duplicate.SetText(strings.Join(s.duplicateLines(), "\n"))
 	if s.d.Svc.Roster != nil {
 		if vals := s.d.Svc.Roster(s.d.ctx(), id); len(vals) > 0 {
 			n := 0
@@ -603,6 +711,9 @@ func (s *IntakeScreen) review() []casework.Problem {
 	if n := len(s.C.MissingMaterials(s.cat)); n > 0 {
 		head += "\n" + T("intake.review.missing", map[string]any{"N": n})
 	}
+	for _, l := range s.duplicateLines() {
+		head += "\n! " + l
+	}
 	s.Problems.SetText(head + "\n" + strings.Join(lines, "\n"))
 	return probs
 }
@@ -645,7 +756,26 @@ func (s *IntakeScreen) AcceptNow() {
 		s.Problems.SetText(ErrorText(err))
 		return
 	}
+	s.settleOtherDrafts()
 	s.showAccepted()
+}
+
+// settleOtherDrafts withdraws the other drafts of the accepted case's ID
+// number, each with the accepted number as the reason, so no stale draft of
+// the same person is left to finish.
+func (s *IntakeScreen) settleOtherDrafts() {
+	reason := T("intake.draft.superseded", map[string]any{"Number": s.C.Number})
+	for _, r := range s.otherDrafts(s.C.Value(casework.FieldIDNumber), s.C.Office) {
+		_, err := s.d.Svc.Store.UpdateCase(s.d.ctx(), s.d.Actor(), r.ID, func(c *casework.Case) error {
+			if c.State != casework.CaseDraft {
+				return nil
+			}
+			return c.Withdraw(reason, s.d.Svc.Now())
+		})
+		if err != nil {
+			s.Problems.SetText(ErrorText(err))
+		}
+	}
 }
 
 func (s *IntakeScreen) showAccepted() {

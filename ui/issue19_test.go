@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -365,5 +366,121 @@ func TestTimelineReadsAsSentences(t *testing.T) {
 		if len(line) < 17 || line[4] != '-' || line[13] != ':' || !strings.Contains(line, f.clerk.Name) {
 			t.Errorf("line %d does not start with a local time and the clerk: %q", i, line)
 		}
+	}
+}
+
+// TestIntakeOffersExistingDraft: typing an ID number that has a draft (here
+// a colleague's) offers to continue it; declining warns on 核对; accepting
+// one draft voids the other with the accepted number (#19.6).
+func TestIntakeOffersExistingDraft(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	colleague := store.Actor{UserID: f.admin.ID, Login: f.admin.Login, Name: f.admin.Name, Role: "admin", Office: "371002"}
+	d1 := casework.NewGenerator(f.cat, 21, fixedNow).Draft("draft-1", "371002", true)
+	if err := f.st.SaveCase(ctx, colleague, d1); err != nil {
+		t.Fatal(err)
+	}
+	idNum := d1.Value(casework.FieldIDNumber)
+	drafts := func() int {
+		_, n, _ := f.st.Search(ctx, store.Query{IDNumber: idNum, States: []casework.CaseState{casework.CaseDraft}})
+		return n
+	}
+	f.desk.LoggedIn(f.clerk)
+	in := NewIntakeScreen(f.desk)
+	f.desk.Show(in)
+	test.Type(in.ID, idNum)
+	press(in.ID, fyne.KeyReturn)
+	if in.Offer == nil || len(in.Offer.Continue) != 1 || len(f.win.Canvas().Overlays().List()) == 0 {
+		t.Fatalf("an ID with a draft offered nothing")
+	}
+	if txt := in.Offer.Continue[0].Text; !strings.Contains(txt, f.admin.Name) || !strings.Contains(txt, d1.Value(casework.FieldName)) {
+		t.Errorf("the offer reads %q, want the draft's name and who started it", txt)
+	}
+	test.Tap(in.Offer.Continue[0])
+	cur, ok := f.desk.Current().(*IntakeScreen)
+	if !ok || cur.C == nil || cur.C.ID != d1.ID {
+		t.Fatalf("continuing shows %T", f.desk.Current())
+	}
+	if n := drafts(); n != 1 {
+		t.Errorf("after continuing %d drafts of the ID, want 1", n)
+	}
+	// a second intake declines the offer: two drafts, and 核对 says so
+	in2 := NewIntakeScreen(f.desk)
+	f.desk.Show(in2)
+	test.Type(in2.ID, idNum)
+	press(in2.ID, fyne.KeyReturn)
+	if in2.Offer == nil {
+		t.Fatalf("second intake: no offer")
+	}
+	test.Tap(in2.Offer.New)
+	if in2.C == nil || drafts() != 2 {
+		t.Fatalf("declining did not start a new draft (%d drafts)", drafts())
+	}
+	in2.ReviewNow()
+	if !strings.Contains(in2.Problems.Text, "另有 1 份") {
+		t.Errorf("核对 does not mention the other draft:\n%s", in2.Problems.Text)
+	}
+	// accepting the colleague's draft voids the second one, naming the case
+	f.desk.Show(cur)
+	test.Tap(cur.Accept)
+	if cur.C.State != casework.CaseAccepted {
+		t.Fatalf("not accepted: %s", cur.Problems.Text)
+	}
+	other, _ := f.st.Case(ctx, in2.C.ID)
+	if other.State != casework.CaseWithdrawn || !strings.Contains(other.WithdrawReason, cur.C.Number) {
+		t.Errorf("the other draft is %s (%q), want withdrawn naming %s", other.State, other.WithdrawReason, cur.C.Number)
+	}
+	if n := drafts(); n != 0 {
+		t.Errorf("%d drafts of the ID left after acceptance", n)
+	}
+}
+
+// TestDraftsReachableAndResumable: every draft can be listed on 案件查询,
+// oldest first with who started it, and 继续受理 opens the intake from the
+// list and from the case page (#19.7).
+func TestDraftsReachableAndResumable(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	g := casework.NewGenerator(f.cat, 31, fixedNow)
+	users := []store.User{f.clerk, f.admin}
+	var oldest string
+	for i := 0; i < 14; i++ {
+		u := users[i%2]
+		c := g.Draft(fmt.Sprintf("draft-%02d", i), "371002", false)
+		c.CreatedAt = fixedNow.Add(-time.Duration(i) * time.Hour)
+		if err := f.st.SaveCase(ctx, store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Office: "371002"}, c); err != nil {
+			t.Fatal(err)
+		}
+		oldest = c.ID
+	}
+	f.desk.LoggedIn(f.clerk)
+	f.desk.Open("nav.search")
+	s := f.desk.Current().(*SearchScreen)
+	s.ShowDrafts()
+	if s.total != 14 || len(s.Rows) != 14 {
+		t.Fatalf("drafts filter lists %d of %d, want all 14", len(s.Rows), s.total)
+	}
+	if s.Rows[0].ID != oldest {
+		t.Errorf("first row %s, want the oldest draft %s", s.Rows[0].ID, oldest)
+	}
+	if got := s.cell(0, 5); !strings.Contains(got, f.admin.Name) && !strings.Contains(got, f.clerk.Name) {
+		t.Errorf("started-by cell reads %q", got)
+	}
+	if got := s.cell(0, 0); got != T("search.draft.resume") {
+		t.Errorf("number cell of a draft reads %q", got)
+	}
+	s.Results.Select(widget.TableCellID{Row: 0, Col: 1})
+	in, ok := f.desk.Current().(*IntakeScreen)
+	if !ok || in.C == nil || in.C.ID != oldest {
+		t.Fatalf("selecting a draft in the list shows %T, want its intake", f.desk.Current())
+	}
+	cs := NewCaseScreen(f.desk, oldest)
+	f.desk.Show(cs)
+	if !cs.Resume.Visible() || !strings.Contains(cs.Header.Text, T("case.draft.nonumber")) {
+		t.Errorf("a draft's case page: resume visible %v, header %q", cs.Resume.Visible(), cs.Header.Text)
+	}
+	test.Tap(cs.Resume)
+	if in, ok := f.desk.Current().(*IntakeScreen); !ok || in.C.ID != oldest {
+		t.Errorf("继续受理 on the case page shows %T", f.desk.Current())
 	}
 }

@@ -28,6 +28,7 @@ type SearchScreen struct {
 	total   int
 	states  []casework.CaseState
 	items   []string
+	names   map[string]string // who started a case, by user ID or login
 }
 
 // NewSearchScreen builds the search screen and shows the newest cases.
@@ -71,7 +72,10 @@ func NewSearchScreen(d *Desk) *SearchScreen {
 	s.Results.ShowHeaderRow = true
 	s.Results.CreateHeader = func() fyne.CanvasObject { return widget.NewLabel("") }
 	s.Results.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
+		switch {
+		case id.Col == 5 && s.draftsOnly():
+			o.(*widget.Label).SetText(T("search.col.started"))
+		case id.Col >= 0:
 			o.(*widget.Label).SetText(T(cols[id.Col]))
 		}
 	}
@@ -80,7 +84,7 @@ func NewSearchScreen(d *Desk) *SearchScreen {
 	}
 	s.Results.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(s.Rows) {
-			s.d.Show(NewCaseScreen(s.d, s.Rows[id.Row].ID))
+			s.open(s.Rows[id.Row])
 		}
 	}
 	s.Run()
@@ -91,8 +95,8 @@ func (s *SearchScreen) cell(row, col int) string {
 	r := s.Rows[row]
 	switch col {
 	case 0:
-		if r.Number == "" {
-			return CaseStateName(casework.CaseDraft)
+		if r.State == casework.CaseDraft {
+			return T("search.draft.resume")
 		}
 		return r.Number
 	case 1:
@@ -104,6 +108,12 @@ func (s *SearchScreen) cell(row, col int) string {
 	case 4:
 		return CaseStateName(r.State)
 	case 5:
+		if r.State == casework.CaseDraft {
+			if s.names == nil {
+				s.names = userNames(s.d)
+			}
+			return startedBy(r, s.names) + " " + r.CreatedAt.Local().Format("01-02 15:04")
+		}
 		if r.AcceptedAt.IsZero() {
 			return ""
 		}
@@ -121,6 +131,7 @@ func (s *SearchScreen) Run() {
 	if i := s.Item.SelectedIndex(); i > 0 {
 		q.Item = s.items[i-1]
 	}
+	q.OldestFirst = s.draftsOnly() // the draft waiting longest comes first
 	if s.d.User.Role != "admin" && s.d.User.Role != "supervisor" {
 		q.Office = s.d.User.Office
 	}
@@ -136,7 +147,33 @@ func (s *SearchScreen) Run() {
 
 func (s *SearchScreen) openFirst() {
 	if len(s.Rows) > 0 {
-		s.d.Show(NewCaseScreen(s.d, s.Rows[0].ID))
+		s.open(s.Rows[0])
+	}
+}
+
+// open shows a case, or continues the intake of a draft (继续受理).
+func (s *SearchScreen) open(r store.CaseSummary) {
+	if r.State == casework.CaseDraft {
+		if c, err := s.d.Svc.Store.Case(s.d.ctx(), r.ID); err == nil && c.State == casework.CaseDraft {
+			s.d.Show(NewIntakeScreenFor(s.d, c))
+			return
+		}
+	}
+	s.d.Show(NewCaseScreen(s.d, r.ID))
+}
+
+// draftsOnly reports whether the state filter is on 草稿.
+func (s *SearchScreen) draftsOnly() bool {
+	i := s.State.SelectedIndex()
+	return i > 0 && s.states[i-1] == casework.CaseDraft
+}
+
+// ShowDrafts filters on 草稿: every draft, oldest first.
+func (s *SearchScreen) ShowDrafts() {
+	for i, st := range s.states {
+		if st == casework.CaseDraft {
+			s.State.SetSelectedIndex(i + 1)
+		}
 	}
 }
 
