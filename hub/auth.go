@@ -68,6 +68,9 @@ func (h *Hub) handleEnrol(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrDeviceCodeTaken):
 		writeError(w, http.StatusConflict, syncapi.ErrCodeTaken, err.Error())
 		return
+	case errors.Is(err, ErrDeviceEnrolled):
+		writeError(w, http.StatusConflict, syncapi.ErrEnrolled, err.Error())
+		return
 	case err != nil:
 		h.fail(w, r, err)
 		return

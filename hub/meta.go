@@ -114,6 +114,10 @@ func openMeta(path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: schema: %w", path, err)
 	}
+	if err := addMetaColumns(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: schema: %w", path, err)
+	}
 	if err := store.Private(path); err != nil { // device tokens' hashes, webhook secrets
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -121,8 +125,36 @@ func openMeta(path string) (*sql.DB, error) {
 	return db, nil
 }
 
+// metaColumns are columns added to hub.db's tables after version 1; an
+// older hub.db gets them at Open.
+var metaColumns = []struct{ table, column, decl string }{
+	// a re-enrolment code names the one device it may enrol again
+	{"enrol_codes", "for_device", "TEXT NOT NULL DEFAULT ''"},
+}
+
+// addMetaColumns adds the metaColumns a table lacks.
+func addMetaColumns(db *sql.DB) error {
+	for _, c := range metaColumns {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		if _, err := db.Exec(`ALTER TABLE ` + c.table + ` ADD COLUMN ` + c.column + ` ` + c.decl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ErrCodeInvalid: the enrolment code is unknown, used or expired.
 var ErrCodeInvalid = errors.New("enrolment code unknown, used or expired")
+
+// ErrDeviceEnrolled: the device id is enrolled already and the code was
+// not made for re-enrolling it (EnrolSpec.ForDevice).
+var ErrDeviceEnrolled = errors.New("device already enrolled: re-enrolment needs a code made for it")
 
 // ErrDeviceCodeTaken: another device already has the short code.
 var ErrDeviceCodeTaken = errors.New("device code taken")
@@ -162,11 +194,30 @@ type EnrolSpec struct {
 	Office     string // org unit code
 	Department string // set for a department's desktop
 	TTL        time.Duration
+	// ForDevice makes a re-enrolment code: it enrols only this device id,
+	// which must be enrolled already (a reinstall, a restore on another
+	// machine), and gives it a new credential. Empty Office and Station
+	// are the device's own.
+	ForDevice string
 }
 
 // CreateEnrolCode makes a one-time code for a device of spec, valid for
-// spec.TTL (0: 72 hours). Only its hash is stored.
+// spec.TTL (0: 72 hours). Only its hash is stored. A code without
+// ForDevice enrols only a device id the hub does not know.
 func (h *Hub) CreateEnrolCode(ctx context.Context, spec EnrolSpec) (string, error) {
+	if spec.ForDevice != "" {
+		var office, station, dept string
+		err := h.meta.QueryRowContext(ctx, `SELECT office, station, department FROM devices WHERE id = ?`, spec.ForDevice).
+			Scan(&office, &station, &dept)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("create enrol code: device %s is not enrolled", spec.ForDevice)
+		} else if err != nil {
+			return "", fmt.Errorf("create enrol code: %w", err)
+		}
+		if spec.Office == "" && spec.Station == "" {
+			spec.Office, spec.Station, spec.Department = office, station, dept
+		}
+	}
 	if spec.Office == "" || spec.Station == "" {
 		return "", errors.New("create enrol code: office and station required")
 	}
@@ -185,9 +236,9 @@ func (h *Hub) CreateEnrolCode(ctx context.Context, spec EnrolSpec) (string, erro
 		kind = "department"
 	}
 	now := h.now()
-	_, err := h.meta.ExecContext(ctx, `INSERT INTO enrol_codes (hash, kind, office, station, department, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, tokenHash(normCode(code)), kind, spec.Office, spec.Station, spec.Department,
-		formatTime(now), formatTime(now.Add(spec.TTL)))
+	_, err := h.meta.ExecContext(ctx, `INSERT INTO enrol_codes (hash, kind, office, station, department, created_at, expires_at, for_device)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tokenHash(normCode(code)), kind, spec.Office, spec.Station, spec.Department,
+		formatTime(now), formatTime(now.Add(spec.TTL)), spec.ForDevice)
 	if err != nil {
 		return "", fmt.Errorf("create enrol code: %w", err)
 	}
@@ -204,7 +255,9 @@ type deviceRec struct {
 }
 
 // enrol trades code for a new device credential, in one transaction: a
-// code works once.
+// code works once. A device id the hub knows is enrolled again only with
+// a code made for it (EnrolSpec.ForDevice), so no code can take over
+// another office's device and its credential.
 func (h *Hub) enrol(ctx context.Context, code, deviceID, wantCode, name string) (deviceRec, string, error) {
 	var d deviceRec
 	tx, err := h.meta.BeginTx(ctx, nil)
@@ -212,13 +265,23 @@ func (h *Hub) enrol(ctx context.Context, code, deviceID, wantCode, name string) 
 		return d, "", fmt.Errorf("enrol: %w", err)
 	}
 	defer tx.Rollback()
-	var expires string
-	err = tx.QueryRowContext(ctx, `SELECT kind, office, station, department, expires_at FROM enrol_codes
-		WHERE hash = ? AND used_at = ''`, tokenHash(normCode(code))).Scan(&d.Kind, &d.Office, &d.Station, &d.Department, &expires)
+	var expires, forDevice string
+	err = tx.QueryRowContext(ctx, `SELECT kind, office, station, department, expires_at, for_device FROM enrol_codes
+		WHERE hash = ? AND used_at = ''`, tokenHash(normCode(code))).Scan(&d.Kind, &d.Office, &d.Station, &d.Department, &expires, &forDevice)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && h.now().After(parseTime(expires))) {
 		return d, "", ErrCodeInvalid
 	} else if err != nil {
 		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	if forDevice != "" && forDevice != deviceID {
+		return d, "", ErrCodeInvalid // made for another device
+	}
+	var known int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM devices WHERE id = ?`, deviceID).Scan(&known); err != nil {
+		return d, "", fmt.Errorf("enrol: %w", err)
+	}
+	if known > 0 && forDevice != deviceID {
+		return d, "", ErrDeviceEnrolled
 	}
 	if wantCode == "" {
 		var n int
@@ -251,7 +314,11 @@ func (h *Hub) enrol(ctx context.Context, code, deviceID, wantCode, name string) 
 	if err := tx.Commit(); err != nil {
 		return d, "", fmt.Errorf("enrol: %w", err)
 	}
-	h.audit(ctx, "device:"+d.ID, "enrol", d.ID, fmt.Sprintf("code=%s office=%s station=%s department=%s",
+	action := "enrol"
+	if known > 0 {
+		action = "re-enrol"
+	}
+	h.audit(ctx, "device:"+d.ID, action, d.ID, fmt.Sprintf("code=%s office=%s station=%s department=%s",
 		d.Code, d.Office, d.Station, d.Department))
 	return d, tok, nil
 }

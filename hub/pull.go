@@ -2,11 +2,13 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"vetdesk/casework"
 	"vetdesk/store"
 	"vetdesk/syncapi"
 )
@@ -96,7 +98,7 @@ func (h *Hub) pull(ctx context.Context, deviceID string, after int64, limit int,
 			break // the feed's end up to high
 		}
 	}
-	if resp.Overwrites, err = h.overwritesFor(ctx, d.ID, after, resp.Next); err != nil {
+	if resp.Overwrites, err = h.overwritesFor(ctx, d, after, resp.Next); err != nil {
 		return syncapi.PullResponse{}, err
 	}
 	return resp, nil
@@ -214,20 +216,70 @@ func (h *Hub) scoped(d deviceRec, f store.FeedOp) (store.Op, bool) {
 	return op, true // events
 }
 
-func (h *Hub) overwritesFor(ctx context.Context, device string, after, next int64) ([]syncapi.Overwrite, error) {
+// overwritesFor returns the overwrite notices filed for device d in
+// (after, next] that d may see in its current scope: a notice holds the
+// field's values, so one filed while the device id belonged elsewhere, or
+// on a case that has since left its office or department, is not served.
+func (h *Hub) overwritesFor(ctx context.Context, d deviceRec, after, next int64) ([]syncapi.Overwrite, error) {
 	rows, err := h.meta.QueryContext(ctx, `SELECT entity, entity_id, case_id, field, local_op, local_val, remote_op, value
-		FROM overwrites WHERE device = ? AND winner_seq > ? AND winner_seq <= ? ORDER BY id`, device, after, next)
+		FROM overwrites WHERE device = ? AND winner_seq > ? AND winner_seq <= ? ORDER BY id`, d.ID, after, next)
 	if err != nil {
 		return nil, fmt.Errorf("overwrite notices: %w", err)
 	}
-	defer rows.Close()
-	var out []syncapi.Overwrite
+	var all []syncapi.Overwrite
 	for rows.Next() {
 		var o syncapi.Overwrite
 		if err := rows.Scan(&o.Entity, &o.EntityID, &o.CaseID, &o.Field, &o.LocalOp, &o.LocalValue, &o.RemoteOp, &o.Value); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("overwrite notices: %w", err)
 		}
-		out = append(out, o)
+		all = append(all, o)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("overwrite notices: %w", err)
+	}
+	var out []syncapi.Overwrite
+	cases := map[string]*casework.Case{}
+	for _, o := range all {
+		c, ok := cases[o.CaseID]
+		if !ok {
+			c, err = h.db.Case(ctx, o.CaseID)
+			if errors.Is(err, store.ErrNotFound) {
+				c, err = nil, nil
+			} else if err != nil {
+				return nil, fmt.Errorf("overwrite notices: %w", err)
+			}
+			cases[o.CaseID] = c
+		}
+		if c != nil && h.noticeInScope(d, c, o) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// noticeInScope reports whether device d may see notice o on case c: the
+// feed's own rule (scoped) applied to the field as the case stands now.
+func (h *Hub) noticeInScope(d deviceRec, c *casework.Case, o syncapi.Overwrite) bool {
+	f := store.FeedOp{Op: store.Op{Entity: o.Entity, EntityID: o.EntityID, CaseID: o.CaseID,
+		Fields: map[string]string{o.Field: o.Value}}, Office: c.Office}
+	if d.Department != "" {
+		for _, t := range c.Tasks {
+			if t.Department == d.Department {
+				f.Items = append(f.Items, t.Item)
+			}
+			if o.Entity == store.EntityTask && o.EntityID == c.ID+"/"+t.Item {
+				f.TaskDept = t.Department
+			}
+		}
+		if len(f.Items) == 0 {
+			return false // the feed sends a department only cases with a task of its own
+		}
+	}
+	if o.Entity == store.EntityUser || o.Entity == store.EntityEvent {
+		return false // notices are about case fields only
+	}
+	_, ok := h.scoped(d, f)
+	return ok
 }

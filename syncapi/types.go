@@ -166,6 +166,7 @@ const (
 	ErrUnauthorized = "unauthorized" // unknown or revoked credential
 	ErrCodeUsed     = "code_used"    // enrolment code unknown, used or expired
 	ErrCodeTaken    = "device_code_taken"
+	ErrEnrolled     = "device_enrolled" // the device id is enrolled; re-enrolment needs a code made for it
 	ErrTooOld       = "protocol_too_old"
 	ErrNotFound     = "not_found"
 	ErrConflict     = "conflict"

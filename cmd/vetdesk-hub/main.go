@@ -6,6 +6,7 @@
 //
 //	vetdesk-hub [-data DIR] serve [-listen :8443] [-host name,ip]
 //	vetdesk-hub [-data DIR] enrol --station NAME --office CODE [--department CODE] [--ttl 72h]
+//	vetdesk-hub [-data DIR] enrol --reenrol DEVICE_ID [--station NAME --office CODE] [--ttl 72h]
 //	vetdesk-hub [-data DIR] user add --login L --name N --role R [--office O] [--department D]
 //	vetdesk-hub [-data DIR] dept-key --department CODE [--webhook URL]
 //	vetdesk-hub [-data DIR] revoke --device ID | --dept-key KEY
@@ -65,7 +66,8 @@ func main() {
 const usage = `usage: vetdesk-hub [-data DIR] <command> [flags]
 commands:
   serve     run the hub (flags: -listen, -host, -snapshot-min-cases, -snapshot-max-age)
-  enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h]
+  enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h];
+            --reenrol DEVICE_ID makes one for an enrolled device only (reinstall, restore on another machine)
   user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
   user set  change a user: --login L [--office] [--department] [--role] [--name]; user disable|enable --login L
   devices   list the enrolled devices with their last contact, longest silent first
@@ -225,6 +227,7 @@ func enrol(ctx context.Context, c *common, args []string, stdout, stderr io.Writ
 	office := fs.String("office", "", "org unit code of the office, e.g. 371002")
 	dept := fs.String("department", "", "department code, for a department's desktop")
 	ttl := fs.Duration("ttl", 72*time.Hour, "how long the code stays valid")
+	reenrol := fs.String("reenrol", "", "id of an enrolled device to enrol again with a new credential (its old one stops working)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -233,7 +236,7 @@ func enrol(ctx context.Context, c *common, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer h.Close()
-	code, err := h.CreateEnrolCode(ctx, hub.EnrolSpec{Station: *station, Office: *office, Department: *dept, TTL: *ttl})
+	code, err := h.CreateEnrolCode(ctx, hub.EnrolSpec{Station: *station, Office: *office, Department: *dept, TTL: *ttl, ForDevice: *reenrol})
 	if err != nil {
 		return err
 	}
