@@ -47,7 +47,8 @@ var (
 
 // WriteSnapshot writes to path (replacing it) a store file holding the
 // cases whose current office is office, with all their ops up to the
-// highest sequence committed when the read began, and returns what it
+// highest sequence committed when the read began, and the devices and
+// users those ops name (no other peer of the city), and returns what it
 // holds. It reads in one transaction and takes no write lock on db, so
 // pushes go on meanwhile. The file's device-local tables are empty except
 // the clock, the replica's, which is at or past every op copied.
@@ -128,9 +129,12 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 		args []any
 		n    *int
 	}{
-		{`INSERT INTO snap.peers SELECT * FROM main.peers`, nil, nil},
 		{`INSERT INTO snap.cases SELECT * FROM main.cases WHERE office = :office ORDER BY rid`, []any{o}, &info.Cases},
 		{`INSERT INTO snap.ops SELECT * FROM main.ops WHERE case_rid IN ` + scope + ` AND seq <= :high ORDER BY seq`, []any{o, hi}, &info.Ops},
+		// Only the devices and users the copied ops name, under their own
+		// refs: not every device and user id of the city.
+		{`INSERT INTO snap.peers SELECT * FROM main.peers WHERE ref IN
+			(SELECT device_ref FROM snap.ops UNION SELECT user_ref FROM snap.ops) ORDER BY ref`, nil, nil},
 		{`INSERT INTO snap.fields SELECT * FROM main.fields WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.case_items SELECT * FROM main.case_items WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.tasks SELECT * FROM main.tasks WHERE case_rid IN ` + scope, []any{o}, nil},

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -359,4 +360,62 @@ func TestSnapshotAdoptUnderReads(t *testing.T) {
 		t.Errorf("desktop holds %d cases, want 30", n)
 	}
 	t.Logf("reads meanwhile: %v", reads)
+}
+
+// TestSnapshotCarriesOnlyItsOfficesPeers: the snapshot of 371002 names no
+// device or user that appears only in another office's ops.
+func TestSnapshotCarriesOnlyItsOfficesPeers(t *testing.T) {
+	ctx := context.Background()
+	hub := snapshotHub(t)
+	// a counter of 371003 with its own clerk, whose ops reach the hub
+	other := openTest(t, newFakeClock())
+	dev, err := other.Device(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerkB := Actor{UserID: "u-clerk-371003", Login: "clerkb", Name: "李强", Role: RoleClerk, Office: "371003"}
+	c := newGen(t, 21).Draft("0193c000-0000-7000-8000-000000000001", "371003", true)
+	if _, err := other.AcceptCase(ctx, clerkB, testCatalogue(t), c); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := other.Outbox(ctx, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hub.ApplyRemote(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "snap.db")
+	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	peers := map[string]bool{}
+	rows, err := snap.Query(`SELECT name FROM peers`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		peers[n] = true
+	}
+	rows.Close()
+	for _, n := range []string{dev.ID, clerkB.UserID} {
+		if peers[n] {
+			t.Errorf("snapshot of 371002 names %s, a peer of 371003 only", n)
+		}
+	}
+	if !peers[clerk.UserID] {
+		t.Errorf("snapshot of 371002 lacks %s, whose ops it holds", clerk.UserID)
+	}
+	var dangling int
+	if err := snap.QueryRow(`SELECT count(*) FROM ops WHERE device_ref NOT IN (SELECT ref FROM peers)
+		OR user_ref NOT IN (SELECT ref FROM peers)`).Scan(&dangling); err != nil || dangling != 0 {
+		t.Errorf("ops naming a peer the snapshot lacks: %d, %v", dangling, err)
+	}
 }
