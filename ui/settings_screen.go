@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,11 +22,11 @@ import (
 // Setting keys kept in the local store.
 const (
 	SettingPrinter   = "printer"
-	SettingHub       = "hub.url"
-	SettingIdle      = "idle.minutes"
+	SettingHub       = store.SettingHubURL
+	SettingIdle      = store.SettingIdleMinutes
 	SettingBackupDir = "backup.dir"
-	SettingPhone     = "office.phone"
-	SettingAddress   = "office.address"
+	SettingPhone     = store.SettingOfficePhone
+	SettingAddress   = store.SettingOfficeAddress
 	// SettingBackupLastDir is the folder the clerk last chose for a backup.
 	SettingBackupLastDir = "backup.last_dir"
 	// SettingBackupEvery is the automatic backup's interval in hours (0: off).
@@ -104,6 +105,7 @@ type SettingsScreen struct {
 	Users        *widget.Label
 	roles        []string
 	depts        []string
+	loaded       map[string]string // the values shown when the screen opened (or last saved)
 }
 
 // NewSettingsScreen builds the settings screen.
@@ -131,6 +133,13 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s.BackupEvery.SetText(strconv.Itoa(int(plan.Every / time.Hour)))
 	s.BackupKeep.SetText(strconv.Itoa(plan.Keep))
 	s.BackupWarn.SetText(strconv.Itoa(plan.WarnDays))
+	s.loaded = s.values()
+	if d.User.Role != store.RoleAdmin {
+		// the office's settings are the admin's; the store enforces it
+		for _, e := range []*widget.Entry{s.Station, s.Phone, s.Address, s.Hub, s.Idle, s.BackupEvery, s.BackupKeep, s.BackupWarn} {
+			e.Disable()
+		}
+	}
 	s.SaveBtn = widget.NewButton(T("settings.save"), s.Save)
 	s.SaveBtn.Importance = widget.HighImportance
 	s.Backup = widget.NewButton(T("settings.backup"), s.AskBackup)
@@ -185,26 +194,45 @@ func (s *SettingsScreen) Save() {
 		}
 		nums[n.key] = strconv.Itoa(v)
 	}
-	dev, err := st.Device(ctx)
-	if err == nil {
-		dev.Station = strings.TrimSpace(s.Station.Text)
-		err = st.SetDevice(ctx, dev)
-	}
-	vals := map[string]string{SettingPhone: s.Phone.Text, SettingAddress: s.Address.Text, SettingPrinter: s.Printer.Text, SettingHub: s.Hub.Text, SettingIdle: strconv.Itoa(mins)}
+	vals := s.values()
+	vals[SettingIdle] = strconv.Itoa(mins)
 	for k, v := range nums {
 		vals[k] = v
 	}
+	// send what the clerk changed: the store refuses office settings to
+	// anyone but an admin, and defaults shown but never stored stay unset
 	for k, v := range vals {
-		if err == nil {
-			err = st.SetSetting(ctx, k, strings.TrimSpace(v))
+		if v == s.loaded[k] {
+			delete(vals, k)
 		}
 	}
-	if err != nil {
+	err = st.SaveSettings(ctx, s.d.Actor(), vals)
+	switch {
+	case errors.Is(err, store.ErrForbidden):
+		s.Message.SetText(T("settings.admin.only"))
+		return
+	case err != nil:
 		s.Message.SetText(ErrorText(err))
 		return
 	}
-	s.d.IdleAfter = time.Duration(mins) * time.Minute
+	for k, v := range vals {
+		s.loaded[k] = v
+	}
+	if _, ok := vals[SettingIdle]; ok {
+		s.d.IdleAfter = time.Duration(mins) * time.Minute
+	}
 	s.Message.SetText(T("settings.saved"))
+}
+
+// values reads the entries, trimmed, by setting key.
+func (s *SettingsScreen) values() map[string]string {
+	v := map[string]string{store.SettingStation: s.Station.Text, SettingPhone: s.Phone.Text, SettingAddress: s.Address.Text,
+		SettingPrinter: s.Printer.Text, SettingHub: s.Hub.Text, SettingIdle: s.Idle.Text,
+		SettingBackupEvery: s.BackupEvery.Text, SettingBackupKeep: s.BackupKeep.Text, SettingBackupWarnDays: s.BackupWarn.Text}
+	for k := range v {
+		v[k] = strings.TrimSpace(v[k])
+	}
+	return v
 }
 
 // AskBackup asks where the backup goes (a save dialog that starts in the
@@ -408,6 +436,12 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 		form, widget.NewLabel(T("settings.catalogue", map[string]any{"Version": s.d.Svc.Cat.Version})),
 		container.NewHBox(s.SaveBtn, s.Backup, s.CancelBackup, s.Restore, s.Verify), s.Message,
 	)
+	if s.d.User.Role != store.RoleAdmin {
+		note := widget.NewLabel(T("settings.admin.note"))
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.LowImportance
+		box.Objects = append(box.Objects[:2:2], append([]fyne.CanvasObject{note}, box.Objects[2:]...)...)
+	}
 	if s.d.User.Role == "admin" {
 		users := widget.NewForm(
 			widget.NewFormItem(T("login.login"), s.NewLogin),

@@ -174,3 +174,46 @@ func TestBackupScheduleSettings(t *testing.T) {
 		t.Errorf("after saving 12 h, 3 copies, 2 days: message %q, plan %+v", s.Message.Text, p)
 	}
 }
+
+// TestOfficeSettingsAdminOnly: logged in as a department handler (or a
+// clerk or supervisor), the office's settings are read-only on the screen,
+// and a save that changes them anyway is refused by the store, saying
+// why; the printer is theirs to choose. An admin changes them.
+func TestOfficeSettingsAdminOnly(t *testing.T) {
+	ctx := context.Background()
+	for _, role := range []string{"clerk", "handler", "supervisor", "admin"} {
+		t.Run(role, func(t *testing.T) {
+			f := newFixture(t)
+			if err := f.st.SetSetting(ctx, SettingPhone, "0631-5200000"); err != nil {
+				t.Fatal(err)
+			}
+			u := store.User{ID: "u-" + role, Login: role, Name: "测试", Role: role, Office: "371002"}
+			if role == "handler" {
+				u.Department = "police"
+			}
+			f.desk.LoggedIn(u)
+			f.desk.Open("nav.settings")
+			s := f.desk.Current().(*SettingsScreen)
+			if s.Phone.Disabled() != (role != "admin") || s.Station.Disabled() != (role != "admin") || s.Printer.Disabled() {
+				t.Errorf("as %s: phone disabled %v, station disabled %v, printer disabled %v", role, s.Phone.Disabled(), s.Station.Disabled(), s.Printer.Disabled())
+			}
+			s.Printer.SetText("HP")
+			s.Save()
+			if p, _ := f.st.Setting(ctx, SettingPrinter); s.Message.Text != T("settings.saved") || p != "HP" {
+				t.Errorf("as %s saving the printer: %q, printer %q", role, s.Message.Text, p)
+			}
+			s.Phone.SetText("110") // what a form filled past the disabled entry would send
+			s.Save()
+			phone, _ := f.st.Setting(ctx, SettingPhone)
+			if role == "admin" {
+				if phone != "110" || s.Message.Text != T("settings.saved") {
+					t.Errorf("as admin: phone %q, message %q", phone, s.Message.Text)
+				}
+				return
+			}
+			if phone != "0631-5200000" || s.Message.Text != T("settings.admin.only") {
+				t.Errorf("as %s: phone %q after save, message %q; want it kept and %q", role, phone, s.Message.Text, T("settings.admin.only"))
+			}
+		})
+	}
+}
