@@ -67,9 +67,10 @@ func enrolID(t testing.TB, h *Hub, id, code, dept string) string {
 
 // testDesk is a store standing in for a desktop, without a client.
 type testDesk struct {
-	db    *store.DB
-	id    string
-	actor store.Actor
+	db     *store.DB
+	id     string
+	actor  store.Actor
+	cursor int64 // feed cursor of pull
 }
 
 func newTestDesk(t testing.TB, code string, u store.User) *testDesk {

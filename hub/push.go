@@ -56,7 +56,9 @@ func (h *Hub) handlePush(w http.ResponseWriter, r *http.Request, d deviceRec) {
 type caseInfo struct {
 	exists bool
 	office string
-	tasks  map[string]string // item -> department
+	state  casework.CaseState
+	tasks  map[string]string             // item -> department
+	states map[string]casework.TaskState // item -> state
 }
 
 func (ci *caseInfo) hasDept(dep string) bool {
@@ -95,12 +97,13 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 		if ci, ok := cases[id]; ok {
 			return ci, nil
 		}
-		ci := &caseInfo{tasks: map[string]string{}}
+		ci := &caseInfo{tasks: map[string]string{}, states: map[string]casework.TaskState{}}
 		c, err := h.db.Case(ctx, id)
 		if err == nil {
-			ci.exists, ci.office = true, c.Office
+			ci.exists, ci.office, ci.state = true, c.Office, c.State
 			for _, t := range c.Tasks {
 				ci.tasks[t.Item] = t.Department
+				ci.states[t.Item] = t.State
 			}
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, err
@@ -112,22 +115,28 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 	var accepted []store.Op
 	var acceptedIdx []int
 	inBatch := map[string]bool{}
-	for i, op := range req.Ops {
+	var releases []int // releases waiting on a dependency done later in the batch
+	classify := func(i int, last bool) error {
+		op := req.Ops[i]
 		res := &resp.Results[i]
 		res.ID = op.ID
 		if _, ok := known[op.ID]; ok || inBatch[op.ID] {
 			res.Status = syncapi.Duplicate
-			continue
+			return nil
 		}
 		var ci *caseInfo
 		if op.CaseID != "" {
 			if ci, err = info(op.CaseID); err != nil {
-				return syncapi.PushResponse{}, err
+				return err
 			}
 		}
 		if reason := h.check(d, op, users, ci); reason != "" {
+			if reason == ReasonRelease && !last {
+				releases = append(releases, i)
+				return nil
+			}
 			res.Status, res.Reason = syncapi.Rejected, reason
-			continue
+			return nil
 		}
 		res.Status = syncapi.Accepted
 		inBatch[op.ID] = true
@@ -135,6 +144,17 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 		acceptedIdx = append(acceptedIdx, i)
 		if ci != nil {
 			ci.note(op)
+		}
+		return nil
+	}
+	for i := range req.Ops {
+		if err := classify(i, false); err != nil {
+			return syncapi.PushResponse{}, err
+		}
+	}
+	for _, i := range releases { // ops of a case go in entity order, not in dependency order
+		if err := classify(i, true); err != nil {
+			return syncapi.PushResponse{}, err
 		}
 	}
 	if len(accepted) == 0 {
@@ -170,10 +190,16 @@ func (ci *caseInfo) note(op syncapi.Op) {
 		if o, ok := op.Fields["office"]; ok && !ci.exists {
 			ci.exists, ci.office = true, o
 		}
+		if st, ok := op.Fields["state"]; ok {
+			ci.state = casework.CaseState(st)
+		}
 	case store.EntityTask:
 		item := strings.TrimPrefix(op.EntityID, op.CaseID+"/")
 		if dep, ok := op.Fields["department"]; ok {
 			ci.tasks[item] = dep
+		}
+		if st, ok := op.Fields["state"]; ok {
+			ci.states[item] = casework.TaskState(st)
 		}
 	}
 }
@@ -260,6 +286,8 @@ func (h *Hub) check(d deviceRec, op syncapi.Op, users map[string]store.User, ci 
 		}
 	} else if !ci.hasDept(d.Department) {
 		return ReasonDepartment
+	} else if why := deptCaseOpen(ci); why != "" {
+		return why
 	}
 	switch op.Entity {
 	case store.EntityCase:
@@ -313,6 +341,14 @@ func (h *Hub) checkTask(d deviceRec, u store.User, op syncapi.Op, ci *caseInfo) 
 		dep = op.Fields["department"] // created by the intake office
 	}
 	isDept := d.Department != ""
+	if isDept && d.Department != dep {
+		return h.checkRelease(op, ci, item)
+	}
+	if !exists && !isDept {
+		if why := checkNewTask(op); why != "" {
+			return why
+		}
+	}
 	deptWork := func() string { // may this writer work the task?
 		if isDept && d.Department != dep {
 			return ReasonTaskOwner
@@ -331,13 +367,19 @@ func (h *Hub) checkTask(d deviceRec, u store.User, op syncapi.Op, ci *caseInfo) 
 			}
 		case "state":
 			switch casework.TaskState(v) {
-			case casework.TaskPending: // released or resubmitted: intake, or any department of the case
+			case casework.TaskPending: // released or resubmitted: intake, or the task's department
+				if ci.states[item] == casework.TaskWaiting && !h.depsDone(ci, item) {
+					return ReasonRelease
+				}
 			case casework.TaskWaiting, casework.TaskCancelled:
 				if isDept && exists {
 					return ReasonTaskOwner
 				}
 			default:
 				if why := deptWork(); why != "" && !(!exists && !isDept) {
+					return why
+				}
+				if why := checkWaiting(ci, item, casework.TaskState(v)); why != "" {
 					return why
 				}
 			}

@@ -100,8 +100,19 @@ func (w *wtx) saveCase(a Actor, c *casework.Case, bump bool) error {
 		c.UpdatedAt = w.db.now().UTC()
 		changes[0]["updated_at"] = formatTime(c.UpdatedAt) // keys[0] is the case
 	}
+	// a task released by this change goes after the tasks it waited on (the
+	// hub judges a release by its dependencies' states, in push order)
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	released := func(i int) bool {
+		return keys[i].entity == EntityTask && changes[i]["state"] == string(casework.TaskPending)
+	}
+	sort.SliceStable(idx, func(x, y int) bool { return !released(idx[x]) && released(idx[y]) })
 	var ops []Op
-	for i, k := range keys {
+	for _, i := range idx {
+		k := keys[i]
 		if len(changes[i]) == 0 {
 			continue
 		}
