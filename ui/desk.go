@@ -71,6 +71,7 @@ type Desk struct {
 	lastUsed time.Time
 	current  any
 	keys     map[fyne.KeyName]func() // Ctrl+key shortcuts of the shell
+	locked   *lockedDesk             // what a lock keeps; nil when unlocked
 }
 
 // NewDesk makes the shell on win.
@@ -124,6 +125,7 @@ func (d *Desk) ShowLogin() { d.showLogin("") }
 // showLogin shows the login screen with msg under it.
 func (d *Desk) showLogin(msg string) {
 	d.User = store.User{}
+	d.locked = nil
 	d.history = nil
 	d.current = nil
 	s := NewLoginScreen(d)
@@ -205,8 +207,8 @@ func (d *Desk) buildShell() {
 		d.nav.Add(b)
 	}
 	d.nav.Add(widget.NewSeparator())
-	d.nav.Add(widget.NewButton(T("shell.lock"), d.ShowLogin))
-	d.nav.Add(widget.NewButton(T("shell.switch"), d.ShowLogin))
+	d.nav.Add(widget.NewButton(T("shell.lock"), d.Lock))
+	d.nav.Add(widget.NewButton(T("shell.switch"), d.SwitchUser))
 	d.status = widget.NewLabel(T("shell.user", map[string]any{"Name": d.User.Name, "Role": RoleName(d.User.Role)}))
 	d.body = container.NewStack()
 	top := container.NewBorder(nil, nil, nil, widget.NewLabel(T("shell.shortcuts")), d.status)
@@ -274,6 +276,9 @@ func (d *Desk) shortcuts() {
 		d.keys[k] = fn
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 			d.touch()
+			if d.locked != nil {
+				return
+			}
 			fn()
 		})
 	}
@@ -291,7 +296,7 @@ func (d *Desk) shortcuts() {
 	})
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		d.touch()
-		if e.Name == fyne.KeyEscape {
+		if e.Name == fyne.KeyEscape && d.locked == nil {
 			d.Back()
 		}
 	})
@@ -301,7 +306,7 @@ func (d *Desk) shortcuts() {
 // for the shortcuts they do not handle.
 func (d *Desk) runShortcut(s *desktop.CustomShortcut) bool {
 	fn := d.keys[s.KeyName]
-	if fn == nil || s.Modifier != fyne.KeyModifierShortcutDefault || d.User.ID == "" {
+	if fn == nil || s.Modifier != fyne.KeyModifierShortcutDefault || d.User.ID == "" || d.locked != nil {
 		return false
 	}
 	d.touch()
@@ -323,11 +328,7 @@ func (d *Desk) WatchIdle(ctx context.Context) {
 			idle := time.Since(d.lastUsed)
 			d.mu.Unlock()
 			if d.IdleAfter > 0 && idle > d.IdleAfter {
-				fyne.Do(func() {
-					if d.User.ID != "" {
-						d.ShowLogin()
-					}
-				})
+				fyne.Do(d.Lock) // keeps the session and its open work
 				d.touch()
 			}
 		}
