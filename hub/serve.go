@@ -23,7 +23,7 @@ const (
 	DefaultWriteTimeout    = 2 * time.Minute  // a 4 MiB pull page over a slow line
 	DefaultPushTimeout     = 2 * time.Minute  // a batch of 500 ops is under 1 MB
 	DefaultTransferTimeout = 30 * time.Minute // a 64 MiB scan or a snapshot at 1 Mbit/s; both resume
-	DefaultMaxConns        = 512              // a city's counters and department desks, with room
+	DefaultMaxConns        = 1024             // a city's counters and department desks, two each, with room
 	shutdownGrace          = 20 * time.Second
 )
 
