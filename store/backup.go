@@ -12,7 +12,9 @@ import (
 )
 
 // Backup writes a consistent copy of the store to dest: VACUUM INTO a
-// temporary file next to dest, sync, rename; then the attachments (scans)
+// temporary file next to dest, the hub credential deleted from it
+// (SettingHubToken: whoever holds a backup must not be able to sync as
+// this device), sync, rename; then the attachments (scans)
 // into the folder dest+AttachmentsSuffix beside it, only those not there
 // yet.
 func (db *DB) Backup(ctx context.Context, dest string) error {
@@ -26,6 +28,10 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	_, err := p.ExecContext(ctx, `VACUUM INTO ?`, tmp)
 	done()
 	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	if err := scrubCredentials(ctx, tmp); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
@@ -44,6 +50,56 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 		return fmt.Errorf("backup attachments to %s: %w", dest+AttachmentsSuffix, err)
 	}
 	return nil
+}
+
+// SettingHubToken holds the device's hub bearer token. It is a live
+// credential: a backup leaves it out, and a restore keeps the token of the
+// store it replaces only when that store is the same device's, so a
+// backup restored on another machine must enrol again.
+const SettingHubToken = "sync.token"
+
+// credentialSettings are the settings no backup holds.
+var credentialSettings = []string{SettingHubToken}
+
+// scrubCredentials deletes the credentialSettings from the store file at
+// path, with secure_delete so their bytes do not stay in a free page.
+func scrubCredentials(ctx context.Context, path string) error {
+	sdb, err := sql.Open("sqlite", dsn(path, false)+"&_pragma=secure_delete(1)")
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	for _, k := range credentialSettings {
+		if _, err := sdb.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, k); err != nil {
+			return fmt.Errorf("leave out %s: %w", k, err)
+		}
+	}
+	return sdb.Close()
+}
+
+// heldCredentials returns the device id and credentialSettings of the
+// store file at path, or an empty id when there is no readable store.
+func heldCredentials(path string) (string, map[string]string) {
+	if _, err := os.Stat(path); err != nil {
+		return "", nil
+	}
+	sdb, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return "", nil
+	}
+	defer sdb.Close()
+	var id string
+	if err := sdb.QueryRow(`SELECT id FROM device`).Scan(&id); err != nil {
+		return "", nil
+	}
+	creds := map[string]string{}
+	for _, k := range credentialSettings {
+		var v string
+		if err := sdb.QueryRow(`SELECT value FROM settings WHERE key = ?`, k).Scan(&v); err == nil {
+			creds[k] = v
+		}
+	}
+	return id, creds
 }
 
 func syncFile(path string) error {
@@ -127,9 +183,11 @@ const SettingRestored = "store.restored_at"
 // since the backup. AcceptCase also skips past any number it already holds.
 const RestoreSequenceGap = 1000
 
-// markRestored prepares a restored copy: SettingRestored, and the
-// sequences moved ahead by RestoreSequenceGap.
-func markRestored(path string) error {
+// markRestored prepares a restored copy: SettingRestored, the sequences
+// moved ahead by RestoreSequenceGap, and the credentials: none from the
+// backup (an older one may hold them), the replaced store's creds when it
+// was the same device (heldDevice).
+func markRestored(path, heldDevice string, creds map[string]string) error {
 	db, err := Open(path, Options{})
 	if err != nil {
 		return err
@@ -137,6 +195,20 @@ func markRestored(path string) error {
 	err = db.write(context.Background(), func(w *wtx) error {
 		if err := w.setSetting(SettingRestored, formatTime(db.now())); err != nil {
 			return err
+		}
+		var id string
+		if err := w.queryRow(`SELECT id FROM device`).Scan(&id); err != nil {
+			return err
+		}
+		for _, k := range credentialSettings {
+			if _, err := w.exec(`DELETE FROM settings WHERE key = ?`, k); err != nil {
+				return err
+			}
+			if v, ok := creds[k]; ok && id == heldDevice {
+				if err := w.setSetting(k, v); err != nil {
+					return err
+				}
+			}
 		}
 		_, err := w.exec(`UPDATE sequences SET last = last + ?`, RestoreSequenceGap)
 		return err
@@ -148,7 +220,9 @@ func markRestored(path string) error {
 }
 
 // Restore replaces the store at dbPath with the backup at backupPath, after
-// checking the backup (CheckBackup). The store must be closed. The copy is
+// checking the backup (CheckBackup). The hub credential of the replaced
+// store is kept when the backup is of the same device; otherwise the
+// restored store has none and the desk must enrol again. The store must be closed. The copy is
 // written next to dbPath, synced and renamed over it; the old WAL and
 // shared-memory files are removed first so they cannot be replayed into
 // the restored file.
@@ -159,12 +233,13 @@ func Restore(backupPath, dbPath string) error {
 	if err := restoreAttachments(backupPath+AttachmentsSuffix, filepath.Join(filepath.Dir(dbPath), "attachments")); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	heldDevice, creds := heldCredentials(dbPath)
 	tmp := dbPath + ".restore-tmp"
 	if err := copyFile(backupPath, tmp); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := markRestored(tmp); err != nil {
+	if err := markRestored(tmp, heldDevice, creds); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}

@@ -171,3 +171,63 @@ func TestBackupCarriesAttachments(t *testing.T) {
 		t.Error("a refused restore copied attachments")
 	}
 }
+
+// TestBackupLeavesTheHubCredentialOut: the backup file holds no byte of
+// the hub token; a restore over the same device's store keeps its token,
+// a restore into another machine's data folder has none.
+func TestBackupLeavesTheHubCredentialOut(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "live.db")
+	db := openAt(t, path, newFakeClock())
+	const token = "tok-Zq8uR2vXb5LmN7pQ1sT4wY6a"
+	if err := db.SetSetting(ctx, SettingHubToken, token); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSetting(ctx, "sync.hub_url", "https://hub.example:8443"); err != nil {
+		t.Fatal(err)
+	}
+	mustSave(t, db, newGen(t, 1).Draft(caseID(1), "371002", true))
+	bak := filepath.Join(dir, "backup.db")
+	if err := db.Backup(ctx, bak); err != nil {
+		t.Fatalf("Backup = %v", err)
+	}
+	db.Close()
+	raw, err := os.ReadFile(bak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(token)) {
+		t.Fatalf("the backup file holds the hub token")
+	}
+
+	check := func(name, path, wantToken string) {
+		t.Helper()
+		db := openAt(t, path, newFakeClock())
+		defer db.Close()
+		tok, _ := db.Setting(ctx, SettingHubToken)
+		url, _ := db.Setting(ctx, "sync.hub_url")
+		if tok != wantToken || url == "" {
+			t.Errorf("%s: token %q, hub url %q; want token %q and the hub url kept", name, tok, url, wantToken)
+		}
+	}
+	if err := Restore(bak, path); err != nil {
+		t.Fatalf("Restore(same device) = %v", err)
+	}
+	check("restored over the same device's store", path, token)
+
+	// another machine: its own fresh store, or none at all
+	elsewhere := filepath.Join(t.TempDir(), "vetdesk.db")
+	fresh := openAt(t, elsewhere, newFakeClock())
+	fresh.SetSetting(ctx, SettingHubToken, "tok-of-the-other-machine")
+	fresh.Close()
+	if err := Restore(bak, elsewhere); err != nil {
+		t.Fatalf("Restore(another machine) = %v", err)
+	}
+	check("restored on another machine", elsewhere, "")
+	empty := filepath.Join(t.TempDir(), "vetdesk.db")
+	if err := Restore(bak, empty); err != nil {
+		t.Fatalf("Restore(empty folder) = %v", err)
+	}
+	check("restored into an empty folder", empty, "")
+}

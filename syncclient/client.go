@@ -75,7 +75,7 @@ type Store interface {
 const (
 	SettingHubURL         = "sync.hub_url"
 	SettingFingerprint    = "sync.fingerprint"
-	SettingToken          = "sync.token"
+	SettingToken          = store.SettingHubToken // left out of backups
 	SettingCursor         = "sync.cursor"
 	SettingRefetchOwn     = "sync.refetch_own" // "1": pull with the device's own ops (after a restore)
 	SettingBase           = "sync.base"        // see Client.base
@@ -151,6 +151,13 @@ type Client struct {
 
 // ErrNotEnrolled: the store has no hub credential yet.
 var ErrNotEnrolled = errors.New("device not enrolled with a hub")
+
+// ErrCredentialLeftOut: the store knows its hub but holds no credential:
+// it was restored from a backup (which leaves the credential out) on
+// another machine. The desk must enrol again, with a code the hub's admin
+// makes for this device (vetdesk-hub enrol --reenrol DEVICE_ID). It comes
+// wrapped with ErrNotEnrolled.
+var ErrCredentialLeftOut = errors.New("restored without its hub credential: enrol again with a re-enrolment code for this device")
 
 // ErrRevoked: the hub refused the device's credential.
 var ErrRevoked = errors.New("hub refused the device credential")
@@ -236,6 +243,9 @@ func (c *Client) connect(ctx context.Context) error {
 	fp, err := c.st.Setting(ctx, SettingFingerprint)
 	if err != nil {
 		return err
+	}
+	if url != "" && tok == "" {
+		return fmt.Errorf("%w: %w", ErrNotEnrolled, ErrCredentialLeftOut)
 	}
 	if url == "" || tok == "" {
 		return ErrNotEnrolled

@@ -100,6 +100,10 @@ func (s *SyncScreen) Refresh() {
 		} else if stat.Syncing {
 			lines = append(lines, T("sync.running"))
 		}
+	} else if url, _ := st.Setting(ctx, syncclient.SettingHubURL); url != "" {
+		// restored from a backup on another machine: the credential stayed out
+		dev, _ := st.Device(ctx)
+		lines = append(lines, T("sync.reenrol", map[string]any{"ID": dev.ID}))
 	} else {
 		lines = append(lines, T("sync.not.enrolled"))
 	}

@@ -85,6 +85,11 @@ func startSync(ctx context.Context, e *env, d *ui.Desk) {
 
 func cmdSync(ctx context.Context, e *env, args []string) error {
 	if !enrolled(ctx, e) {
+		if url, _ := e.st.Setting(ctx, syncclient.SettingHubURL); url != "" {
+			dev, _ := e.st.Device(ctx)
+			return usageError("this desk was restored from a backup, which leaves out its hub credential: ask the hub admin for " +
+				"`vetdesk-hub enrol --reenrol " + dev.ID + "`, then vetdesk enrol -hub URL -fingerprint FP -code CODE")
+		}
 		return usageError("this device is not enrolled: vetdesk enrol -hub URL -fingerprint FP -code CODE")
 	}
 	shown := int64(-1)
