@@ -30,15 +30,25 @@ type CaseScreen struct {
 	ShowFull *widget.Button
 	Resume   *widget.Button // 继续受理, on a draft
 	showFull bool
-	tabs     *container.AppTabs
+	// focusItem is the task the screen was opened for (from an overdue list).
+	focusItem string
+	// Focused is the label of that task's row, marked.
+	Focused *widget.Label
+	tabs    *container.AppTabs
 
 	withdrawDlg *withdrawDialog
 }
 
 // NewCaseScreen opens case id.
 func NewCaseScreen(d *Desk, id string) *CaseScreen {
-	s := &CaseScreen{d: d, id: id, Header: widget.NewLabel(""), Tasks: container.NewVBox(), Fields: container.NewVBox(),
-		Mats: container.NewVBox(), Timeline: widget.NewLabel(""), Message: widget.NewLabel("")}
+	s := &CaseScreen{d: d, id: id}
+	s.init()
+	return s
+}
+
+func (s *CaseScreen) init() {
+	s.Header, s.Tasks, s.Fields = widget.NewLabel(""), container.NewVBox(), container.NewVBox()
+	s.Mats, s.Timeline, s.Message = container.NewVBox(), widget.NewLabel(""), widget.NewLabel("")
 	s.Header.Wrapping = fyne.TextWrapWord
 	s.Timeline.Wrapping = fyne.TextWrapWord
 	s.Message.Wrapping = fyne.TextWrapWord
@@ -47,6 +57,13 @@ func NewCaseScreen(d *Desk, id string) *CaseScreen {
 	s.Resume = widget.NewButton(T("case.draft.resume"), s.ResumeIntake)
 	s.Resume.Importance = widget.HighImportance
 	s.Reload()
+}
+
+// NewCaseScreenAt opens case id pointing at the task of item: the tasks
+// tab, the task's row marked and a line saying how late it is.
+func NewCaseScreenAt(d *Desk, id, item string) *CaseScreen {
+	s := &CaseScreen{d: d, id: id, focusItem: item}
+	s.init()
 	return s
 }
 
@@ -146,10 +163,22 @@ func (s *CaseScreen) fillTasks() {
 		if t.Reason != "" {
 			line = append(line, T("case.task.reason", map[string]any{"Reason": t.Reason}))
 		}
-		row := container.NewHBox(widget.NewLabel(strings.Join(line, "  ·  ")))
+		label := widget.NewLabel(strings.Join(line, "  ·  "))
+		label.Wrapping = fyne.TextWrapWord
+		if t.Item == s.focusItem {
+			label.SetText(T("case.task.pointer") + " " + label.Text)
+			label.TextStyle = fyne.TextStyle{Bold: true}
+			label.Importance = widget.HighImportance
+			if n, ok := t.DaysLeft(cat.Calendar, today); ok && n < 0 {
+				label.Importance = widget.DangerImportance
+			}
+			s.Focused = label
+		}
+		acts := container.NewHBox()
+		row := container.NewBorder(nil, nil, nil, acts, label)
 		if t.State == casework.TaskReturned && s.d.User.Role != "handler" {
 			item := t.Item
-			row.Add(widget.NewButton(T("case.resubmit"), func() { s.update(func(c *casework.Case) error { return c.ResubmitTask(cat, item, s.d.Svc.Now()) }) }))
+			acts.Add(widget.NewButton(T("case.resubmit"), func() { s.update(func(c *casework.Case) error { return c.ResubmitTask(cat, item, s.d.Svc.Now()) }) }))
 		}
 		s.Tasks.Add(row)
 	}

@@ -24,7 +24,9 @@ type DashboardScreen struct {
 	Drafts   *fyne.Container
 	Sync     *widget.Label
 	Overdues *fyne.Container
-	Stats    store.Stats
+	// AllDrafts opens every draft on 案件查询, oldest first.
+	AllDrafts *widget.Button
+	Stats     store.Stats
 	// BackupWarn says when the last backup is older than the set number of
 	// days (or there was none); hidden otherwise.
 	BackupWarn *widget.Label
@@ -35,6 +37,7 @@ func NewDashboardScreen(d *Desk) *DashboardScreen {
 	s := &DashboardScreen{d: d, Today: widget.NewLabel(""), Due: widget.NewLabel(""), Overdue: widget.NewLabel(""),
 		Waiting: widget.NewLabel(""), Drafts: container.NewVBox(), Sync: widget.NewLabel(""), Overdues: container.NewVBox(),
 		BackupWarn: widget.NewLabel("")}
+	s.AllDrafts = widget.NewButton(T("dash.drafts.all", map[string]any{"N": 0}), func() { s.OpenList("drafts") })
 	s.Sync.Wrapping = fyne.TextWrapWord
 	s.BackupWarn.Wrapping = fyne.TextWrapWord
 	s.BackupWarn.Importance = widget.WarningImportance
@@ -60,6 +63,7 @@ type figures struct {
 	overdue []store.TaskRow
 	sync    store.SyncState
 	backup  string // the backup warning, empty when none is due
+	names   map[string]string
 	err     error
 }
 
@@ -71,8 +75,9 @@ func (s *DashboardScreen) load() figures {
 	if f.err != nil {
 		return f
 	}
-	f.drafts, _, _ = s.d.Svc.Store.Search(ctx, store.Query{States: []casework.CaseState{casework.CaseDraft}, Office: s.office(), Limit: 10})
-	f.overdue, _ = s.d.Svc.Store.Tasks(ctx, store.TaskQuery{Office: s.office(), States: openTaskStates, DueBefore: s.d.Svc.Now(), Limit: 20})
+	f.drafts, _, _ = s.d.Svc.Store.Search(ctx, store.Query{States: []casework.CaseState{casework.CaseDraft}, Office: s.office(), OldestFirst: true, Limit: 10})
+	f.overdue, _ = s.d.Svc.Store.Tasks(ctx, taskListQuery(TaskListOverdue, s.office(), s.d.Svc.Now(), 20))
+	f.names = userNames(s.d)
 	f.backup = backupWarning(ctx, s.d.Svc.Store, s.d.Svc.Now())
 	f.sync, f.err = s.d.Svc.Store.SyncState(ctx)
 	return f
@@ -118,7 +123,8 @@ func (s *DashboardScreen) apply(f figures) {
 	s.Due.SetText(fmt.Sprint(st.DueSoon))
 	s.Overdue.SetText(fmt.Sprint(st.Overdue))
 	s.Waiting.SetText(fmt.Sprint(st.WaitingMaterials))
-	s.fillDrafts(f.drafts)
+	s.fillDrafts(f.drafts, f.names)
+	s.AllDrafts.SetText(T("dash.drafts.all", map[string]any{"N": st.Drafts}))
 	s.fillOverdue(f.overdue)
 	s.fillSync(f.sync)
 	s.BackupWarn.SetText(f.backup)
@@ -129,14 +135,13 @@ func (s *DashboardScreen) apply(f figures) {
 	}
 }
 
-func (s *DashboardScreen) fillDrafts(rows []store.CaseSummary) {
+func (s *DashboardScreen) fillDrafts(rows []store.CaseSummary, names map[string]string) {
 	s.Drafts.Objects = nil
 	for _, r := range rows {
 		id := r.ID
-		label := r.Name + " " + r.MaskedID + " " + r.UpdatedAt.Local().Format("01-02 15:04")
-		s.Drafts.Add(widget.NewButton(label, func() {
+		s.Drafts.Add(newTapRow(draftLabel(r, names), "", func() {
 			c, err := s.d.Svc.Store.Case(s.d.ctx(), id)
-			if err == nil {
+			if err == nil && c.State == casework.CaseDraft {
 				s.d.Show(NewIntakeScreenFor(s.d, c))
 			}
 		}))
@@ -146,17 +151,40 @@ func (s *DashboardScreen) fillDrafts(rows []store.CaseSummary) {
 
 func (s *DashboardScreen) fillOverdue(rows []store.TaskRow) {
 	s.Overdues.Objects = nil
-	cat := s.d.Svc.Cat
 	for _, r := range rows {
-		id := r.CaseID
-		name := r.Task.Item
-		if it := cat.Item(r.Task.Item); it != nil {
-			name = it.Name
-		}
-		label := fmt.Sprintf("%s %s · %s · %s", r.Number, r.Name, name, T("case.task.due", map[string]any{"Due": r.Task.Due.Format("2006-01-02")}))
-		s.Overdues.Add(widget.NewButton(label, func() { s.d.Show(NewCaseScreen(s.d, id)) }))
+		r := r
+		head, line := taskRowText(s.d, r)
+		row := newTapRow(head, line, func() { s.d.Show(NewCaseScreenAt(s.d, r.CaseID, r.Task.Item)) })
+		row.Line.Importance = widget.DangerImportance
+		s.Overdues.Add(row)
 	}
 	s.Overdues.Refresh()
+}
+
+// OpenList opens the list a figure card counts: "today", "due", "overdue"
+// or "waiting".
+func (s *DashboardScreen) OpenList(which string) {
+	office, now := s.office(), s.d.Svc.Now()
+	switch which {
+	case "today":
+		start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+		s.d.Show(NewSearchScreenWith(s.d, &SearchPreset{Label: T("dash.today"), Apply: func(q *store.Query) { q.From = start }}))
+	case "waiting":
+		s.d.Show(NewSearchScreenWith(s.d, &SearchPreset{Label: T("dash.waiting"), Apply: func(q *store.Query) {
+			q.MissingMaterials = true
+			if len(q.States) == 0 {
+				q.States = []casework.CaseState{casework.CaseAccepted, casework.CaseInProgress}
+			}
+		}}))
+	case "due":
+		s.d.Show(NewTaskListScreen(s.d, TaskListDueSoon, office))
+	case "overdue":
+		s.d.Show(NewTaskListScreen(s.d, TaskListOverdue, office))
+	case "drafts":
+		sc := NewSearchScreen(s.d)
+		sc.ShowDrafts()
+		s.d.Show(sc)
+	}
 }
 
 var openTaskStates = []casework.TaskState{casework.TaskPending, casework.TaskWorking, casework.TaskReturned}
@@ -180,18 +208,22 @@ func (s *DashboardScreen) fillSync(ss store.SyncState) {
 	s.Sync.SetText(text)
 }
 
-// Content returns the screen.
+// Content returns the screen. At 1024×700 the four cards stay in one row
+// and the lists share what height is left, each scrolling on its own.
 func (s *DashboardScreen) Content() fyne.CanvasObject {
-	tile := func(key string, l *widget.Label) fyne.CanvasObject {
+	tile := func(key, which string, l *widget.Label) fyne.CanvasObject {
 		l.TextStyle = fyne.TextStyle{Bold: true}
 		l.Alignment = fyne.TextAlignCenter
-		return widget.NewCard(T(key), "", l)
+		return newTapCard(T(key), "", l, func() { s.OpenList(which) })
 	}
-	tiles := container.NewGridWithColumns(4, tile("dash.today", s.Today), tile("dash.due", s.Due), tile("dash.overdue", s.Overdue), tile("dash.waiting", s.Waiting))
+	tiles := container.NewGridWithColumns(4, tile("dash.today", "today", s.Today), tile("dash.due", "due", s.Due),
+		tile("dash.overdue", "overdue", s.Overdue), tile("dash.waiting", "waiting", s.Waiting))
 	title := container.NewBorder(nil, nil, nil, widget.NewButton(T("dash.refresh"), s.Refresh),
 		widget.NewLabelWithStyle(T("dash.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	lists := container.NewGridWithColumns(2,
-		widget.NewCard(T("dash.overdue"), "", container.NewVScroll(s.Overdues)),
-		container.NewVBox(widget.NewCard(T("dash.drafts"), "", s.Drafts), widget.NewCard(T("dash.sync"), "", s.Sync)))
+	allOverdue := widget.NewButton(T("dash.overdue.all"), func() { s.OpenList("overdue") })
+	overdue := widget.NewCard(T("dash.overdue"), "", container.NewBorder(nil, allOverdue, nil, nil, container.NewVScroll(s.Overdues)))
+	drafts := widget.NewCard(T("dash.drafts"), T("dash.drafts.hint"), container.NewBorder(nil, s.AllDrafts, nil, nil, container.NewVScroll(s.Drafts)))
+	lists := container.NewGridWithColumns(2, overdue,
+		container.NewBorder(nil, widget.NewCard(T("dash.sync"), "", s.Sync), nil, nil, drafts))
 	return container.NewBorder(container.NewVBox(title, s.BackupWarn, tiles), nil, nil, nil, lists)
 }

@@ -96,14 +96,14 @@ func TestTasksMarkOverdueRows(t *testing.T) {
 	}
 	marked := 0
 	for i, r := range ts.Rows {
-		head, line, over := ts.rowText(i)
+		head, line, due, over := ts.rowText(i)
 		if over {
 			marked++
 			if r.CaseID != c.ID || r.Task.Item != "hukou" {
 				t.Errorf("row %s %s marked overdue", r.Number, r.Task.Item)
 			}
-			if !strings.Contains(line, "已逾期") || head == "" {
-				t.Errorf("overdue row reads %q / %q", head, line)
+			if !strings.Contains(due, "已逾期") || head == "" || line == "" {
+				t.Errorf("overdue row reads %q / %q / %q", head, line, due)
 			}
 		}
 	}
@@ -482,5 +482,172 @@ func TestDraftsReachableAndResumable(t *testing.T) {
 	test.Tap(cs.Resume)
 	if in, ok := f.desk.Current().(*IntakeScreen); !ok || in.C.ID != oldest {
 		t.Errorf("继续受理 on the case page shows %T", f.desk.Current())
+	}
+}
+
+// TestDashboardCardsOpenTheirLists: each number card opens the list it
+// counts, with as many rows as the card says; overdue rows say how many
+// working days late; opening one points at the task (#19.12).
+func TestDashboardCardsOpenTheirLists(t *testing.T) {
+	f := newFixture(t)
+	f.seed(40)
+	late := f.acceptedCase("case-late-1", 16)
+	f.makeOverdue(late.ID, "hukou", 10)
+	f.desk.LoggedIn(f.clerk)
+	dash := f.desk.Current().(*DashboardScreen)
+	st := dash.Stats
+	if st.Overdue == 0 || st.AcceptedToday == 0 || st.WaitingMaterials == 0 {
+		t.Fatalf("seed gives no figures to check: %+v", st)
+	}
+	var cards []*tapCard
+	walkAll(f.win.Content(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*tapCard); ok {
+			cards = append(cards, c)
+		}
+	})
+	if len(cards) != 4 {
+		t.Fatalf("%d tappable number cards, want 4", len(cards))
+	}
+	want := map[string]int{T("dash.today"): st.AcceptedToday, T("dash.due"): st.DueSoon, T("dash.overdue"): st.Overdue, T("dash.waiting"): st.WaitingMaterials}
+	for _, c := range cards {
+		f.desk.Open("nav.dashboard")
+		test.Tap(c)
+		got := -1
+		switch sc := f.desk.Current().(type) {
+		case *SearchScreen:
+			got = sc.total
+		case *TaskListScreen:
+			got = len(sc.Rows)
+		default:
+			t.Errorf("card %s opens %T", c.Title, sc)
+			continue
+		}
+		if got != want[c.Title] {
+			t.Errorf("card %s counts %d, its list holds %d", c.Title, want[c.Title], got)
+		}
+	}
+	f.desk.Open("nav.dashboard")
+	dash = f.desk.Current().(*DashboardScreen)
+	dash.OpenList("overdue")
+	tl := f.desk.Current().(*TaskListScreen)
+	var row *tapRow
+	for i, r := range tl.Rows {
+		if r.CaseID == late.ID && r.Task.Item == "hukou" {
+			row = tl.List.Objects[i].(*tapRow)
+		}
+	}
+	if row == nil {
+		t.Fatalf("the late hukou task is not on the overdue list")
+	}
+	if !strings.Contains(row.Line.Text, "已逾期") {
+		t.Errorf("overdue row reads %q, want the days overdue", row.Line.Text)
+	}
+	test.Tap(row)
+	cs, ok := f.desk.Current().(*CaseScreen)
+	if !ok || cs.C.ID != late.ID {
+		t.Fatalf("opening the overdue row shows %T", f.desk.Current())
+	}
+	if cs.Focused == nil || !strings.Contains(cs.Focused.Text, f.cat.Item("hukou").Name) || !strings.Contains(cs.Focused.Text, T("case.task.pointer")) {
+		t.Errorf("the case page does not point at the late task")
+	}
+	if cs.tabs.SelectedIndex() != 0 {
+		t.Errorf("the case opens on tab %d, want the tasks", cs.tabs.SelectedIndex())
+	}
+	// the dashboard's own overdue list points at the task too
+	f.desk.Open("nav.dashboard")
+	dash = f.desk.Current().(*DashboardScreen)
+	if len(dash.Overdues.Objects) == 0 {
+		t.Fatalf("dashboard lists no overdue task")
+	}
+	first := dash.Overdues.Objects[0].(*tapRow)
+	if !strings.Contains(first.Line.Text, "已逾期") {
+		t.Errorf("dashboard overdue row reads %q", first.Line.Text)
+	}
+	test.Tap(first)
+	if cs, ok := f.desk.Current().(*CaseScreen); !ok || cs.Focused == nil {
+		t.Errorf("dashboard overdue row opens %T without pointing at the task", f.desk.Current())
+	}
+}
+
+// TestScreensFit1024x700: at 1024×700 every screen's least size fits the
+// window, and what the issue found clipped is inside it: the dashboard's
+// four cards and drafts, 案件查询's filters and paging, 部门待办's due dates
+// and buttons (#19.9).
+func TestScreensFit1024x700(t *testing.T) {
+	f := newFixture(t)
+	f.seed(60)
+	late := f.acceptedCase("case-fit-1", 17)
+	f.makeOverdue(late.ID, "hukou", 10)
+	d := casework.NewGenerator(f.cat, 18, fixedNow).Draft("draft-fit", "371002", false)
+	if err := f.st.SaveCase(context.Background(), f.desk.Actor(), d); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Svc.Sync = noSync{}
+	win := fyne.NewSize(1024, 700)
+	f.win.Resize(win)
+	drv := fyne.CurrentApp().Driver()
+	inside := func(screen, what string, o fyne.CanvasObject) {
+		t.Helper()
+		p, s := drv.AbsolutePositionForObject(o), o.Size()
+		if !o.Visible() || s.Width <= 0 || s.Height <= 0 || p.X < 0 || p.Y < 0 || p.X+s.Width > win.Width+0.5 || p.Y+s.Height > win.Height+0.5 {
+			t.Errorf("%s: %s at %v size %v is not inside the 1024×700 window", screen, what, p, s)
+		}
+	}
+	fits := func(screen string) {
+		t.Helper()
+		if m := f.win.Content().MinSize(); m.Width > win.Width || m.Height > win.Height {
+			t.Errorf("%s needs at least %.0f×%.0f", screen, m.Width, m.Height)
+		}
+	}
+	f.desk.LoggedIn(f.clerk)
+	for _, key := range []string{"nav.dashboard", "nav.intake", "nav.search", "nav.sync", "nav.catalogue", "nav.settings"} {
+		f.desk.Open(key)
+		fits(key)
+	}
+	f.desk.Open("nav.dashboard")
+	walkAll(f.win.Content(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*tapCard); ok {
+			inside("dashboard", "card "+c.Title, c)
+		}
+	})
+	dash := f.desk.Current().(*DashboardScreen)
+	inside("dashboard", "全部草稿", dash.AllDrafts)
+	if len(dash.Drafts.Objects) == 0 {
+		t.Fatalf("dashboard lists no draft")
+	}
+	inside("dashboard", "first draft", dash.Drafts.Objects[0])
+	if len(dash.Overdues.Objects) > 0 {
+		inside("dashboard", "first overdue task", dash.Overdues.Objects[0])
+	}
+	f.desk.Open("nav.search")
+	s := f.desk.Current().(*SearchScreen)
+	for what, o := range map[string]fyne.CanvasObject{"query": s.Query, "state filter": s.State, "item filter": s.Item, "total": s.Total, "上一页": s.Prev, "下一页": s.Next} {
+		inside("search", what, o)
+	}
+	f.desk.Show(NewCaseScreen(f.desk, late.ID))
+	fits("case")
+	f.desk.Show(NewIntakeScreenFor(f.desk, d))
+	fits("intake with a draft")
+
+	f.desk.LoggedIn(f.policeHandler())
+	ts := f.desk.Current().(*TasksScreen)
+	fits("tasks")
+	idx := -1
+	for i, r := range ts.Rows {
+		if r.CaseID == late.ID && r.Task.Item == "hukou" {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		t.Fatalf("late task not listed")
+	}
+	ts.List.Select(idx)
+	fits("tasks with a task chosen")
+	for what, o := range map[string]fyne.CanvasObject{"开始办理": ts.Start, "办结": ts.Complete, "退回补正": ts.Return, "不予办理": ts.Refuse, "reason": ts.Reason} {
+		inside("tasks", what, o)
+	}
+	_, _, due, _ := ts.rowText(idx)
+	if need, have := widget.NewLabel(due).MinSize().Width, ts.List.Size().Width; need > have {
+		t.Errorf("tasks: the due line %q needs %.0f px, the list is %.0f px wide", due, need, have)
 	}
 }

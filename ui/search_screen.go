@@ -29,11 +29,35 @@ type SearchScreen struct {
 	states  []casework.CaseState
 	items   []string
 	names   map[string]string // who started a case, by user ID or login
+	// Preset is the dashboard's filter, nil when none.
+	Preset    *SearchPreset
+	presetBar *fyne.Container
+}
+
+// SearchPreset is a filter a dashboard card puts on the search (今日受理,
+// 待补材料案件), shown with a way to clear it.
+type SearchPreset struct {
+	Label string
+	Apply func(q *store.Query)
 }
 
 // NewSearchScreen builds the search screen and shows the newest cases.
-func NewSearchScreen(d *Desk) *SearchScreen {
-	s := &SearchScreen{d: d, Query: newEntry(), Total: widget.NewLabel("")}
+func NewSearchScreen(d *Desk) *SearchScreen { return NewSearchScreenWith(d, nil) }
+
+// NewSearchScreenWith builds the search screen with preset applied.
+func NewSearchScreenWith(d *Desk, preset *SearchPreset) *SearchScreen {
+	s := &SearchScreen{d: d, Query: newEntry(), Total: widget.NewLabel(""), Preset: preset, presetBar: container.NewHBox()}
+	if preset != nil {
+		clear := widget.NewButton(T("search.preset.clear"), func() {
+			s.Preset = nil
+			s.presetBar.Hide()
+			s.offset = 0
+			s.Run()
+		})
+		s.presetBar.Objects = []fyne.CanvasObject{widget.NewLabel(T("search.preset", map[string]any{"Filter": preset.Label})), clear}
+	} else {
+		s.presetBar.Hide()
+	}
 	s.Query.SetPlaceHolder(T("search.hint"))
 	s.Query.OnChanged = func(string) { s.offset = 0; s.Run() }
 	s.Query.OnSubmitted = func(string) { s.openFirst() }
@@ -64,7 +88,7 @@ func NewSearchScreen(d *Desk) *SearchScreen {
 		}
 	})
 	cols := []string{"search.col.number", "search.col.name", "search.col.id", "search.col.phone", "search.col.state", "search.col.accepted"}
-	widths := []float32{230, 110, 200, 130, 90, 150}
+	widths := []float32{220, 90, 180, 120, 80, 150} // 840: fits beside the menu at 1024 px
 	s.Results = widget.NewTable(
 		func() (int, int) { return len(s.Rows), len(cols) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
@@ -132,6 +156,9 @@ func (s *SearchScreen) Run() {
 		q.Item = s.items[i-1]
 	}
 	q.OldestFirst = s.draftsOnly() // the draft waiting longest comes first
+	if s.Preset != nil {
+		s.Preset.Apply(&q)
+	}
 	if s.d.User.Role != "admin" && s.d.User.Role != "supervisor" {
 		q.Office = s.d.User.Office
 	}
@@ -185,5 +212,5 @@ func (s *SearchScreen) Content() fyne.CanvasObject {
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.State, s.Item), s.Query)
 	pager := container.NewHBox(s.Total, s.Prev, s.Next)
 	title := widget.NewLabelWithStyle(T("search.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	return container.NewBorder(container.NewVBox(title, bar), pager, nil, nil, s.Results)
+	return container.NewBorder(container.NewVBox(title, bar, s.presetBar), pager, nil, nil, s.Results)
 }

@@ -27,6 +27,10 @@ type TasksScreen struct {
 	Refuse   *widget.Button
 	Message  *widget.Label
 	Header   *widget.Label
+	// Actions holds the reason and the buttons, kept in view under the
+	// task's details.
+	Actions  *fyne.Container
+	pane     *fyne.Container // the details with the actions under them
 	selected int
 }
 
@@ -43,7 +47,9 @@ func NewTasksScreen(d *Desk) *TasksScreen {
 			head.Truncation = fyne.TextTruncateEllipsis
 			line := widget.NewLabel("")
 			line.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(head, line)
+			due := widget.NewLabel("")
+			due.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(head, line, due)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { s.fillRow(i, o.(*fyne.Container)) })
 	s.List.OnSelected = func(i widget.ListItemID) { s.Select(i) }
@@ -52,6 +58,9 @@ func NewTasksScreen(d *Desk) *TasksScreen {
 	s.Complete.Importance = widget.HighImportance
 	s.Return = widget.NewButton(T("tasks.return"), func() { s.act("return") })
 	s.Refuse = widget.NewButton(T("tasks.refuse"), func() { s.act("refuse") })
+	s.Reason.SetMinRowsVisible(2)
+	s.Actions = container.NewVBox(widget.NewSeparator(), s.Reason, container.NewGridWithColumns(4, s.Start, s.Complete, s.Return, s.Refuse))
+	s.Actions.Hide()
 	s.Refresh()
 	return s
 }
@@ -83,36 +92,43 @@ func (s *TasksScreen) Refresh() {
 }
 
 // rowText is task i as the list shows it: the case on the first line, the
-// item, state, due date and any days overdue on the second.
-func (s *TasksScreen) rowText(i int) (head, line string, overdue bool) {
+// item and state on the second, the due date and the working days left or
+// overdue on the third.
+func (s *TasksScreen) rowText(i int) (head, line, due string, overdue bool) {
 	r := s.Rows[i]
 	name := r.Task.Item
 	if it := s.d.Svc.Cat.Item(r.Task.Item); it != nil {
 		name = it.Name
 	}
-	parts := []string{name, TaskStateName(r.Task.State)}
+	line = name + " · " + TaskStateName(r.Task.State)
+	var parts []string
 	if !r.Task.Due.IsZero() {
-		parts = append(parts, T("case.task.due", map[string]any{"Due": r.Task.Due.Format("2006-01-02")}))
+		parts = append(parts, T("case.task.due", map[string]any{"Due": r.Task.Due.Local().Format("2006-01-02")}))
 	}
-	if n, ok := r.Task.DaysLeft(s.d.Svc.Cat.Calendar, s.d.Svc.Now()); ok && n < 0 {
-		parts = append(parts, T("case.task.over", map[string]any{"N": -n}))
-		overdue = true
+	if n, ok := r.Task.DaysLeft(s.d.Svc.Cat.Calendar, s.d.Svc.Now()); ok {
+		if n < 0 {
+			parts = append(parts, T("case.task.over", map[string]any{"N": -n}))
+			overdue = true
+		} else {
+			parts = append(parts, T("case.task.left", map[string]any{"N": n}))
+		}
 	}
-	return r.Number + "  " + r.Name, strings.Join(parts, " · "), overdue
+	return r.Number + "  " + r.Name, line, strings.Join(parts, " · "), overdue
 }
 
 func (s *TasksScreen) fillRow(i int, box *fyne.Container) {
-	head, line, overdue := s.rowText(i)
+	head, line, due, overdue := s.rowText(i)
 	if overdue {
 		head = T("tasks.overdue.mark") + " " + head
 	}
-	hl, ll := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label)
+	hl, ll, dl := box.Objects[0].(*widget.Label), box.Objects[1].(*widget.Label), box.Objects[2].(*widget.Label)
 	hl.SetText(head)
-	ll.Importance = widget.MediumImportance
-	if overdue {
-		ll.Importance = widget.DangerImportance
-	}
 	ll.SetText(line)
+	dl.Importance = widget.MediumImportance
+	if overdue {
+		dl.Importance = widget.DangerImportance
+	}
+	dl.SetText(due)
 }
 
 // Select shows task i: the fields of its item, result entries and actions.
@@ -174,7 +190,10 @@ func (s *TasksScreen) Select(i int) {
 		widget.NewLabelWithStyle(r.Number+"  "+it.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		info, matLabel,
 		widget.NewLabelWithStyle(T("tasks.result"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), res,
-		s.Reason, container.NewHBox(s.Start, s.Complete, s.Return, s.Refuse),
+	}
+	s.Actions.Show()
+	if s.pane != nil {
+		s.pane.Refresh()
 	}
 	s.Detail.Refresh()
 	s.Message.SetText("")
@@ -245,6 +264,10 @@ func (s *TasksScreen) act(action string) {
 	s.Reason.SetText("")
 	s.Detail.Objects = nil
 	s.Detail.Refresh()
+	s.Actions.Hide()
+	if s.pane != nil {
+		s.pane.Refresh()
+	}
 	s.selected = -1
 	s.List.UnselectAll()
 	s.Refresh()
@@ -254,7 +277,8 @@ func (s *TasksScreen) act(action string) {
 // Content returns the screen.
 func (s *TasksScreen) Content() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle(T("tasks.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	split := container.NewHSplit(s.List, container.NewVScroll(s.Detail))
+	s.pane = container.NewBorder(nil, s.Actions, nil, nil, container.NewVScroll(s.Detail))
+	split := container.NewHSplit(s.List, s.pane)
 	split.SetOffset(0.45)
 	return container.NewBorder(container.NewVBox(title, s.Header), s.Message, nil, nil, split)
 }

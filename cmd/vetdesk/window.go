@@ -35,7 +35,16 @@ func runWindow(dataDir string) error {
 	}
 	a.Settings().SetTheme(ui.NewTheme())
 	w := a.NewWindow(ui.T("app.title"))
-	w.Resize(fyne.NewSize(1280, 860))
+	// Counter PCs often have 1024×768 screens: every screen works at
+	// 1024×700, so the window starts there and then keeps the size the
+	// clerk gave it last time.
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("window.width", 1024)), float32(prefs.FloatWithFallback("window.height", 700))))
+	w.SetOnClosed(func() {
+		size := w.Canvas().Size()
+		prefs.SetFloat("window.width", float64(size.Width))
+		prefs.SetFloat("window.height", float64(size.Height))
+	})
 	svc := &ui.Services{
 		Store: e.st, Cat: e.cat, Now: time.Now,
 		Demo: func(ctx context.Context, act store.Actor, n int, progress func(done, total int)) error {
