@@ -69,9 +69,16 @@
 // store's own rule (a remote value beating a local unsynced one) every
 // concurrent differing write is listed on the device whose value lost.
 //
-// Attachments are uploaded once per SHA-256, resumably (HEAD tells the
-// offset, PUT with Content-Range appends), verified before they are
-// published, and downloaded on demand.
+// Attachments are uploaded once per SHA-256 and office, resumably (HEAD
+// tells the offset of the device's own unfinished upload, PUT with
+// Content-Range appends to it), verified before they are published, and
+// downloaded on demand by the station devices of an office that uploaded
+// them (attach.go); a reference in a case grants no download.
+//
+// Serve runs the handler with read and write timeouts, longer deadlines
+// only for authenticated pushes and transfers, and a connection cap
+// (serve.go); ops and field values have size limits and pull pages a byte
+// bound (limits.go).
 //
 // Departments' own systems use an API keyed per department (dept.go);
 // their actions run through casework's lifecycle on the replica, so they
