@@ -66,6 +66,9 @@ const (
 	SensitivePhone Sensitivity = "phone" // show 138****5678
 	SensitiveBank  Sensitivity = "bank"  // show **** **** 1234
 	SensitiveFull  Sensitivity = "full"  // hide entirely (e.g. disability)
+	// SensitiveBirth is the birth date, which is digits 7–14 of the ID
+	// number: masked wherever the ID is, or the mask would show them.
+	SensitiveBirth Sensitivity = "birth" // show ****-**-**
 )
 
 // Condition is a rule on the form's values: it holds when the value of Field

@@ -19,6 +19,15 @@ func MaskBank(s string) string { return maskMiddle(strings.ReplaceAll(s, " ", ""
 // need of the full name).
 func MaskName(s string) string { return maskMiddle(s, 1, 0) }
 
+// MaskBirth hides a birth date entirely, keeping its shape: ****-**-**.
+// The year alone would narrow the masked digits of the ID number.
+func MaskBirth(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "****-**-**"
+}
+
 // Mask masks value according to sensitivity.
 func Mask(sens Sensitivity, value string) string {
 	switch sens {
@@ -28,6 +37,8 @@ func Mask(sens Sensitivity, value string) string {
 		return MaskPhone(value)
 	case SensitiveBank:
 		return MaskBank(value)
+	case SensitiveBirth:
+		return MaskBirth(value)
 	case SensitiveFull:
 		if value == "" {
 			return ""

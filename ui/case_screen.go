@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -34,6 +35,7 @@ type CaseScreen struct {
 	focusItem string
 	// Focused is the label of that task's row, marked.
 	Focused *widget.Label
+	reveals int // counts reveals and hides, so a late timer hides only its own reveal
 	tabs    *container.AppTabs
 
 	withdrawDlg *withdrawDialog
@@ -120,9 +122,18 @@ func (s *CaseScreen) sensitive(sens casework.Sensitivity, v string) string {
 	return casework.Mask(sens, v)
 }
 
-// revealFull shows full sensitive values; each display of a full value is
-// audited by the store.
+// DefaultRevealFor is how long full values stay on show before they are
+// masked again.
+const DefaultRevealFor = time.Minute
+
+// revealFull shows full sensitive values, or masks them again when shown;
+// each display of a full value is audited by the store. Shown values are
+// masked again after Desk.RevealFor and when the clerk leaves the case.
 func (s *CaseScreen) revealFull() {
+	if s.showFull {
+		s.HideFull()
+		return
+	}
 	for _, f := range s.d.Svc.Cat.Fields {
 		if f.Sensitive == casework.SensitiveNone || s.C.Values[f.Code] == "" {
 			continue
@@ -133,8 +144,30 @@ func (s *CaseScreen) revealFull() {
 		}
 	}
 	s.showFull = true
+	s.reveals++
+	n := s.reveals
+	s.d.after(s.d.revealFor(), func() {
+		if s.reveals == n { // not a reveal that was hidden and shown again since
+			s.HideFull()
+		}
+	})
+	s.ShowFull.SetText(T("case.hide.full"))
 	s.Reload()
 }
+
+// HideFull masks the values again.
+func (s *CaseScreen) HideFull() {
+	if !s.showFull {
+		return
+	}
+	s.showFull = false
+	s.reveals++
+	s.ShowFull.SetText(T("case.show.full"))
+	s.Reload()
+}
+
+// Leave masks revealed values when the clerk leaves the case.
+func (s *CaseScreen) Leave() { s.HideFull() }
 
 func (s *CaseScreen) fillTasks() {
 	cat := s.d.Svc.Cat

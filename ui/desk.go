@@ -72,6 +72,11 @@ type Desk struct {
 	current  any
 	keys     map[fyne.KeyName]func() // Ctrl+key shortcuts of the shell
 	locked   *lockedDesk             // what a lock keeps; nil when unlocked
+	// RevealFor is how long full ID, phone and bank numbers stay on show
+	// (DefaultRevealFor when zero); After runs f on the UI goroutine after
+	// a while (time.AfterFunc when nil; tests run it by hand).
+	RevealFor time.Duration
+	After     func(time.Duration, func())
 }
 
 // NewDesk makes the shell on win.
@@ -250,12 +255,31 @@ func (d *Desk) show(s any) {
 	if !ok {
 		return
 	}
+	if l, ok := d.current.(interface{ Leave() }); ok && d.current != s {
+		l.Leave()
+	}
 	d.current = s
 	d.body.Objects = []fyne.CanvasObject{sc.Content()}
 	d.body.Refresh()
 	if f, ok := s.(interface{ Focus() }); ok {
 		f.Focus()
 	}
+}
+
+func (d *Desk) revealFor() time.Duration {
+	if d.RevealFor > 0 {
+		return d.RevealFor
+	}
+	return DefaultRevealFor
+}
+
+// after runs f on the UI goroutine after wait.
+func (d *Desk) after(wait time.Duration, f func()) {
+	if d.After != nil {
+		d.After(wait, f)
+		return
+	}
+	time.AfterFunc(wait, func() { fyne.Do(f) })
 }
 
 // Current returns the screen on show.

@@ -50,6 +50,9 @@ func (d *Desk) Lock() {
 	if in, ok := d.current.(*IntakeScreen); ok {
 		in.persist() // a lock must not cost what was typed, should the session end
 	}
+	if l, ok := d.current.(interface{ Leave() }); ok {
+		l.Leave() // full numbers do not wait behind the lock
+	}
 	s := newLockScreen(d)
 	d.locked.screen = s
 	d.Win.SetContent(s.Content())
