@@ -196,7 +196,11 @@ func TestWebhooks(t *testing.T) {
 	rc := &receiver{failFirst: 2, good: map[string]syncapi.Event{}}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	secret, err := h.AddWebhook(ctx, "police", srv.URL)
+	key, err := h.CreateDeptKey(ctx, "police")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := h.AddKeyWebhook(ctx, DeptKeyID(key), srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

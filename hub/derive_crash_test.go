@@ -30,7 +30,11 @@ func TestTaskReleaseSurvivesACrash(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.AddWebhook(ctx, "hrss", "https://hrss.example/hook"); err != nil {
+	hrssKey, err := h.CreateDeptKey(ctx, "hrss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.AddKeyWebhook(ctx, DeptKeyID(hrssKey), "https://hrss.example/hook"); err != nil {
 		t.Fatal(err)
 	}
 	station := newTestDesk(t, "S1", testUsers[1])

@@ -118,6 +118,10 @@ func openMeta(path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: schema: %w", path, err)
 	}
+	if err := keyWebhooks(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: department keys: %w", path, err)
+	}
 	if err := store.Private(path); err != nil { // device tokens' hashes, webhook secrets
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -130,6 +134,10 @@ func openMeta(path string) (*sql.DB, error) {
 var metaColumns = []struct{ table, column, decl string }{
 	// a re-enrolment code names the one device it may enrol again
 	{"enrol_codes", "for_device", "TEXT NOT NULL DEFAULT ''"},
+	// department keys are listed and revoked by id (DeptKeyID) ...
+	{"dept_keys", "id", "TEXT NOT NULL DEFAULT ''"},
+	// ... and a webhook belongs to the key it was registered with
+	{"webhooks", "key_id", "TEXT NOT NULL DEFAULT ''"},
 }
 
 // addMetaColumns adds the metaColumns a table lacks.
@@ -147,6 +155,84 @@ func addMetaColumns(db *sql.DB) error {
 		}
 	}
 	return nil
+}
+
+// keyWebhooks brings department keys and webhooks of an older hub.db
+// under the rule that a webhook belongs to a key: keys get their ids, a
+// webhook without a key is given the key of its department made last
+// before it (the command that made them made the key first), and webhooks
+// of revoked keys go.
+func keyWebhooks(db *sql.DB) error {
+	if _, err := db.Exec(`UPDATE dept_keys SET id = substr(hash, 1, 12) WHERE id = ''`); err != nil {
+		return err
+	}
+	if _, err := db.Exec(`CREATE UNIQUE INDEX IF NOT EXISTS dept_keys_id ON dept_keys (id)`); err != nil {
+		return err
+	}
+	type key struct {
+		id, dept string
+		at       time.Time
+	}
+	var keys []key
+	rows, err := db.Query(`SELECT id, department, created_at FROM dept_keys`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k key
+		var at string
+		if err := rows.Scan(&k.id, &k.dept, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		k.at = parseTime(at)
+		keys = append(keys, k)
+	}
+	rows.Close()
+	type hook struct {
+		id   int64
+		dept string
+		at   time.Time
+	}
+	var hooks []hook
+	rows, err = db.Query(`SELECT id, department, created_at FROM webhooks WHERE key_id = ''`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var w hook
+		var at string
+		if err := rows.Scan(&w.id, &w.dept, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		w.at = parseTime(at)
+		hooks = append(hooks, w)
+	}
+	rows.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, w := range hooks {
+		var best *key
+		for i, k := range keys {
+			if k.dept == w.dept && !k.at.After(w.at) && (best == nil || k.at.After(best.at)) {
+				best = &keys[i]
+			}
+		}
+		if best == nil {
+			continue // no key made before it: kept, as before, until an admin acts
+		}
+		if _, err := tx.Exec(`UPDATE webhooks SET key_id = ? WHERE id = ?`, best.id, w.id); err != nil {
+			return err
+		}
+	}
+	if _, err := removeRevokedHooks(context.Background(), tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // ErrCodeInvalid: the enrolment code is unknown, used or expired.
@@ -398,32 +484,106 @@ func (h *Hub) RevokeDevice(ctx context.Context, deviceID string) error {
 	return nil
 }
 
-// CreateDeptKey makes an API key for a department's own system. Only its
-// RevokeDeptKey refuses a department system's API key from now on.
-func (h *Hub) RevokeDeptKey(ctx context.Context, key string) error {
-	res, err := h.meta.ExecContext(ctx, `UPDATE dept_keys SET revoked_at = ? WHERE hash = ? AND revoked_at = ''`, formatTime(h.now()), tokenHash(key))
-	if err != nil {
-		return fmt.Errorf("revoke department key: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("revoke department key: %w", ErrUnauthorized)
-	}
-	h.audit(ctx, "hub-admin", "revoke key", "department key "+tokenHash(key)[:12], "")
-	return nil
-}
+// DeptKeyID is the id of a department key: the start of its hash. Keys
+// are listed and revoked by id; the key itself is shown once.
+func DeptKeyID(key string) string { return tokenHash(key)[:12] }
 
-// hash is kept; the key is shown once.
+// CreateDeptKey makes an API key for a department's own system. Only its
+// hash is kept (and its id, DeptKeyID); the key is shown once.
 func (h *Hub) CreateDeptKey(ctx context.Context, department string) (string, error) {
 	if h.cat.Department(department) == nil {
 		return "", fmt.Errorf("create department key: unknown department %q", department)
 	}
 	key := "vdk_" + randomToken(32)
-	_, err := h.meta.ExecContext(ctx, `INSERT INTO dept_keys (hash, department, created_at) VALUES (?, ?, ?)`,
-		tokenHash(key), department, formatTime(h.now()))
+	_, err := h.meta.ExecContext(ctx, `INSERT INTO dept_keys (hash, department, created_at, id) VALUES (?, ?, ?, ?)`,
+		tokenHash(key), department, formatTime(h.now()), DeptKeyID(key))
 	if err != nil {
 		return "", fmt.Errorf("create department key: %w", err)
 	}
+	h.audit(ctx, "hub-admin", "create key", "department key "+DeptKeyID(key), "department="+department)
 	return key, nil
+}
+
+// RevokeDeptKey revokes the department key key (RevokeDeptKeyID).
+func (h *Hub) RevokeDeptKey(ctx context.Context, key string) error {
+	return h.RevokeDeptKeyID(ctx, DeptKeyID(key))
+}
+
+// RevokeDeptKeyID refuses the department key with id from now on and, in
+// the same transaction, removes its webhooks with their deliveries: a
+// revoked key's receiver gets nothing more.
+func (h *Hub) RevokeDeptKeyID(ctx context.Context, id string) error {
+	tx, err := h.meta.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("revoke department key %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE dept_keys SET revoked_at = ? WHERE id = ? AND revoked_at = ''`, formatTime(h.now()), id)
+	if err != nil {
+		return fmt.Errorf("revoke department key %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke department key %s: %w", id, ErrUnauthorized)
+	}
+	hooks, err := removeRevokedHooks(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("revoke department key %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("revoke department key %s: %w", id, err)
+	}
+	h.audit(ctx, "hub-admin", "revoke key", "department key "+id, fmt.Sprintf("webhooks removed: %d", hooks))
+	return nil
+}
+
+// removeRevokedHooks deletes the webhooks of revoked keys and their
+// deliveries, pending or past, and returns how many webhooks went.
+func removeRevokedHooks(ctx context.Context, tx *sql.Tx) (int64, error) {
+	const revoked = `SELECT w.id FROM webhooks w JOIN dept_keys k ON k.id = w.key_id WHERE k.revoked_at <> ''`
+	if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE hook IN (`+revoked+`)`); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id IN (`+revoked+`)`)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// DeptKeyInfo is a department key as admins see it.
+type DeptKeyInfo struct {
+	ID, Department   string
+	Created, Revoked time.Time // Revoked zero: live
+	Webhooks         []string  // URLs
+}
+
+// DeptKeys lists every department key, revoked ones included, oldest
+// first, with the webhooks registered with it.
+func (h *Hub) DeptKeys(ctx context.Context) ([]DeptKeyInfo, error) {
+	rows, err := h.meta.QueryContext(ctx, `SELECT k.id, k.department, k.created_at, k.revoked_at, coalesce(w.url, '')
+		FROM dept_keys k LEFT JOIN webhooks w ON w.key_id = k.id ORDER BY k.created_at, k.id, w.id`)
+	if err != nil {
+		return nil, fmt.Errorf("department keys: %w", err)
+	}
+	defer rows.Close()
+	var out []DeptKeyInfo
+	for rows.Next() {
+		var k DeptKeyInfo
+		var created, revoked, url string
+		if err := rows.Scan(&k.ID, &k.Department, &created, &revoked, &url); err != nil {
+			return nil, fmt.Errorf("department keys: %w", err)
+		}
+		if n := len(out); n > 0 && out[n-1].ID == k.ID {
+			out[n-1].Webhooks = append(out[n-1].Webhooks, url)
+			continue
+		}
+		k.Created, k.Revoked = parseTime(created), parseTime(revoked)
+		if url != "" {
+			k.Webhooks = []string{url}
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
 }
 
 func (h *Hub) deptByKey(ctx context.Context, key string) (string, error) {
@@ -435,19 +595,32 @@ func (h *Hub) deptByKey(ctx context.Context, key string) (string, error) {
 	return dept, err
 }
 
-// AddWebhook registers url to receive the department's task events and
-// returns the secret the deliveries are signed with.
-func (h *Hub) AddWebhook(ctx context.Context, department, url string) (string, error) {
-	if h.cat.Department(department) == nil {
-		return "", fmt.Errorf("add webhook: unknown department %q", department)
-	}
+// AddKeyWebhook registers url to receive the task events of the
+// department of the live key keyID, and returns the secret the deliveries
+// are signed with. The webhook lives as long as the key: revoking the key
+// removes it.
+func (h *Hub) AddKeyWebhook(ctx context.Context, keyID, url string) (string, error) {
 	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
 		return "", fmt.Errorf("add webhook: url %q is not http(s)", url)
 	}
-	secret := randomToken(32)
-	_, err := h.meta.ExecContext(ctx, `INSERT INTO webhooks (department, url, secret, created_at) VALUES (?, ?, ?, ?)`,
-		department, url, secret, formatTime(h.now()))
+	tx, err := h.meta.BeginTx(ctx, nil)
 	if err != nil {
+		return "", fmt.Errorf("add webhook: %w", err)
+	}
+	defer tx.Rollback()
+	var department string
+	err = tx.QueryRowContext(ctx, `SELECT department FROM dept_keys WHERE id = ? AND revoked_at = ''`, keyID).Scan(&department)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("add webhook: department key %s: %w", keyID, ErrUnauthorized)
+	} else if err != nil {
+		return "", fmt.Errorf("add webhook: %w", err)
+	}
+	secret := randomToken(32)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhooks (department, url, secret, created_at, key_id) VALUES (?, ?, ?, ?, ?)`,
+		department, url, secret, formatTime(h.now()), keyID); err != nil {
+		return "", fmt.Errorf("add webhook: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return "", fmt.Errorf("add webhook: %w", err)
 	}
 	return secret, nil

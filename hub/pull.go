@@ -154,8 +154,9 @@ func movesInto(d deviceRec, f store.FeedOp) bool {
 		o, ok := f.Fields["office"]
 		return ok && o == d.Office && f.UserOffice == d.Office
 	}
-	dep, ok := f.Fields["department"]
-	return ok && dep == d.Department && f.UserDept == d.Department
+	_, dep := f.Fields["department"]
+	_, off := f.Fields["office"]
+	return (dep || off) && f.UserDept == d.Department && f.UserOffice == d.Office
 }
 
 // userScopeFields are what every device is told of a user outside its
@@ -167,8 +168,11 @@ var userScopeFields = []string{"office", "department", "role", "disabled"}
 func (h *Hub) scoped(d deviceRec, f store.FeedOp) (store.Op, bool) {
 	op := f.Op
 	if op.Entity == store.EntityUser {
+		// A department device sees in full only its department's users of
+		// its own office: the department spans offices, its logins do not.
 		if f.UserRole == store.RoleAdmin || f.UserOffice == "" ||
-			(d.Department == "" && f.UserOffice == d.Office) || (d.Department != "" && f.UserDept == d.Department) {
+			(d.Department == "" && f.UserOffice == d.Office) ||
+			(d.Department != "" && f.UserDept == d.Department && f.UserOffice == d.Office) {
 			return op, true
 		}
 		if _, created := op.Fields["login"]; created {

@@ -154,6 +154,14 @@ func (h *Hub) deliverDue(ctx context.Context) (time.Duration, error) {
 	}
 	rows.Close()
 	for _, d := range list {
+		// a key revoked since the list was read took its deliveries along
+		var live int
+		if err := h.meta.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE id = ? AND state = 'pending'`, d.id).Scan(&live); err != nil {
+			return 0, err
+		}
+		if live == 0 {
+			continue
+		}
 		err := h.deliver(ctx, d.url, []byte(d.secret), d.id, d.body)
 		if ctx.Err() != nil {
 			return 0, nil

@@ -9,7 +9,8 @@
 //	vetdesk-hub [-data DIR] enrol --reenrol DEVICE_ID [--station NAME --office CODE] [--ttl 72h]
 //	vetdesk-hub [-data DIR] user add --login L --name N --role R [--office O] [--department D]
 //	vetdesk-hub [-data DIR] dept-key --department CODE [--webhook URL]
-//	vetdesk-hub [-data DIR] revoke --device ID | --dept-key KEY
+//	vetdesk-hub [-data DIR] dept-key list
+//	vetdesk-hub [-data DIR] revoke --device ID | --dept-key-id ID | --dept-key KEY
 //
 // The password of `user add` is read from the VETDESK_PASSWORD variable or
 // the first line of standard input. The TLS certificate is made on first
@@ -71,8 +72,10 @@ commands:
   user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
   user set  change a user: --login L [--office] [--department] [--role] [--name]; user disable|enable --login L
   devices   list the enrolled devices with their last contact, longest silent first
-  dept-key  make an API key for a department's system: --department CODE [--webhook URL]
-  revoke    refuse a device's credential (--device ID) or a department key (--dept-key KEY)`
+  dept-key  make an API key for a department's system: --department CODE [--webhook URL];
+            dept-key list shows every key by id with its webhooks
+  revoke    refuse a device's credential (--device ID) or a department key (--dept-key-id ID, or --dept-key KEY);
+            a revoked key's webhooks are removed with it`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := &common{data: "vetdesk-hub-data", logLevel: "info"}
@@ -344,6 +347,9 @@ func (o *optString) apply(dst *string) {
 }
 
 func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "list" {
+		return deptKeyList(ctx, c, args[1:], stdout, stderr)
+	}
 	fs := c.flags("dept-key", stderr)
 	dept := fs.String("department", "", "department code")
 	hook := fs.String("webhook", "", "URL that receives the department's task events (optional)")
@@ -359,15 +365,47 @@ func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "api key:        %s\n", key)
+	fmt.Fprintf(stdout, "api key:        %s\nkey id:         %s\n", key, hub.DeptKeyID(key))
 	if *hook != "" {
-		secret, err := h.AddWebhook(ctx, *dept, *hook)
+		secret, err := h.AddKeyWebhook(ctx, hub.DeptKeyID(key), *hook)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "webhook secret: %s\n", secret)
 	}
 	return nil
+}
+
+// deptKeyList lists the department keys by id (the keys themselves are
+// not kept), with their webhooks.
+func deptKeyList(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	fs := c.flags("dept-key list", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := c.open(stderr)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	keys, err := h.DeptKeys(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tDEPARTMENT\tCREATED\tSTATE\tWEBHOOKS")
+	for _, k := range keys {
+		state := "active"
+		if !k.Revoked.IsZero() {
+			state = "revoked " + k.Revoked.Local().Format("2006-01-02 15:04")
+		}
+		hooks := strings.Join(k.Webhooks, " ")
+		if hooks == "" {
+			hooks = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Department, k.Created.Local().Format("2006-01-02 15:04"), state, hooks)
+	}
+	return tw.Flush()
 }
 
 // devices lists the devices, the longest silent first (never seen before
@@ -409,11 +447,18 @@ func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Wri
 	fs := c.flags("revoke", stderr)
 	dev := fs.String("device", "", "device id")
 	key := fs.String("dept-key", "", "a department system's API key")
+	keyID := fs.String("dept-key-id", "", "the id of a department key, as dept-key list shows it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if (*dev == "") == (*key == "") {
-		return fmt.Errorf("revoke: give --device ID or --dept-key KEY")
+	given := 0
+	for _, v := range []string{*dev, *key, *keyID} {
+		if v != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return fmt.Errorf("revoke: give one of --device ID, --dept-key-id ID or --dept-key KEY")
 	}
 	h, err := c.open(stderr)
 	if err != nil {
@@ -421,10 +466,13 @@ func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Wri
 	}
 	defer h.Close()
 	if *key != "" {
-		if err := h.RevokeDeptKey(ctx, *key); err != nil {
+		*keyID = hub.DeptKeyID(*key)
+	}
+	if *keyID != "" {
+		if err := h.RevokeDeptKeyID(ctx, *keyID); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "department key revoked")
+		fmt.Fprintf(stdout, "department key %s revoked, its webhooks removed\n", *keyID)
 		return nil
 	}
 	if err := h.RevokeDevice(ctx, *dev); err != nil {

@@ -55,7 +55,10 @@ func TestCommands(t *testing.T) {
 		{"disable clerk", []string{"-data", data, "user", "disable", "--login", "c1"}, "", regexp.MustCompile(`user c1 .*: disabled`), false},
 		{"disable unknown", []string{"-data", data, "user", "disable", "--login", "nobody"}, "", nil, true},
 		{"dept key with webhook", []string{"-data", data, "dept-key", "--department", "police", "--webhook", "https://police.example/hook"}, "",
-			regexp.MustCompile(`api key:\s+vdk_\S+\nwebhook secret: \S+`), false},
+			regexp.MustCompile(`api key:\s+vdk_\S+\nkey id:\s+[0-9a-f]{12}\nwebhook secret: \S+`), false},
+		{"dept key list", []string{"-data", data, "dept-key", "list"}, "",
+			regexp.MustCompile(`ID\s+DEPARTMENT\s+CREATED\s+STATE\s+WEBHOOKS\n[0-9a-f]{12}\s+police\s+\S+ \S+\s+active\s+https://police.example/hook\n`), false},
+		{"revoke unknown key id", []string{"-data", data, "revoke", "--dept-key-id", "000000000000"}, "", nil, true},
 		{"devices", []string{"-data", data, "devices"}, "", regexp.MustCompile(`^CODE\s+KIND\s+OFFICE\s+STATION\s+DEPARTMENT\s+LAST CONTACT\s+STATE\s+ID\n$`), false}, // codes made, none traded yet
 		{"no command", []string{"-data", data}, "", nil, true},
 	}
