@@ -191,11 +191,34 @@ func TestScreenshots(t *testing.T) {
 		}
 		out.Close()
 	}
-	f.desk.LoggedIn(store.User{ID: "h", Login: "police", Name: "赵户籍", Role: "handler", Department: "police", Office: "371002"})
-	img := f.win.Canvas().Capture()
-	out, _ := os.Create(filepath.Join(dir, "ui-tasks.png"))
-	_ = png.Encode(out, img)
-	out.Close()
+	handler := store.User{ID: "h", Login: "police", Name: "赵户籍", Role: "handler", Department: "police", Office: "371002"}
+	f.desk.LoggedIn(handler)
+	capture(t, f.win, filepath.Join(dir, "ui-tasks.png"))
+	// the same screens on a counter PC's 1024×768 screen (#19.9)
+	f.win.Resize(fyne.NewSize(1024, 700))
+	f.desk.LoggedIn(f.clerk)
+	f.desk.Open("nav.dashboard")
+	capture(t, f.win, filepath.Join(dir, "ui-dashboard-1024.png"))
+	f.desk.Open("nav.search")
+	capture(t, f.win, filepath.Join(dir, "ui-search-1024.png"))
+	f.desk.LoggedIn(handler)
+	if ts, ok := f.desk.Current().(*TasksScreen); ok && len(ts.Rows) > 0 {
+		ts.List.Select(0)
+	}
+	capture(t, f.win, filepath.Join(dir, "ui-tasks-1024.png"))
+}
+
+// capture writes what win shows to a PNG file.
+func capture(t *testing.T, win fyne.Window, path string) {
+	t.Helper()
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := png.Encode(out, win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // seed fills the store with n deterministic demo cases.
