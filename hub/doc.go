@@ -84,7 +84,12 @@
 // their actions run through casework's lifecycle on the replica, so they
 // flow to desktops as ops. Webhooks (webhook.go) are signed with
 // HMAC-SHA256, persisted in hub.db and retried with exponential backoff,
-// also across restarts.
+// also across restarts. Keys are known by id (DeptKeyID, DeptKeys); a
+// webhook belongs to its key and is removed, with its deliveries, when the
+// key is revoked.
+//
+// A code enrols only a device id the hub does not know; an enrolled id is
+// enrolled again only with a code made for it (EnrolSpec.ForDevice).
 //
 // The package logs only at the top, through the slog.Logger of Options:
 // in its HTTP handlers (one structured record per request, failures in
@@ -95,7 +100,7 @@
 // A department system's action (DeptAction) queues its webhook events right
 // after its transaction on the replica; a crash between the two loses those
 // events (the task's state is safe). Users
-// reach the devices of their office or department (and admins and
-// city-level users reach all); a user moved to another office stays on the
+// reach the devices of their office, or of their department and office
+// (and admins and city-level users reach all); a user moved to another office stays on the
 // old office's devices with its last values.
 package hub
