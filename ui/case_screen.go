@@ -405,8 +405,8 @@ func printButtons(d *Desk, c *casework.Case, msg *widget.Label) fyne.CanvasObjec
 	return box
 }
 
-// printDoc prints in the background and reports where the PDF went.
-func printDoc(d *Desk, caseID, doc string, msg *widget.Label) {
+// printNow prints in the background and reports where the PDF went.
+func printNow(d *Desk, caseID, doc string, msg *widget.Label) {
 	if d.Svc.Printer == nil {
 		return
 	}

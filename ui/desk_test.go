@@ -143,6 +143,12 @@ func TestFirstRunSetup(t *testing.T) {
 	s.Division.SetSelected("文登区")
 	test.Type(s.Device, "wd7")
 	test.Tap(s.Submit)
+	if d.User.ID != "" || s.Message.Text != T("setup.err.office") {
+		t.Fatalf("setup without the office's phone and address: user %q, message %q", d.User.Login, s.Message.Text)
+	}
+	test.Type(s.Phone, "0631-5200000")
+	test.Type(s.Address, "威海市文登区米山路1号")
+	test.Tap(s.Submit)
 	if d.User.Login != "admin" || d.User.Role != "admin" {
 		t.Fatalf("after setup user = %+v, want the new admin", d.User)
 	}
@@ -152,6 +158,9 @@ func TestFirstRunSetup(t *testing.T) {
 	}
 	if _, err := st.Login(context.Background(), "admin", "secret-123"); err != nil {
 		t.Errorf("Login(new admin) = %v", err)
+	}
+	if p, _ := st.Setting(context.Background(), SettingPhone); p != "0631-5200000" {
+		t.Errorf("office phone after setup = %q", p)
 	}
 }
 

@@ -132,9 +132,14 @@ func (s *SetupScreen) submit() {
 	login, name := strings.TrimSpace(s.AdminLog.Text), strings.TrimSpace(s.AdminName.Text)
 	station, device := strings.TrimSpace(s.Station.Text), strings.ToUpper(strings.TrimSpace(s.Device.Text))
 	div := s.DivisionCode()
+	phone, address := strings.TrimSpace(s.Phone.Text), strings.TrimSpace(s.Address.Text)
 	switch {
 	case login == "" || name == "" || station == "" || div == "" || device == "":
 		s.Message.SetText(T("setup.err.required"))
+		return
+	case phone == "" || address == "":
+		// printed on every receipt: the veteran's way back to the office
+		s.Message.SetText(T("setup.err.office"))
 		return
 	case len(s.Password.Text) < 8 || s.Password.Text != s.Password2.Text:
 		s.Message.SetText(T("setup.err.password"))
@@ -151,10 +156,10 @@ func (s *SetupScreen) submit() {
 		err = st.SetDevice(ctx, dev)
 	}
 	if err == nil {
-		err = st.SetSetting(ctx, "office.phone", strings.TrimSpace(s.Phone.Text))
+		err = st.SetSetting(ctx, SettingPhone, phone)
 	}
 	if err == nil {
-		err = st.SetSetting(ctx, "office.address", strings.TrimSpace(s.Address.Text))
+		err = st.SetSetting(ctx, SettingAddress, address)
 	}
 	var u store.User
 	if err == nil {
@@ -201,8 +206,8 @@ func (s *SetupScreen) Content() fyne.CanvasObject {
 		widget.NewFormItem(T("setup.station")+" *", s.Station),
 		widget.NewFormItem(T("setup.division")+" *", s.Division),
 		widget.NewFormItem(T("setup.device")+" *", s.Device),
-		widget.NewFormItem(T("setup.phone"), s.Phone),
-		widget.NewFormItem(T("setup.address"), s.Address),
+		widget.NewFormItem(T("setup.phone")+" *", s.Phone),
+		widget.NewFormItem(T("setup.address")+" *", s.Address),
 	)
 	title := widget.NewLabelWithStyle(T("setup.title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	box := container.NewVBox(title, intro, form, s.Demo, s.Submit, s.Progress, s.Message)
