@@ -149,7 +149,7 @@ func TestFaultyNetwork(t *testing.T) {
 	a, rta = mk("A", "clerkA", 1)
 	b, rtb = mk("B", "clerkB", 2)
 
-	const casesPerDesk, editsPerCase = 100, 28
+	const casesPerDesk, editsPerCase = 100, 29
 	var wg sync.WaitGroup
 	work := func(d *desk, seed uint64, prefix int) {
 		defer wg.Done()

@@ -64,7 +64,7 @@ var allowed = map[string][]string{
 	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
 	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire"},
 	// the hub reuses the store package for its replica, so the merge is written once
-	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "modernc.org/sqlite", "golang.org/x/crypto/", "github.com/google/uuid"},
+	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "modernc.org/sqlite", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
 }
 
 // fyneAllowed may depend on fyne; nothing else may.
