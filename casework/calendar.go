@@ -112,6 +112,33 @@ func (c *Calendar) AddWorkingDays(start time.Time, n int) time.Time {
 	return d
 }
 
+// Deadline returns the last day of a limit of n days in unit (UnitWorking
+// or UnitCalendar) counted from start, whose own day does not count. A
+// calendar-day limit whose last day is off work ends on the next working day
+// (民法典 第二百零三条: 期间的最后一日是法定休假日的,以法定休假日结束的次日为
+// 期间的最后一日), so the holiday data matters for both units.
+func (c *Calendar) Deadline(start time.Time, n int, unit string) time.Time {
+	if unit != UnitCalendar {
+		return c.AddWorkingDays(start, n)
+	}
+	d := dateOf(start).AddDate(0, 0, n)
+	for n > 0 && !c.IsWorkingDay(d) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
+
+// CoversRange reports whether the calendar has official holiday data for
+// every year from from to to, so that deadlines between them are exact.
+func (c *Calendar) CoversRange(from, to time.Time) bool {
+	for y := from.Year(); y <= to.Year(); y++ {
+		if !c.Covers(y) {
+			return false
+		}
+	}
+	return true
+}
+
 // WorkingDaysBetween counts working days after from up to and including to;
 // it is negative when to is before from.
 func (c *Calendar) WorkingDaysBetween(from, to time.Time) int {

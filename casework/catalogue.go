@@ -104,6 +104,11 @@ type PlacementType struct {
 	Code       string   `json:"code"`
 	Name       string   `json:"name"`
 	Categories []string `json:"categories"`
+	// ReportWithinDays is the calendar days after discharge within which the
+	// veteran must report (报到); 0 when the placement reports "按照规定时间"
+	// with no fixed number of days. ReportSource names the text.
+	ReportWithinDays int    `json:"report_within_days,omitempty"`
+	ReportSource     string `json:"report_source,omitempty"`
 }
 
 // Division is an org unit: a GB/T 2260 division (IDCode true) or a
@@ -176,15 +181,20 @@ type ItemMaterial struct {
 
 // Item is one service of the one-stop package (一件事 事项).
 type Item struct {
-	Code          string         `json:"code"`
-	No            int            `json:"no"`
-	Name          string         `json:"name"`
-	Department    string         `json:"department"`
-	Placements    []string       `json:"placements,omitempty"` // empty: every placement
-	Categories    []string       `json:"categories,omitempty"` // personnel categories; empty: every category
-	When          *Condition     `json:"when,omitempty"`       // applies only when this holds (an unanswered field does not exclude)
-	DependsOn     []string       `json:"depends_on,omitempty"`
-	TimeLimitDays int            `json:"time_limit_days"` // working days; 0: no limit set
+	Code       string     `json:"code"`
+	No         int        `json:"no"`
+	Name       string     `json:"name"`
+	Department string     `json:"department"`
+	Placements []string   `json:"placements,omitempty"` // empty: every placement
+	Categories []string   `json:"categories,omitempty"` // personnel categories; empty: every category
+	When       *Condition `json:"when,omitempty"`       // applies only when this holds (an unanswered field does not exclude)
+	DependsOn  []string   `json:"depends_on,omitempty"`
+	// Limits are the item's time limits, 承诺 and 法定 apart, each with its
+	// unit and the event it measures. TimeLimitDays is the form of
+	// catalogues before weihai-2023.9-r2: a promised limit in working days
+	// until the task is done. The loader turns it into a Limit and clears it.
+	Limits        []TimeLimit    `json:"limits,omitempty"`
+	TimeLimitDays int            `json:"time_limit_days,omitempty"`
 	Fields        []ItemField    `json:"fields"`
 	Materials     []ItemMaterial `json:"materials"`
 	ResultFields  []ItemField    `json:"result_fields,omitempty"`
@@ -237,6 +247,7 @@ type Catalogue struct {
 	Version        string
 	Name           string
 	Effective      string
+	Limits         []TimeLimit // limits of the whole package (一件事), 承诺 and 法定
 	Departments    []Department
 	Placements     []PlacementType
 	Divisions      []Division
@@ -339,12 +350,61 @@ func (c *Catalogue) Options(f *Field) []string {
 	return f.Options
 }
 
+// Kinds and units of time limits.
+const (
+	LimitPromised = "promised" // 承诺时限: what the office promises
+	LimitLegal    = "legal"    // 法定时限: what a law or rule allows
+	UnitWorking   = "working"  // 工作日
+	UnitCalendar  = "calendar" // 日 (自然日): a last day off work moves to the next working day
+)
+
+// TimeLimit is one time limit of an item. It measures one event: from the
+// task's start (or the date in field From) until the task is done (or
+// until the event Until names, for a limit that runs past the task, such as
+// 发证 after the 身份证 application is taken).
+type TimeLimit struct {
+	Kind   string `json:"kind"` // LimitPromised or LimitLegal
+	Days   int    `json:"days"`
+	Unit   string `json:"unit"`            // UnitWorking or UnitCalendar
+	From   string `json:"from,omitempty"`  // field code of the start date; empty: the task's start
+	Until  string `json:"until,omitempty"` // the event measured (a short Chinese name); empty: the task done
+	Source string `json:"source,omitempty"`
+	Sample bool   `json:"sample,omitempty"` // practice seen elsewhere, 待核实 for this city
+}
+
+// MeasuresTask reports whether the limit runs from the task's start to its
+// completion, so that it can set the task's due date.
+func (l TimeLimit) MeasuresTask() bool { return l.From == "" && l.Until == "" }
+
+// TaskLimit returns the limit that sets a task's due date: the promised
+// limit measuring the task, else the legal one; nil when there is none.
+func (it *Item) TaskLimit() *TimeLimit {
+	var legal *TimeLimit
+	for i := range it.Limits {
+		l := &it.Limits[i]
+		if !l.MeasuresTask() {
+			continue
+		}
+		if l.Kind == LimitPromised {
+			return l
+		}
+		if legal == nil {
+			legal = l
+		}
+	}
+	return legal
+}
+
 // DueDate returns the date a task of item started on start is due, or the
-// zero time when the item has no time limit.
+// zero time when no limit measures the task.
 func (c *Catalogue) DueDate(item string, start time.Time) time.Time {
 	it := c.Item(item)
-	if it == nil || it.TimeLimitDays <= 0 {
+	if it == nil {
 		return time.Time{}
 	}
-	return c.Calendar.AddWorkingDays(start, it.TimeLimitDays)
+	l := it.TaskLimit()
+	if l == nil {
+		return time.Time{}
+	}
+	return c.Calendar.Deadline(start, l.Days, l.Unit)
 }

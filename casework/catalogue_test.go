@@ -54,8 +54,10 @@ func item(v any, code string) map[string]any {
 
 func TestCityCatalogue(t *testing.T) {
 	cat := loadCity(t)
-	if len(cat.Items) != 10 {
-		t.Fatalf("len(Items) = %d, want 10", len(cat.Items))
+	// the ten items of the Weihai plan, then 社会保险登记 and 预备役登记 of
+	// the national list of 2024
+	if len(cat.Items) != 12 || cat.Items[10].Code != "social_insurance" || cat.Items[11].Code != "reserve" {
+		t.Fatalf("Items = %v, want the plan's 10 then social_insurance and reserve", cat.ItemCodes())
 	}
 	for i, it := range cat.Items {
 		if it.No != i+1 {
@@ -65,8 +67,8 @@ func TestCityCatalogue(t *testing.T) {
 	if got := cat.EligibleItems("retire"); strings.Contains(joinCodes(got), "subsidy") {
 		t.Errorf("EligibleItems(retire) = %v, must not hold subsidy", got)
 	}
-	if got := cat.EligibleItems("self_employ"); len(got) != 10 {
-		t.Errorf("EligibleItems(self_employ) = %v, want all 10", got)
+	if got := cat.EligibleItems("self_employ"); len(got) != len(cat.Items) {
+		t.Errorf("EligibleItems(self_employ) = %v, want all %d", got, len(cat.Items))
 	}
 	if d := cat.Division("ZONEGQ"); d == nil || d.IDCode {
 		t.Errorf("Division(ZONEGQ) = %+v, want a zone without ID code", d)
@@ -179,11 +181,14 @@ func TestOverlay(t *testing.T) {
 	if got.Version != city.Version+"+wendeng-1" {
 		t.Errorf("Version = %q, want %q", got.Version, city.Version+"+wendeng-1")
 	}
-	if got.Item("sscard").TimeLimitDays != 5 || city.Item("sscard").TimeLimitDays == 5 {
-		t.Errorf("sscard limit overlay/city = %d/%d, want 5/unchanged", got.Item("sscard").TimeLimitDays, city.Item("sscard").TimeLimitDays)
+	if got.Item("sscard").TaskLimit().Days != 5 || city.Item("sscard").TaskLimit().Days == 5 {
+		t.Errorf("sscard limit overlay/city = %d/%d, want 5/unchanged", got.Item("sscard").TaskLimit().Days, city.Item("sscard").TaskLimit().Days)
 	}
-	if len(got.Items) != 11 || got.Item("wd_visit") == nil {
-		t.Errorf("overlay items = %d, want 11 with wd_visit", len(got.Items))
+	if len(got.Items) != len(city.Items)+1 || got.Item("wd_visit") == nil {
+		t.Errorf("overlay items = %d, want %d with wd_visit", len(got.Items), len(city.Items)+1)
+	}
+	if l := got.Item("wd_visit").TaskLimit(); l == nil || l.Days != 3 || l.Unit != UnitWorking || l.Kind != LimitPromised {
+		t.Errorf("wd_visit time_limit_days 3 = %+v, want a promised limit of 3 working days", l)
 	}
 	cl := BuildChecklist(got, []string{"register"}, map[string]string{})
 	found := false
@@ -226,8 +231,8 @@ func TestLoadOverlayFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := loadCity(t).WithOverlay(ov, "ov.json")
-	if err != nil || got.Item("hukou").TimeLimitDays != 2 {
-		t.Fatalf("overlay from file: %v, hukou limit %d", err, got.Item("hukou").TimeLimitDays)
+	if err != nil || got.Item("hukou").TaskLimit().Days != 2 {
+		t.Fatalf("overlay from file: %v, hukou limit %+v", err, got.Item("hukou").TaskLimit())
 	}
 	m["typo.json"] = &fstest.MapFile{Data: []byte(`{"version":"rc-1","chnage_items":{}}`)}
 	if _, err := LoadOverlay(m, "typo.json"); !errors.Is(err, ErrBadCatalogue) {

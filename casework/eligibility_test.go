@@ -9,7 +9,7 @@ import (
 // personnel category and the items' own conditions: no 养老保险转移接续 for
 // 退休 (军人保险法 §19), 医保关系转移接续 only for 职工医保, 就业和培训 for
 // every placement with job support only for 逐月领取退役金, 自主就业 and 复员,
-// the subsidy only for 自主就业 soldiers.
+// the subsidy only for 自主就业 soldiers, 预备役登记 not for 退休 and 供养.
 func TestEligibility(t *testing.T) {
 	cat := loadCity(t)
 	all := cat.ItemCodes()
@@ -28,8 +28,8 @@ func TestEligibility(t *testing.T) {
 		want                        []string
 		jobSupport                  bool
 	}{
-		{"retire", "军官", worker, without("subsidy", "pension"), false},
-		{"retire", "军士", resident, without("subsidy", "pension", "medical_transfer"), false},
+		{"retire", "军官", worker, without("subsidy", "pension", "reserve"), false},
+		{"retire", "军士", resident, without("subsidy", "pension", "medical_transfer", "reserve"), false},
 		{"transfer", "军官", worker, without("subsidy"), false},
 		{"monthly_pension", "军官", worker, without("subsidy"), true},
 		{"monthly_pension", "军士", resident, without("subsidy", "medical_transfer"), true},
@@ -39,8 +39,8 @@ func TestEligibility(t *testing.T) {
 		{"self_employ", "军官", worker, without("subsidy"), true}, // a 军官 is no 退役士兵: no subsidy whatever the placement says
 		{"assigned_job", "军士", worker, without("subsidy"), false},
 		{"assigned_job", "义务兵", resident, without("subsidy", "medical_transfer"), false},
-		{"support", "军士", worker, without("subsidy"), false},
-		{"support", "义务兵", "", without("subsidy"), false}, // scheme not answered yet: item 9 stays open
+		{"support", "军士", worker, without("subsidy", "reserve"), false},
+		{"support", "义务兵", "", without("subsidy", "reserve"), false}, // scheme not answered yet: item 9 stays open
 	}
 	for _, tt := range tests {
 		t.Run(tt.placement+"/"+tt.category+"/"+tt.scheme, func(t *testing.T) {

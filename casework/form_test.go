@@ -4,15 +4,16 @@ import (
 	"testing"
 )
 
-// TestUnifiedFormAllTen builds the one form and the one set of materials for
-// a 自主就业 soldier applying for all ten items and shows each field and
-// material appears once, and what asking once saves.
-func TestUnifiedFormAllTen(t *testing.T) {
+// TestUnifiedFormAllItems builds the one form and the one set of materials
+// for a 自主就业 soldier applying for every item (the plan's ten and the two
+// national ones) and shows each field and material appears once, and what
+// asking once saves.
+func TestUnifiedFormAllItems(t *testing.T) {
 	cat := loadCity(t)
 	values := map[string]string{FieldPlacement: "self_employ", FieldCategory: "军士", "employer_type": "机关事业单位", "has_awards": "是", "training_wish": "职业技能培训"}
 	items := cat.EligibleItems("self_employ")
-	if len(items) != 10 {
-		t.Fatalf("EligibleItems(self_employ) = %d items, want 10", len(items))
+	if len(items) != len(cat.Items) {
+		t.Fatalf("EligibleItems(self_employ) = %d items, want all %d", len(items), len(cat.Items))
 	}
 	form := BuildForm(cat, items, values)
 	seen := map[string]int{}
@@ -49,8 +50,8 @@ func TestUnifiedFormAllTen(t *testing.T) {
 	if ff := form.Field("awards"); ff == nil || !ff.Required {
 		t.Errorf("awards = %+v, want required when has_awards=是", ff)
 	}
-	if ff := form.Field(FieldIDNumber); ff == nil || len(ff.Items) != 10 {
-		t.Errorf("id_number asked by %v, want all 10 items", ff)
+	if ff := form.Field(FieldIDNumber); ff == nil || len(ff.Items) != len(items) {
+		t.Errorf("id_number asked by %v, want all %d items", ff, len(items))
 	}
 
 	cl := BuildChecklist(cat, items, values)
@@ -69,8 +70,8 @@ func TestUnifiedFormAllTen(t *testing.T) {
 	if form.Saving.Saved() <= 0 || cl.Saving.Saved() <= 0 {
 		t.Errorf("saving form %+v checklist %+v, want both to save something", form.Saving, cl.Saving)
 	}
-	t.Logf("一表申请: %d fields if each of the 10 items asked separately, %d on the unified form (%d fewer)",
-		form.Saving.Separate, form.Saving.Unified, form.Saving.Saved())
+	t.Logf("一表申请: %d fields if each of the %d items asked separately, %d on the unified form (%d fewer)",
+		form.Saving.Separate, len(items), form.Saving.Unified, form.Saving.Saved())
 	t.Logf("一套材料: %d materials if each item asked separately, %d on the single checklist (%d fewer)",
 		cl.Saving.Separate, cl.Saving.Unified, cl.Saving.Saved())
 	for _, l := range cl.Lines {

@@ -32,8 +32,14 @@ func TestLifecycle(t *testing.T) {
 	if got := c.Task("idcard").State; got != TaskWaiting {
 		t.Errorf("idcard state = %s, want waiting on hukou", got)
 	}
+	if got := c.Task("hukou").State; got != TaskWaiting {
+		t.Errorf("hukou state = %s, want waiting on register (the 落户介绍信 follows 报到)", got)
+	}
+	if err := c.CompleteTask(cat, "register", nil, testNow); err != nil {
+		t.Fatal(err)
+	}
 	if got := c.Task("hukou").State; got != TaskPending {
-		t.Errorf("hukou state = %s, want pending", got)
+		t.Errorf("hukou state after register = %s, want pending", got)
 	}
 	if c.Task("hukou").Department != "police" {
 		t.Errorf("hukou department = %s, want police", c.Task("hukou").Department)
@@ -64,8 +70,13 @@ func TestLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := c.Task("idcard")
-	if id.State != TaskPending || id.Due.IsZero() || !id.Started.Equal(later) {
-		t.Errorf("idcard after hukou done = %+v, want pending with a due date from %v", id, later)
+	// the idcard task closes at 受理; its only limit (60 days to 发证) runs
+	// from the apply date, so the task itself has no due date
+	if id.State != TaskPending || !id.Due.IsZero() || !id.Started.Equal(later) {
+		t.Errorf("idcard after hukou done = %+v, want pending from %v without a due date", id, later)
+	}
+	if ss := c.Task("sscard"); ss.State != TaskWaiting {
+		t.Errorf("sscard after hukou done = %s, want waiting on 社会保险登记", ss.State)
 	}
 	if err := c.RefuseTask(cat, "employment", "本人放弃", later); err != nil {
 		t.Fatal(err)

@@ -48,9 +48,10 @@ const (
 )
 
 type catalogueMeta struct {
-	Version   string `json:"version"`
-	Name      string `json:"name"`
-	Effective string `json:"effective"`
+	Version   string      `json:"version"`
+	Name      string      `json:"name"`
+	Effective string      `json:"effective"`
+	Limits    []TimeLimit `json:"limits,omitempty"`
 }
 
 // raw is a catalogue before validation, with the file each entry came from.
@@ -150,7 +151,7 @@ func decodeStrict(name string, b []byte, into any) error {
 // build validates r and indexes it into a Catalogue.
 func (r *raw) build() (*Catalogue, error) {
 	c := &Catalogue{
-		Version: r.meta.Version, Name: r.meta.Name, Effective: r.meta.Effective,
+		Version: r.meta.Version, Name: r.meta.Name, Effective: r.meta.Effective, Limits: r.meta.Limits,
 		Departments: r.departments, Placements: r.placements, Divisions: r.divisions,
 		PoliceStations: r.stations, Fields: r.fields, Materials: r.materials, Items: r.items,
 		Subsidy: r.subsidy, Areas: r.areas,
@@ -235,6 +236,22 @@ func (r *raw) build() (*Catalogue, error) {
 			return nil, bad("material", m.Code, "missing_label", "material needs a name")
 		}
 	}
+	for i := range c.Items {
+		if it := &c.Items[i]; it.TimeLimitDays > 0 && len(it.Limits) == 0 {
+			it.Limits = []TimeLimit{{Kind: LimitPromised, Days: it.TimeLimitDays, Unit: UnitWorking}}
+			it.TimeLimitDays = 0
+		}
+	}
+	for _, l := range c.Limits {
+		if err := c.checkLimit(l); err != nil {
+			return nil, &CatalogueError{File: FileMeta, Reason: "bad_time_limit", Detail: err.Error()}
+		}
+	}
+	for _, p := range c.Placements {
+		if p.ReportWithinDays < 0 {
+			return nil, bad("placement", p.Code, "bad_time_limit", "report_within_days %d", p.ReportWithinDays)
+		}
+	}
 	for _, it := range c.Items {
 		if c.depts[it.Department] == nil {
 			return nil, bad("item", it.Code, "dangling_ref", "department %q unknown", it.Department)
@@ -257,8 +274,13 @@ func (r *raw) build() (*Catalogue, error) {
 				return nil, bad("item", it.Code, "dangling_ref", "depends_on %q unknown", d)
 			}
 		}
-		if it.TimeLimitDays < 0 {
-			return nil, bad("item", it.Code, "bad_time_limit", "time limit %d", it.TimeLimitDays)
+		if it.TimeLimitDays < 0 || it.TimeLimitDays > 0 && len(it.Limits) > 0 {
+			return nil, bad("item", it.Code, "bad_time_limit", "time_limit_days %d: negative, or given beside limits", it.TimeLimitDays)
+		}
+		for _, l := range it.Limits {
+			if err := c.checkLimit(l); err != nil {
+				return nil, bad("item", it.Code, "bad_time_limit", "%v", err)
+			}
 		}
 		seen := map[string]bool{}
 		for _, refs := range [][]ItemField{it.Fields, it.ResultFields} {
@@ -334,6 +356,26 @@ func (c *Catalogue) checkCondition(cond *Condition) error {
 	}
 	if len(cond.In) == 0 {
 		return fmt.Errorf("condition on %q lists no values", cond.Field)
+	}
+	return nil
+}
+
+// checkLimit refuses a limit of unknown kind or unit, of no days, or
+// counting from a field that is not a date.
+func (c *Catalogue) checkLimit(l TimeLimit) error {
+	if l.Kind != LimitPromised && l.Kind != LimitLegal {
+		return fmt.Errorf("limit kind %q is neither %s nor %s", l.Kind, LimitPromised, LimitLegal)
+	}
+	if l.Unit != UnitWorking && l.Unit != UnitCalendar {
+		return fmt.Errorf("limit unit %q is neither %s nor %s", l.Unit, UnitWorking, UnitCalendar)
+	}
+	if l.Days <= 0 {
+		return fmt.Errorf("limit of %d days", l.Days)
+	}
+	if l.From != "" {
+		if f := c.fields[l.From]; f == nil || f.Type != TypeDate {
+			return fmt.Errorf("limit counts from %q, which is not a date field", l.From)
+		}
 	}
 	return nil
 }

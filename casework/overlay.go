@@ -22,7 +22,8 @@ type Overlay struct {
 
 // ItemChange changes one existing item.
 type ItemChange struct {
-	TimeLimitDays *int           `json:"time_limit_days,omitempty"`
+	TimeLimitDays *int           `json:"time_limit_days,omitempty"` // days of the limit that sets the due date
+	Limits        []TimeLimit    `json:"limits,omitempty"`          // replaces every limit of the item
 	AddFields     []ItemField    `json:"add_fields,omitempty"`
 	AddMaterials  []ItemMaterial `json:"add_materials,omitempty"`
 }
@@ -91,8 +92,23 @@ func (c *Catalogue) WithOverlay(ov *Overlay, file string) (*Catalogue, error) {
 			return nil, &CatalogueError{File: file, Code: code, Reason: "dangling_ref", Detail: "overlay changes an unknown item"}
 		}
 		it := &r.items[i]
+		if ch.Limits != nil {
+			it.Limits = slices.Clone(ch.Limits)
+			it.TimeLimitDays = 0
+		}
 		if ch.TimeLimitDays != nil {
-			it.TimeLimitDays = *ch.TimeLimitDays
+			// the days of the limit that sets the due date; a new one is a
+			// promised limit in working days
+			it.Limits = slices.Clone(it.Limits)
+			if *ch.TimeLimitDays <= 0 {
+				it.Limits = slices.DeleteFunc(it.Limits, TimeLimit.MeasuresTask)
+			} else if i := slices.IndexFunc(it.Limits, func(l TimeLimit) bool { return l.MeasuresTask() && l.Kind == LimitPromised }); i >= 0 {
+				it.Limits[i].Days = *ch.TimeLimitDays
+			} else if i := slices.IndexFunc(it.Limits, TimeLimit.MeasuresTask); i >= 0 {
+				it.Limits[i].Days = *ch.TimeLimitDays
+			} else {
+				it.Limits = append(it.Limits, TimeLimit{Kind: LimitPromised, Days: *ch.TimeLimitDays, Unit: UnitWorking})
+			}
 		}
 		it.Fields = append(slices.Clone(it.Fields), ch.AddFields...)
 		it.Materials = append(slices.Clone(it.Materials), ch.AddMaterials...)
@@ -105,7 +121,7 @@ func (c *Catalogue) WithOverlay(ov *Overlay, file string) (*Catalogue, error) {
 // the copy's slices do not reach c.
 func (c *Catalogue) toRaw() *raw {
 	r := &raw{
-		meta:        catalogueMeta{Version: c.Version, Name: c.Name, Effective: c.Effective},
+		meta:        catalogueMeta{Version: c.Version, Name: c.Name, Effective: c.Effective, Limits: c.Limits},
 		departments: slices.Clone(c.Departments), placements: slices.Clone(c.Placements),
 		divisions: slices.Clone(c.Divisions), stations: slices.Clone(c.PoliceStations),
 		fields: slices.Clone(c.Fields), materials: slices.Clone(c.Materials), items: slices.Clone(c.Items),

@@ -25,6 +25,7 @@ type Problem struct {
 	Severity Severity `json:"severity"`
 	Reason   string   `json:"reason"`
 	Arg      string   `json:"arg,omitempty"`
+	Limit    string   `json:"limit,omitempty"` // the limit broken, for report_late: the placement's days
 }
 
 // Reasons reported by Validate besides the ID number ones.
@@ -44,7 +45,7 @@ const (
 	ReasonDateFormat        = "date_format"
 	ReasonDateOrder         = "date_order" // Arg: the field that must come before
 	ReasonDateFuture        = "date_future"
-	ReasonReportLate        = "report_late" // warning: Arg is the days since discharge
+	ReasonReportLate        = "report_late" // warning: Arg is the days since discharge, Limit the placement's days
 	ReasonEnum              = "enum"
 	ReasonNumberFormat      = "number_format"
 	ReasonMoneyFormat       = "money_format"
@@ -65,10 +66,6 @@ func HasErrors(probs []Problem) bool {
 	}
 	return false
 }
-
-// ReportDeadlineDays is the days after discharge within which a veteran must
-// report (军人退役报到), else placement benefits are deemed waived.
-const ReportDeadlineDays = 30
 
 var (
 	mobileRe   = regexp.MustCompile(`^1[3-9]\d{9}$`)
@@ -250,8 +247,12 @@ func crossChecks(cat *Catalogue, c *Case, form *Form, now time.Time) []Problem {
 	if d, err := time.Parse(dateLayout, val(FieldDischargeDate)); err == nil {
 		if d.After(today) {
 			probs = append(probs, Problem{Field: FieldDischargeDate, Severity: SeverityError, Reason: ReasonDateFuture})
-		} else if days := int(today.Sub(d).Hours() / 24); days > ReportDeadlineDays && c.HasItem(reportItem(cat)) {
-			probs = append(probs, Problem{Field: FieldDischargeDate, Severity: SeverityWarning, Reason: ReasonReportLate, Arg: strconv.Itoa(days)})
+		} else if p := cat.Placement(val(FieldPlacement)); p != nil && p.ReportWithinDays > 0 && c.HasItem(reportItem(cat)) {
+			// the report deadline is the placement's (catalogue data): 自主就业
+			// has 30 days, others report 按照规定时间
+			if days := int(today.Sub(d).Hours() / 24); days > p.ReportWithinDays {
+				probs = append(probs, Problem{Field: FieldDischargeDate, Severity: SeverityWarning, Reason: ReasonReportLate, Arg: strconv.Itoa(days), Limit: strconv.Itoa(p.ReportWithinDays)})
+			}
 		}
 	}
 	for _, code := range []string{FieldEnlistDate, FieldBirthDate} {

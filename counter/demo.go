@@ -91,7 +91,10 @@ func work(cat *casework.Catalogue, c *casework.Case, accepted, now time.Time, ro
 			if task.State != casework.TaskPending {
 				continue
 			}
-			limit := cat.Item(task.Item).TimeLimitDays
+			limit := 0
+			if l := cat.Item(task.Item).TaskLimit(); l != nil {
+				limit = l.Days
+			}
 			days := 1 + (roll+len(task.Item)*7)%max(limit+3, 2)
 			done := cat.Calendar.AddWorkingDays(t, days).Add(10 * time.Hour)
 			// Still open: what the departments have not reached yet, the recent

@@ -27,7 +27,7 @@ func pushCases(t *testing.T, h *Hub, n int) (*testDesk, []string) {
 	g := casework.NewGenerator(cat, 4, genNow)
 	var ids []string
 	for i := range n {
-		c := g.Draft(fmt.Sprintf("01940000-0000-7000-8000-%012d", i), office, true)
+		c := reportedEarlier(cat, g.Draft(fmt.Sprintf("01940000-0000-7000-8000-%012d", i), office, true))
 		if _, err := d.db.AcceptCase(ctx, d.actor, cat, c); err != nil {
 			t.Fatal(err)
 		}

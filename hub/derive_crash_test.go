@@ -15,7 +15,7 @@ import (
 
 // TestTaskReleaseSurvivesACrash: the hub dies after a police device's push
 // (hukou done) is committed to the replica but before the case is derived.
-// The reopened hub releases the dependent 社保卡 task (sscard, hrss) and
+// The reopened hub releases the dependent 社会保险登记 task (social_insurance, hrss) and
 // queues its webhook event, though the re-sent batch is all duplicates.
 func TestTaskReleaseSurvivesACrash(t *testing.T) {
 	ctx := context.Background()
@@ -44,13 +44,13 @@ func TestTaskReleaseSurvivesACrash(t *testing.T) {
 
 	var c *casework.Case
 	for seed := uint64(1); seed < 200 && c == nil; seed++ {
-		d := casework.NewGenerator(cat, seed, genNow).Draft(fmt.Sprintf("0193c000-0000-7000-8000-%012d", seed), office, true)
-		if slices.Contains(d.Items, "hukou") && slices.Contains(d.Items, "sscard") {
+		d := reportedEarlier(cat, casework.NewGenerator(cat, seed, genNow).Draft(fmt.Sprintf("0193c000-0000-7000-8000-%012d", seed), office, true))
+		if slices.Contains(d.Items, "hukou") && slices.Contains(d.Items, "social_insurance") {
 			c = d
 		}
 	}
 	if c == nil {
-		t.Fatal("no generated case with hukou and sscard")
+		t.Fatal("no generated case with hukou and social_insurance")
 	}
 	if _, err := station.db.AcceptCase(ctx, station.actor, cat, c); err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestTaskReleaseSurvivesACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := police.db.UpdateCase(ctx, police.actor, c.ID, func(pc *casework.Case) error {
-		if pc.Task("sscard") != nil {
+		if pc.Task("social_insurance") != nil {
 			t.Fatal("the police device sees the hrss task; the test needs it not to")
 		}
 		return pc.CompleteTask(cat, "hukou", nil, genNow.Add(24*time.Hour))
@@ -108,8 +108,8 @@ func TestTaskReleaseSurvivesACrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := got.Task("sscard").State; st != casework.TaskPending {
-		t.Errorf("sscard after the crash = %s, want %s (released by hukou done)", st, casework.TaskPending)
+	if st := got.Task("social_insurance").State; st != casework.TaskPending {
+		t.Errorf("social_insurance after the crash = %s, want %s (released by hukou done)", st, casework.TaskPending)
 	}
 	rows, err := h.meta.Query(`SELECT body FROM deliveries`)
 	if err != nil {
@@ -122,11 +122,11 @@ func TestTaskReleaseSurvivesACrash(t *testing.T) {
 		rows.Scan(&body)
 		var ev syncapi.Event
 		json.Unmarshal(body, &ev)
-		if ev.Item == "sscard" && ev.State == string(casework.TaskPending) && ev.Department == "hrss" {
+		if ev.Item == "social_insurance" && ev.State == string(casework.TaskPending) && ev.Department == "hrss" {
 			events++
 		}
 	}
 	if events != 1 {
-		t.Errorf("queued hrss events of sscard released = %d, want 1", events)
+		t.Errorf("queued hrss events of social_insurance released = %d, want 1", events)
 	}
 }

@@ -120,3 +120,17 @@ func dumpCases(t testing.TB, db *store.DB) string {
 	}
 	return b.String()
 }
+
+// reportedEarlier drops 报到 from c's items, as for a veteran who reported on
+// an earlier visit: 恢复户口 (which follows 报到) is then the police's to work
+// from acceptance on.
+func reportedEarlier(cat *casework.Catalogue, c *casework.Case) *casework.Case {
+	var items []string
+	for _, it := range c.Items {
+		if it != "register" {
+			items = append(items, it)
+		}
+	}
+	c.SetItems(cat, items)
+	return c
+}

@@ -25,7 +25,7 @@ func TestPushOrderProperty(t *testing.T) {
 	g := casework.NewGenerator(cat, 5, genNow)
 	var ids []string
 	for i := range 6 {
-		c := g.Draft(fmt.Sprintf("0193d000-0000-7000-8000-%012d", i), office, true)
+		c := reportedEarlier(cat, g.Draft(fmt.Sprintf("0193d000-0000-7000-8000-%012d", i), office, true))
 		if _, err := a.db.AcceptCase(ctx, a.actor, cat, c); err != nil {
 			t.Fatal(err)
 		}

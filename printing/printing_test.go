@@ -119,6 +119,10 @@ func TestNoticeCorrection(t *testing.T) {
 	p := newPrinter(t)
 	c := acceptedCase(t, cat, "张䶮", 7)
 	reason := "拟落户地证明为复印件,需提供房产证原件核验"
+	// 恢复户口 follows 报到
+	if err := c.CompleteTask(cat, "register", nil, testNow.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.ReturnTask(cat, "hukou", reason, testNow.Add(48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}

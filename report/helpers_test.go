@@ -79,8 +79,8 @@ func work(t testing.TB, cat *casework.Catalogue, c *casework.Case, g *casework.G
 	rng := g.Rand()
 	after := func(from time.Time, item string) time.Time {
 		limit := 5
-		if it := cat.Item(item); it != nil && it.TimeLimitDays > 0 {
-			limit = it.TimeLimitDays
+		if it := cat.Item(item); it != nil && it.TaskLimit() != nil {
+			limit = it.TaskLimit().Days
 		}
 		d := cat.Calendar.AddWorkingDays(from, rng.IntN(limit*13/10+1))
 		return d.Add(time.Duration(9*60+rng.IntN(8*60)) * time.Minute)

@@ -136,7 +136,7 @@ func TestSearch(t *testing.T) {
 		t.Fatalf("Tasks(pending) = %d, %v, want some", len(tasks), err)
 	}
 	for _, tr := range tasks {
-		if tr.CaseID != cases[2].ID || tr.Task.Due.IsZero() && testCatalogue(t).Item(tr.Task.Item).TimeLimitDays > 0 || strings.Contains(tr.MaskedID, "19950303") {
+		if tr.CaseID != cases[2].ID || tr.Task.Due.IsZero() && testCatalogue(t).Item(tr.Task.Item).TaskLimit() != nil || strings.Contains(tr.MaskedID, "19950303") {
 			t.Errorf("Tasks row = %+v, want pending tasks of 李娜 with due dates and masked ID", tr)
 		}
 	}

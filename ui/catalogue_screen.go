@@ -39,10 +39,7 @@ func (s *CatalogueScreen) itemDetail(it *casework.Item) fyne.CanvasObject {
 	if d := s.cat.Department(it.Department); d != nil {
 		dept = d.Name
 	}
-	limit := T("catalogue.limit.none")
-	if it.TimeLimitDays > 0 {
-		limit = T("catalogue.limit.days", map[string]any{"Days": it.TimeLimitDays})
-	}
+	limit := LimitsText(s.cat, it.Limits)
 	var deps []string
 	for _, d := range it.DependsOn {
 		deps = append(deps, s.cat.Item(d).Name)
@@ -97,4 +94,32 @@ func (s *CatalogueScreen) Content() fyne.CanvasObject {
 		s.Summary,
 	)
 	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(s.Items))
+}
+
+// LimitsText words an item's time limits: kind, days in their unit, and the
+// event measured when it is not the task's completion.
+func LimitsText(cat *casework.Catalogue, limits []casework.TimeLimit) string {
+	if len(limits) == 0 {
+		return T("catalogue.limit.none")
+	}
+	var parts []string
+	for _, l := range limits {
+		s := T("catalogue.limit."+l.Kind) + T("catalogue.limit.unit."+l.Unit, map[string]any{"Days": l.Days})
+		if !l.MeasuresTask() {
+			from := T("catalogue.limit.task_start")
+			if f := cat.Field(l.From); f != nil {
+				from = f.Label
+			}
+			until := l.Until
+			if until == "" {
+				until = T("catalogue.limit.task_done")
+			}
+			s += T("catalogue.limit.measures", map[string]any{"From": from, "Until": until})
+		}
+		if l.Sample {
+			s += T("catalogue.limit.sample")
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, T("catalogue.limit.sep"))
 }

@@ -18,6 +18,7 @@ func TestGoldenMarkup(t *testing.T) {
 	in := NewIntakeScreen(f.desk)
 	f.fillIntake(t, in, true)
 	caseID := in.C.ID
+	f.reported(caseID)
 	screens := []struct {
 		name string
 		show func() fyne.CanvasObject

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"context"
 	"testing"
 
 	"vetdesk/casework"
+	"vetdesk/store"
 )
 
 // TestIntakeDropsItemsAnAnswerRulesOut guards the catalogue condition of
@@ -39,5 +41,17 @@ func TestIntakeDropsItemsAnAnswerRulesOut(t *testing.T) {
 	in.SelectCode("职工基本医疗保险")
 	if chk.Disabled() {
 		t.Errorf("after 职工医保 medical_transfer still disabled")
+	}
+}
+
+// reported completes the 报到 task of case id as the 服务中心 does after
+// intake, so that 恢复户口 (which follows 报到) reaches the police.
+func (f *fixture) reported(id string) {
+	f.t.Helper()
+	a := store.Actor{UserID: f.admin.ID, Login: f.admin.Login, Name: f.admin.Name, Role: f.admin.Role, Office: f.admin.Office}
+	if _, err := f.st.UpdateCase(context.Background(), a, id, func(c *casework.Case) error {
+		return c.CompleteTask(f.cat, "register", nil, fixedNow)
+	}); err != nil {
+		f.t.Fatalf("complete register of %s: %v", id, err)
 	}
 }

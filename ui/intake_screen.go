@@ -832,7 +832,7 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 		step("intake.step.id"), s.ID, s.IDInfo, s.Duplicate,
 		step("intake.step.items"),
 		widget.NewForm(widget.NewFormItem(T("intake.category"), s.Category), widget.NewFormItem(T("intake.placement"), s.Placement)),
-		hint, container.NewVBox(items...),
+		hint, container.NewGridWithColumns(2, items...),
 		step("intake.step.form"), s.formBox,
 		step("intake.step.materials"), s.matBox,
 		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems,

@@ -156,6 +156,7 @@ func TestDepartmentCompletesTask(t *testing.T) {
 	if s.C.State != casework.CaseAccepted {
 		t.Fatalf("intake not accepted: %s", s.Problems.Text)
 	}
+	f.reported(s.C.ID)
 	handler := store.User{ID: "u-police", Login: "police", Name: "赵户籍", Role: "handler", Department: "police", Office: "371002"}
 	f.desk.LoggedIn(handler)
 	ts, ok := f.desk.Current().(*TasksScreen)

@@ -34,7 +34,7 @@ func ProblemText(cat *casework.Catalogue, p casework.Problem) string {
 			arg = it.Name
 		}
 	}
-	return T("problem."+p.Reason, map[string]any{"Arg": arg})
+	return T("problem."+p.Reason, map[string]any{"Arg": arg, "Limit": p.Limit})
 }
 
 // ProblemSubject names what a problem is about: the field label, or the item
