@@ -23,6 +23,9 @@ type ReportService interface {
 	DocumentsDir() string
 }
 
+// SettingReportLastDir is the folder the clerk last exported a report to.
+const SettingReportLastDir = "report.last_dir"
+
 // RosterSummary tells what a roster import did.
 type RosterSummary struct {
 	Rows, Added, Unchanged, Rejected, Warnings int
@@ -69,7 +72,7 @@ func NewReportScreen(d *Desk) *ReportScreen {
 	if d.User.Role != "supervisor" && d.User.Role != "admin" {
 		s.Full.Disable()
 	}
-	s.Export = widget.NewButton(T("report.export"), s.askExport)
+	s.Export = widget.NewButton(T("report.export"), s.AskExport)
 	s.Export.Importance = widget.HighImportance
 	s.Cancel = widget.NewButton(T("common.cancel"), s.stop)
 	s.Cancel.Hide()
@@ -95,13 +98,17 @@ func (s *ReportScreen) Params() (report.Params, bool) {
 	return report.Params{From: from, To: to, Office: office, Today: s.d.Svc.Now(), FullValues: s.Full.Checked}, true
 }
 
-func (s *ReportScreen) askExport() {
+// AskExport asks where the workbook goes (a save dialog starting in the
+// folder used last time, else the documents folder) and exports there.
+func (s *ReportScreen) AskExport() {
 	p, ok := s.Params()
 	if !ok {
 		return
 	}
 	name := "vetdesk-report-" + p.From.Format("20060102") + "-" + p.To.Format("20060102") + ".xlsx"
-	s.ExportTo(filepath.Join(s.d.Svc.Reports.DocumentsDir(), name), nil)
+	askSavePath(s.d, savePrompt{Title: T("report.choose"), Confirm: T("report.export"), Name: name,
+		LastKey: SettingReportLastDir, DefaultDir: s.d.Svc.Reports.DocumentsDir(), Ext: ".xlsx"},
+		func(path string) { s.ExportTo(path, nil) }, s.Message)
 }
 
 // ExportTo exports in the background to path; done (if not nil) is called
@@ -124,7 +131,7 @@ func (s *ReportScreen) ExportTo(path string, done func()) {
 			case err != nil:
 				s.Message.SetText(ErrorText(err))
 			default:
-				s.Message.SetText(T("report.done", map[string]any{"Path": path, "Cases": res.Cases}))
+				s.Message.SetText(T("report.done", map[string]any{"Path": path, "Cases": res.Cases, "Dir": filepath.Dir(path), "File": filepath.Base(path)}))
 			}
 			if done != nil {
 				done()

@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/xuri/excelize/v2"
 
 	"vetdesk/casework"
@@ -97,5 +100,33 @@ func TestRosterPrefillsIntake(t *testing.T) {
 	}
 	if in := s.Inputs[casework.FieldName]; in == nil || in.Entry.Text != "王堃" {
 		t.Errorf("name field not pre-filled")
+	}
+}
+
+// TestReportExportAsksWhere: 导出Excel报表 opens a save dialog in the
+// documents folder; the workbook goes where the clerk chose and the message
+// names the file and its folder; the next export starts in that folder.
+func TestReportExportAsksWhere(t *testing.T) {
+	f := newFixture(t)
+	f.seed(10)
+	docs := filepath.Join(t.TempDir(), "documents")
+	f.desk.Svc.Reports = testReports{f, docs}
+	f.desk.LoggedIn(f.clerk)
+	f.desk.Open("nav.reports")
+	s := f.desk.Current().(*ReportScreen)
+	s.From.SetText("2026-01-01")
+	test.Tap(s.Export)
+	test.Tap(overlayButton(t, f.win, T("report.export")))
+	waitFor(t, "the export", func() bool { return !s.Export.Disabled() && s.Message.Text != T("common.working") })
+	name := "vetdesk-report-20260101-" + fixedNow.Format("20060102") + ".xlsx"
+	path := filepath.Join(docs, name)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no workbook at %s: %v (message %q)", path, err, s.Message.Text)
+	}
+	if !strings.Contains(s.Message.Text, name) || !strings.Contains(s.Message.Text, docs) {
+		t.Errorf("after export the message reads %q; want the file %s and the folder %s", s.Message.Text, name, docs)
+	}
+	if last, _ := f.st.Setting(context.Background(), SettingReportLastDir); last != docs {
+		t.Errorf("remembered folder = %q, want %q", last, docs)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/store"
@@ -240,34 +239,10 @@ func (s *SettingsScreen) values() map[string]string {
 // if missing) and backs up there.
 func (s *SettingsScreen) AskBackup() {
 	ctx := s.d.ctx()
-	dir, _ := s.d.Svc.Store.Setting(ctx, SettingBackupLastDir)
-	if fi, err := os.Stat(dir); dir == "" || err != nil || !fi.IsDir() {
-		// the last folder may be a USB drive that is gone
-		dir = ReadBackupPlan(ctx, s.d.Svc.Store).Dir
-		_ = os.MkdirAll(dir, 0o700) // if it fails, the dialog starts elsewhere
-	}
-	dlg := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			s.Message.SetText(ErrorText(err))
-			return
-		}
-		if w == nil {
-			return // cancelled
-		}
-		path := w.URI().Path()
-		_ = w.Close() // the backup replaces the empty file the dialog made
-		_ = s.d.Svc.Store.SetSetting(ctx, SettingBackupLastDir, filepath.Dir(path))
-		s.BackupTo(path, nil)
-	}, s.d.Win)
-	dlg.SetTitleText(T("settings.backup.choose"))
-	dlg.SetConfirmText(T("settings.backup"))
-	dlg.SetFileName(store.BackupName(s.d.Svc.Now()))
-	if l, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
-		dlg.SetLocation(l)
-	}
-	dlg.SetFilter(storage.NewExtensionFileFilter([]string{".db"}))
-	dlg.Resize(fyne.NewSize(900, 600))
-	dlg.Show()
+	askSavePath(s.d, savePrompt{
+		Title: T("settings.backup.choose"), Confirm: T("settings.backup"), Name: store.BackupName(s.d.Svc.Now()),
+		LastKey: SettingBackupLastDir, DefaultDir: ReadBackupPlan(ctx, s.d.Svc.Store).Dir, Ext: ".db",
+	}, func(path string) { s.BackupTo(path, nil) }, s.Message)
 }
 
 // BackupTo backs the store up to path (empty: a new file in the automatic
