@@ -132,9 +132,10 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 		{`INSERT INTO snap.cases SELECT * FROM main.cases WHERE office = :office ORDER BY rid`, []any{o}, &info.Cases},
 		{`INSERT INTO snap.ops SELECT * FROM main.ops WHERE case_rid IN ` + scope + ` AND seq <= :high ORDER BY seq`, []any{o, hi}, &info.Ops},
 		// Only the devices and users the copied ops name, under their own
-		// refs: not every device and user id of the city.
-		{`INSERT INTO snap.peers SELECT * FROM main.peers WHERE ref IN
-			(SELECT device_ref FROM snap.ops UNION SELECT user_ref FROM snap.ops) ORDER BY ref`, nil, nil},
+		// refs: not every device and user id of the city. The distinct pairs
+		// first: a few rows, where a UNION of the columns sorts every op twice.
+		{`WITH r AS MATERIALIZED (SELECT DISTINCT device_ref d, user_ref u FROM snap.ops)
+			INSERT INTO snap.peers SELECT * FROM main.peers WHERE ref IN (SELECT d FROM r UNION SELECT u FROM r) ORDER BY ref`, nil, nil},
 		{`INSERT INTO snap.fields SELECT * FROM main.fields WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.case_items SELECT * FROM main.case_items WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.tasks SELECT * FROM main.tasks WHERE case_rid IN ` + scope, []any{o}, nil},
