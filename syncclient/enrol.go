@@ -46,6 +46,11 @@ func PinnedClient(fingerprint string) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}
 }
 
+// ErrAlreadyEnrolled: the hub knows this device id and the code was not
+// made for re-enrolling it: the admin makes one with
+// `vetdesk-hub enrol --reenrol DEVICE_ID`.
+var ErrAlreadyEnrolled = errors.New("device already enrolled with the hub: re-enrolment needs a code made for this device")
+
 // EnrolOptions say how to reach the hub and with which code.
 type EnrolOptions struct {
 	HubURL      string // https://host:port
@@ -78,6 +83,10 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 	var resp syncapi.EnrolResponse
 	err = c.do(ctx, http.MethodPost, syncapi.PathEnrol, syncapi.EnrolRequest{Code: opt.Code, DeviceID: dev.ID,
 		DeviceCode: opt.DeviceCode, Name: name}, &resp)
+	var he *HubError
+	if errors.As(err, &he) && he.Code == syncapi.ErrEnrolled {
+		return resp, fmt.Errorf("enrol: %w: %w", ErrAlreadyEnrolled, err)
+	}
 	if err != nil {
 		return resp, fmt.Errorf("enrol: %w", err)
 	}

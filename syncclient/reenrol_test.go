@@ -57,8 +57,9 @@ func TestRestoreElsewhereNeedsReenrolment(t *testing.T) {
 		return err
 	}
 	var he *syncclient.HubError
-	if err := enrol(hub.EnrolSpec{Station: "A", Office: office}); !errors.As(err, &he) || he.Code != syncapi.ErrEnrolled {
-		t.Fatalf("Enrol(plain code) = %v, want hub error %s", err, syncapi.ErrEnrolled)
+	if err := enrol(hub.EnrolSpec{Station: "A", Office: office}); !errors.As(err, &he) || he.Code != syncapi.ErrEnrolled ||
+		!errors.Is(err, syncclient.ErrAlreadyEnrolled) {
+		t.Fatalf("Enrol(plain code) = %v, want ErrAlreadyEnrolled, hub error %s", err, syncapi.ErrEnrolled)
 	}
 	if err := enrol(hub.EnrolSpec{ForDevice: dev.ID}); err != nil {
 		t.Fatalf("Enrol(re-enrolment code) = %v", err)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -187,6 +188,11 @@ func (s *SyncScreen) enrol() {
 	go func() {
 		err := s.d.Svc.Sync.Enrol(context.Background(), opt)
 		fyne.Do(func() {
+			if errors.Is(err, syncclient.ErrAlreadyEnrolled) {
+				dev, _ := s.d.Svc.Store.Device(context.Background())
+				s.Message.SetText(T("sync.enrol.reenrol", map[string]any{"ID": dev.ID}))
+				return
+			}
 			if err != nil {
 				s.Message.SetText(T("sync.enrol.failed", map[string]any{"Ref": fmt.Sprint(ErrorText(err))}))
 				return
