@@ -199,12 +199,14 @@ func (s *CaseScreen) fillTasks() {
 		label := widget.NewLabel(strings.Join(line, "  ·  "))
 		label.Wrapping = fyne.TextWrapWord
 		if t.Item == s.focusItem {
-			label.SetText(T("case.task.pointer") + " " + label.Text)
 			label.TextStyle = fyne.TextStyle{Bold: true}
 			label.Importance = widget.HighImportance
+			mark := T("case.task.pointer")
 			if n, ok := t.DaysLeft(cat.Calendar, today); ok && n < 0 {
 				label.Importance = widget.DangerImportance
+				mark += " " + T("case.task.pointer.over")
 			}
+			label.SetText(mark + " " + label.Text)
 			s.Focused = label
 		}
 		acts := container.NewHBox()

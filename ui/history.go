@@ -39,16 +39,19 @@ func describeEvent(cat *casework.Catalogue, e store.Event) string {
 		return strings.TrimSpace(e.Action + " " + e.Detail)
 	}
 	var parts []string
-	created := false
+	created, entered := false, false
 	changes := append([]store.Change(nil), e.Changes...)
 	sort.SliceStable(changes, func(i, j int) bool { return fieldRank(cat, changes[i].Field) < fieldRank(cat, changes[j].Field) })
 	for _, ch := range changes {
 		if historyFields[ch.Field] {
 			continue
 		}
-		if e.Entity == store.EntityCase && ch.Field == "state" && ch.Old == "" && ch.New == string(casework.CaseDraft) {
-			created = true
-			continue
+		if e.Entity == store.EntityCase && ch.Field == "state" && ch.Old == "" {
+			if ch.New == string(casework.CaseDraft) {
+				created = true
+				continue
+			}
+			entered = true // a whole case arriving at once (an import)
 		}
 		label, v := changeText(cat, e.Entity, ch.Field, ch.New)
 		if label == "" {
@@ -83,6 +86,9 @@ func describeEvent(cat *casework.Catalogue, e store.Event) string {
 			name = m.Name
 		}
 		return T("history.material", map[string]any{"Material": name, "Changes": list})
+	}
+	if entered {
+		return T("history.entered", map[string]any{"Changes": list})
 	}
 	if created {
 		if list == "" {

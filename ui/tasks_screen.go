@@ -32,6 +32,7 @@ type TasksScreen struct {
 	Actions  *fyne.Container
 	pane     *fyne.Container // the details with the actions under them
 	selected int
+	dept     string
 }
 
 // NewTasksScreen builds the task list for the user's department (all
@@ -40,6 +41,9 @@ func NewTasksScreen(d *Desk) *TasksScreen {
 	s := &TasksScreen{d: d, Detail: container.NewVBox(), Results: map[string]*shortcutEntry{}, Reason: newMultiLineEntry(),
 		Message: widget.NewLabel(""), Header: widget.NewLabel(""), selected: -1}
 	s.Message.Wrapping = fyne.TextWrapWord
+	if d.User.Role == "handler" {
+		s.dept = d.User.Department
+	}
 	s.Reason.SetPlaceHolder(T("tasks.reason"))
 	s.List = widget.NewList(func() int { return len(s.Rows) },
 		func() fyne.CanvasObject {
@@ -65,12 +69,9 @@ func NewTasksScreen(d *Desk) *TasksScreen {
 	return s
 }
 
-func (s *TasksScreen) department() string {
-	if s.d.User.Role == "handler" {
-		return s.d.User.Department
-	}
-	return ""
-}
+// department is the department whose tasks the screen lists, "" for all;
+// it is the user's when the screen was made.
+func (s *TasksScreen) department() string { return s.dept }
 
 // Refresh reloads the open tasks.
 func (s *TasksScreen) Refresh() {
@@ -101,6 +102,11 @@ func (s *TasksScreen) rowText(i int) (head, line, due string, overdue bool) {
 		name = it.Name
 	}
 	line = name + " · " + TaskStateName(r.Task.State)
+	if s.department() == "" { // every department's tasks: say whose
+		if dp := s.d.Svc.Cat.Department(r.Task.Department); dp != nil {
+			line = name + " · " + dp.Short + " · " + TaskStateName(r.Task.State)
+		}
+	}
 	var parts []string
 	if !r.Task.Due.IsZero() {
 		parts = append(parts, T("case.task.due", map[string]any{"Due": r.Task.Due.Local().Format("2006-01-02")}))
