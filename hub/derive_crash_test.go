@@ -130,3 +130,144 @@ func TestTaskReleaseSurvivesACrash(t *testing.T) {
 		t.Errorf("queued hrss events of social_insurance released = %d, want 1", events)
 	}
 }
+
+// TestDeptActionEventsSurviveACrash: the hub dies after a department
+// system's action (police completes 户口 through the department API) is
+// committed to the replica but before its webhook events are queued. The
+// reopened hub queues, once each, the event of the completed task and of
+// the 社保卡 task it released; an action cut before its commit queues none.
+func TestDeptActionEventsSurviveACrash(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cat := testCatalogue(t)
+	h, err := Open(dir, Options{Catalogue: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range testUsers {
+		if _, err := h.AddUser(ctx, u, "pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dept := range []string{"hrss", "police"} {
+		key, err := h.CreateDeptKey(ctx, dept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.AddKeyWebhook(ctx, DeptKeyID(key), "https://"+dept+".example/hook"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	station := newTestDesk(t, "S1", testUsers[1])
+	enrolID(t, h, station.id, "S1", "")
+	var c *casework.Case
+	for seed := uint64(1); seed < 200 && c == nil; seed++ {
+		d := casework.NewGenerator(cat, seed, genNow).Draft(fmt.Sprintf("0193c000-0000-7000-8000-%012d", seed), office, true)
+		if slices.Contains(d.Items, "hukou") && slices.Contains(d.Items, "sscard") {
+			c = d
+		}
+	}
+	if c == nil {
+		t.Fatal("no generated case with hukou and sscard")
+	}
+	if _, err := station.db.AcceptCase(ctx, station.actor, cat, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Push(ctx, station.id, syncapi.PushRequest{Ops: station.outbox(t)}); err != nil {
+		t.Fatal(err)
+	}
+	// Release hukou if it waits (on 报到): complete what it depends on.
+	for _, dep := range cat.Item("hukou").DependsOn {
+		if _, err := h.db.UpdateCase(ctx, hubActor, c.ID, func(hc *casework.Case) error {
+			return hc.CompleteTask(cat, dep, nil, genNow.Add(time.Hour))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.settleDeptActions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.meta.Exec(`DELETE FROM deliveries`); err != nil {
+		t.Fatal(err)
+	}
+
+	// An action cut before the replica's commit: held, never applied.
+	h.mu.Lock()
+	before, err := h.db.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.holdDeptAction(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Unlock()
+	h.Close()
+	if h, err = Open(dir, Options{Catalogue: cat}); err != nil {
+		t.Fatalf("reopen = %v", err)
+	}
+	if n := countEvents(t, h, "", ""); n != 0 {
+		t.Errorf("events queued for an action that never landed = %d, want 0", n)
+	}
+
+	// The police action, cut by a crash right after the replica's commit.
+	h.mu.Lock()
+	if _, err := h.applyDeptAction(ctx, "police", c.ID, "hukou", syncapi.ActionTake, syncapi.DeptAction{}); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Unlock()
+	h.Close()
+	if h, err = Open(dir, Options{Catalogue: cat}); err != nil {
+		t.Fatalf("reopen = %v", err)
+	}
+	h.mu.Lock()
+	if _, err := h.applyDeptAction(ctx, "police", c.ID, "hukou", syncapi.ActionComplete, syncapi.DeptAction{Result: map[string]string{"hukou_date": "2026-11-30"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Unlock()
+	h.Close()
+	if h, err = Open(dir, Options{Catalogue: cat}); err != nil {
+		t.Fatalf("reopen = %v", err)
+	}
+	defer h.Close()
+	got, err := h.db.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := got.Task("sscard").State; st != casework.TaskPending {
+		t.Fatalf("sscard after hukou done = %s, want %s", st, casework.TaskPending)
+	}
+	if n := countEvents(t, h, "hukou", string(casework.TaskWorking)); n != 1 {
+		t.Errorf("queued police events of hukou taken = %d, want 1", n)
+	}
+	if n := countEvents(t, h, "hukou", string(casework.TaskDone)); n != 1 {
+		t.Errorf("queued police events of hukou done = %d, want 1", n)
+	}
+	if n := countEvents(t, h, "sscard", string(casework.TaskPending)); n != 1 {
+		t.Errorf("queued hrss events of sscard released = %d, want 1", n)
+	}
+}
+
+// countEvents counts the queued deliveries of item in state (any when "").
+func countEvents(t *testing.T, h *Hub, item, state string) int {
+	t.Helper()
+	rows, err := h.meta.Query(`SELECT body FROM deliveries`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			t.Fatal(err)
+		}
+		var ev syncapi.Event
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if item == "" || ev.Item == item && ev.State == state {
+			n++
+		}
+	}
+	return n
+}

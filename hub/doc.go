@@ -97,10 +97,7 @@
 //
 // # Known limits
 //
-// A department system's action (DeptAction) queues its webhook events right
-// after its transaction on the replica; a crash between the two loses those
-// events (the task's state is safe). Users
-// reach the devices of their office, or of their department and office
+// Users reach the devices of their office, or of their department and office
 // (and admins and city-level users reach all); a user moved to another office stays on the
 // old office's devices with its last values.
 package hub

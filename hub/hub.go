@@ -140,6 +140,10 @@ func Open(dir string, opt Options) (*Hub, error) {
 		h.Close()
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
+	if err := h.settleDeptActions(context.Background()); err != nil { // a department action cut by a crash
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
 	if err := h.takeUpReferences(context.Background()); err != nil {
 		h.Close()
 		return nil, fmt.Errorf("open hub: %w", err)

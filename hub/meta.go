@@ -95,6 +95,11 @@ CREATE TABLE IF NOT EXISTS meta_steps (
     name TEXT PRIMARY KEY,
     at   TEXT NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS dept_actions (
+    id      TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    prev    TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS derive_marks (
     case_id TEXT NOT NULL,
     item    TEXT NOT NULL,

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sort"
 	"strconv"
 	"time"
 
@@ -17,44 +16,6 @@ import (
 	"vetdesk/casework"
 	"vetdesk/syncapi"
 )
-
-// queueTaskEvents persists one delivery per webhook of the task's
-// department for every (case, item) in events, and wakes the worker.
-func (h *Hub) queueTaskEvents(ctx context.Context, events map[string]map[string]bool) error {
-	if len(events) == 0 {
-		return nil
-	}
-	ids := make([]string, 0, len(events))
-	for id := range events {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	tx, err := h.meta.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("queue webhook: %w", err)
-	}
-	defer tx.Rollback()
-	now := h.now().UTC()
-	queued := false
-	for _, id := range ids {
-		c, err := h.db.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		q, err := h.queueCaseEvents(ctx, tx, c, events[id], now)
-		if err != nil {
-			return err
-		}
-		queued = queued || q
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("queue webhook: %w", err)
-	}
-	if queued {
-		h.wakeWebhooks()
-	}
-	return nil
-}
 
 // queueCaseEvents inserts, within tx, one delivery per webhook of the
 // task's department for every task of c named in items, and reports
