@@ -29,6 +29,10 @@ type Options struct {
 	CatalogueFiles map[string]string
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
+	// MaxClockDrift is how far ahead of Now a pushed op may be stamped:
+	// later stamps are refused with ReasonClock, and the replica's clock
+	// never follows a stamp further ahead. 0 means store.DefaultMaxDrift.
+	MaxClockDrift time.Duration
 	// Logger receives the handlers' request logs; nil discards them.
 	Logger *slog.Logger
 	// WebhookBackoff is the first retry delay of a failed webhook delivery,
@@ -113,11 +117,14 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	if h.opt.MaxClockDrift <= 0 {
+		h.opt.MaxClockDrift = store.DefaultMaxDrift
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.bgCtx, h.bgStop = context.WithCancel(context.Background())
-	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, Catalogue: opt.Catalogue})
+	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, MaxDrift: h.opt.MaxClockDrift, Catalogue: opt.Catalogue})
 	if err != nil {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}

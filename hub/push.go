@@ -112,6 +112,7 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 		return ci, nil
 	}
 	resp := syncapi.PushResponse{Results: make([]syncapi.OpResult, len(req.Ops))}
+	horizon := h.now().Add(h.opt.MaxClockDrift).UnixMilli() // no stamp beyond it
 	var accepted []store.Op
 	var acceptedIdx []int
 	inBatch := map[string]bool{}
@@ -129,6 +130,10 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 			if ci, err = info(op.CaseID); err != nil {
 				return err
 			}
+		}
+		if op.HLC.Wall > horizon {
+			res.Status, res.Reason = syncapi.Rejected, ReasonClock
+			return nil
 		}
 		if reason := h.check(d, op, users, ci); reason != "" {
 			if reason == ReasonRelease && !last {
@@ -229,6 +234,7 @@ func (h *Hub) userMap(ctx context.Context) (map[string]store.User, error) {
 // Reasons of rejection: machine-readable, "area: detail".
 const (
 	ReasonMalformed   = "malformed"
+	ReasonClock       = syncapi.ReasonClock // stamped beyond the drift bound: the device's clock is wrong
 	ReasonNotOwnOp    = "device: op of another device"
 	ReasonUsers       = "scope: users are managed on the hub"
 	ReasonUnknownUser = "user: unknown or disabled"

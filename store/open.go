@@ -27,6 +27,9 @@ type Options struct {
 	// Now is the wall clock; nil means time.Now. Tests inject one to move
 	// time, also backwards.
 	Now func() time.Time
+	// MaxDrift bounds how far ahead of Now the store's clock may be carried
+	// by the stamps it receives; 0 means DefaultMaxDrift.
+	MaxDrift time.Duration
 	// Catalogue, when set, tells History which fields are sensitive beyond
 	// the well-known ID number, phone and bank account.
 	Catalogue *casework.Catalogue
@@ -124,7 +127,7 @@ func Open(path string, opt Options) (*DB, error) {
 	if db.now == nil {
 		db.now = time.Now
 	}
-	db.clock.now = db.now
+	db.clock.now, db.clock.drift = db.now, opt.MaxDrift
 	if err := db.migrate(context.Background()); err != nil {
 		sdb.Close()
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,20 @@ type SyncState struct {
 	LastPush  time.Time
 	LastPull  time.Time
 	LastError string
+	// ClockSkew is the hub's clock minus this machine's, as last measured
+	// by a sync (0: never measured).
+	ClockSkew time.Duration
+}
+
+// ClockWarnSkew is how far this machine's clock may differ from the hub's
+// before the desktop warns: under DefaultMaxDrift, so the clerk hears of a
+// wrong clock before the hub refuses its edits.
+const ClockWarnSkew = 2 * time.Minute
+
+// ClockWrong reports whether the last measured clock difference with the
+// hub is beyond ClockWarnSkew.
+func (s SyncState) ClockWrong() bool {
+	return s.ClockSkew > ClockWarnSkew || s.ClockSkew < -ClockWarnSkew
 }
 
 // Entities.
@@ -242,6 +257,7 @@ const (
 	settingLastPush  = "sync.last_push"
 	settingLastPull  = "sync.last_pull"
 	settingLastError = "sync.last_error"
+	settingClockSkew = "sync.clock_skew_ms"
 )
 
 // SyncState returns the outbox size, set-aside and conflict counts and the
@@ -265,17 +281,28 @@ func (db *DB) SyncState(ctx context.Context) (SyncState, error) {
 	if s.LastError, err = db.Setting(ctx, settingLastError); err != nil {
 		return s, err
 	}
+	v, err := db.Setting(ctx, settingClockSkew)
+	if err != nil {
+		return s, err
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		s.ClockSkew = time.Duration(ms) * time.Millisecond
+	}
 	return s, nil
 }
 
-// SetSyncState records the last push and pull successes and the last error;
-// the counts of s are ignored (they are derived).
+// SetSyncState records the last push and pull successes, the last error
+// and the clock difference with the hub; the counts of s are ignored (they
+// are derived).
 func (db *DB) SetSyncState(ctx context.Context, s SyncState) error {
 	return db.write(ctx, func(w *wtx) error {
 		if err := w.setSetting(settingLastPush, formatTime(s.LastPush)); err != nil {
 			return err
 		}
 		if err := w.setSetting(settingLastPull, formatTime(s.LastPull)); err != nil {
+			return err
+		}
+		if err := w.setSetting(settingClockSkew, strconv.FormatInt(s.ClockSkew.Milliseconds(), 10)); err != nil {
 			return err
 		}
 		return w.setSetting(settingLastError, s.LastError)

@@ -100,6 +100,11 @@ type OpResult struct {
 	Reason string `json:"reason,omitempty"` // machine-readable, e.g. "scope: office"
 }
 
+// ReasonClock is the Reason of an operation stamped further ahead of the
+// hub's clock than the hub allows: the device's clock is wrong (the
+// desktop shows 本机时间不正确).
+const ReasonClock = "clock: stamped ahead of the hub's time"
+
 // PushResponse answers a PushRequest with one result per operation, in
 // the same order.
 type PushResponse struct {

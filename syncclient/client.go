@@ -124,6 +124,13 @@ type Status struct {
 	LastError   string // empty after a success
 	NextAttempt time.Time
 	Failures    int // failed rounds in a row
+	// ClockSkew is the hub's clock minus this machine's, measured at every
+	// round (the hub's time in its config answer against the middle of the
+	// request); ClockChecked says whether it was measured yet. Beyond
+	// store.ClockWarnSkew the desktop warns: the hub refuses edits stamped
+	// more than its drift bound ahead.
+	ClockSkew    time.Duration
+	ClockChecked bool
 	// SnapshotGot and SnapshotSize tell, while the first sync downloads
 	// the hub's snapshot of the office, how far it is; both 0 otherwise.
 	SnapshotGot, SnapshotSize int64
@@ -206,6 +213,14 @@ func (c *Client) update(fn func(s *Status)) {
 	if c.cfg.OnChange != nil {
 		c.cfg.OnChange(s)
 	}
+}
+
+// noteClock records the hub's clock (hub, read from an answer to a request
+// sent at sent and answered at got) against this machine's.
+func (c *Client) noteClock(hub, sent, got time.Time) {
+	mid := sent.Add(got.Sub(sent) / 2)
+	skew := hub.Sub(mid).Round(time.Second)
+	c.update(func(s *Status) { s.ClockSkew, s.ClockChecked = skew, true })
 }
 
 // refreshCounts reads the outbox, set-aside and conflict counts.
@@ -337,6 +352,9 @@ func (c *Client) Once(ctx context.Context) error {
 		}
 		s.Outbox, s.SetAside, s.Conflicts = ss.Outbox, ss.SetAside, ss.Conflicts
 	})
+	if st := c.Status(); st.ClockChecked {
+		ss.ClockSkew = st.ClockSkew
+	}
 	if err == nil {
 		ss.LastPush, ss.LastPull, ss.LastError = now, now, ""
 	} else {

@@ -78,7 +78,7 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 		hc = PinnedClient(opt.Fingerprint)
 	}
 	url := strings.TrimRight(opt.HubURL, "/")
-	c := &Client{st: st, http: hc, url: url}
+	c := &Client{st: st, http: hc, url: url, now: time.Now}
 	name, _ := os.Hostname()
 	var resp syncapi.EnrolResponse
 	err = c.do(ctx, http.MethodPost, syncapi.PathEnrol, syncapi.EnrolRequest{Code: opt.Code, DeviceID: dev.ID,
@@ -117,8 +117,12 @@ func (c *Client) fetchConfig(ctx context.Context) error {
 	}
 	var cfg syncapi.Config
 	q := "?" + url.Values{syncapi.QueryHaveCatalogue: {have}}.Encode()
+	sent := c.now()
 	if err := c.do(ctx, http.MethodGet, syncapi.PathConfig+q, nil, &cfg); err != nil {
 		return err
+	}
+	if !cfg.ServerTime.IsZero() {
+		c.noteClock(cfg.ServerTime, sent, c.now())
 	}
 	ps, err := json.Marshal(cfg.PoliceStations)
 	if err != nil {

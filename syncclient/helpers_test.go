@@ -111,12 +111,13 @@ type deskOpt struct {
 	pullPage     int
 	noSnapshot   bool
 	onChange     func(syncclient.Status)
+	now          func() time.Time // the desk's wall clock; nil: time.Now
 }
 
 func (e *env) desk(name string, o deskOpt) *desk {
 	e.t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(e.t.TempDir(), name+".db"), store.Options{Catalogue: e.cat})
+	db, err := store.Open(filepath.Join(e.t.TempDir(), name+".db"), store.Options{Catalogue: e.cat, Now: o.now})
 	if err != nil {
 		e.t.Fatalf("store.Open(%s) = %v", name, err)
 	}
@@ -129,7 +130,7 @@ func (e *env) desk(name string, o deskOpt) *desk {
 		e.t.Fatalf("Enrol(%s) = %v", name, err)
 	}
 	cl, err := syncclient.New(syncclient.Config{Store: db, HTTPClient: o.client, PushBatch: o.pushBatch, PullPage: o.pullPage,
-		NoSnapshot: o.noSnapshot, OnChange: o.onChange})
+		NoSnapshot: o.noSnapshot, OnChange: o.onChange, Now: o.now})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -204,6 +205,9 @@ func (s *DashboardScreen) fillSync(ss store.SyncState) {
 	}
 	if ss.Conflicts > 0 {
 		text += "\n" + T("dash.sync.conflicts", map[string]any{"N": ss.Conflicts})
+	}
+	if ss.ClockWrong() {
+		text += "\n" + T("dash.sync.clock", map[string]any{"Minutes": int(math.Round(math.Abs(ss.ClockSkew.Minutes())))})
 	}
 	s.Sync.SetText(text)
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/casework"
+	"vetdesk/syncapi"
 	"vetdesk/syncclient"
 )
 
@@ -116,7 +117,7 @@ func (s *SyncScreen) Refresh() {
 	s.Aside.Objects = nil
 	if ops, err := st.SetAsideOps(ctx); err == nil {
 		for _, a := range ops {
-			l := widget.NewLabel(T("sync.aside.row", map[string]any{"When": a.Op.HLC.Time().Local().Format("2006-01-02 15:04"), "What": s.describe(a.Op.Entity, a.Op.EntityID, a.Op.CaseID), "Reason": a.Reason}))
+			l := widget.NewLabel(T("sync.aside.row", map[string]any{"When": a.Op.HLC.Time().Local().Format("2006-01-02 15:04"), "What": s.describe(a.Op.Entity, a.Op.EntityID, a.Op.CaseID), "Reason": asideReason(a.Reason)}))
 			l.Wrapping = fyne.TextWrapWord
 			s.Aside.Add(l)
 		}
@@ -221,4 +222,14 @@ func (s *SyncScreen) Content() fyne.CanvasObject {
 	}
 	box.Add(s.Message)
 	return container.NewVScroll(container.NewPadded(box))
+}
+
+// asideReason is the hub's reason for setting an op aside as the clerk
+// reads it: translated where the clerk can act on it, else as the hub
+// wrote it.
+func asideReason(r string) string {
+	if r == syncapi.ReasonClock {
+		return T("sync.reason.clock")
+	}
+	return r
 }

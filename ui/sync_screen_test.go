@@ -10,6 +10,7 @@ import (
 
 	"vetdesk/casework"
 	"vetdesk/store"
+	"vetdesk/syncapi"
 	"vetdesk/syncclient"
 )
 
@@ -42,7 +43,7 @@ func TestSyncScreenShowsTheTruth(t *testing.T) {
 	}
 	// a remote edit of the phone, later than ours, from another device
 	remote := store.Op{ID: "0193f000-0000-7000-8000-000000000001", Device: "other-device", User: "u2",
-		HLC: store.HLC{Wall: fixedNow.Add(time.Hour).UnixMilli()}, Entity: "case", EntityID: c.ID, CaseID: c.ID,
+		HLC: store.HLC{Wall: fixedNow.Add(time.Minute).UnixMilli()}, Entity: "case", EntityID: c.ID, CaseID: c.ID,
 		Fields: map[string]string{"v:" + casework.FieldPhone: "13900000002"}}
 	if _, err := f.st.ApplyRemote(ctx, []store.Op{remote}); err != nil {
 		t.Fatal(err)
@@ -76,5 +77,48 @@ func TestSyncScreenShowsTheTruth(t *testing.T) {
 	got, _ := f.st.Case(ctx, c.ID)
 	if got.Value(casework.FieldPhone) != "13800000001" {
 		t.Errorf("after re-applying, phone = %s, want ours", got.Value(casework.FieldPhone))
+	}
+}
+
+// TestClockWarnings guards what the clerk reads of a wrong clock: the
+// dashboard warns when the last sync measured the hub's clock more than
+// store.ClockWarnSkew away, and an op the hub refused for its stamp is
+// listed with the translated reason, not the hub's code.
+func TestClockWarnings(t *testing.T) {
+	f := newFixture(t)
+	f.desk.Svc.Sync = noSync{}
+	f.desk.LoggedIn(f.admin)
+	ctx := context.Background()
+	d := NewDashboardScreen(f.desk)
+	warning := T("dash.sync.clock", map[string]any{"Minutes": 10})
+	if strings.Contains(d.Sync.Text, warning) {
+		t.Fatalf("dashboard warns of the clock before any sync: %q", d.Sync.Text)
+	}
+	if err := f.st.SetSyncState(ctx, store.SyncState{ClockSkew: -10 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	d.Refresh()
+	if !strings.Contains(d.Sync.Text, warning) {
+		t.Errorf("dashboard sync card = %q, want the clock warning %q", d.Sync.Text, warning)
+	}
+
+	c := casework.NewGenerator(f.cat, 6, fixedNow).Draft("case-clock-1", "371002", true)
+	if err := f.st.SaveCase(ctx, f.desk.Actor(), c); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.st.Outbox(ctx, 1)
+	if err != nil || len(out) == 0 {
+		t.Fatalf("Outbox = %v %v", out, err)
+	}
+	if err := f.st.SetAside(ctx, out[0].ID, syncapi.ReasonClock); err != nil {
+		t.Fatal(err)
+	}
+	f.desk.Open("nav.sync")
+	s := f.desk.Current().(*SyncScreen)
+	if len(s.Aside.Objects) != 1 {
+		t.Fatalf("set-aside list = %d rows, want 1", len(s.Aside.Objects))
+	}
+	if row := textOf(s.Aside.Objects[0]); !strings.Contains(row, T("sync.reason.clock")) || strings.Contains(row, syncapi.ReasonClock) {
+		t.Errorf("set-aside row = %q, want the reason %q", row, T("sync.reason.clock"))
 	}
 }

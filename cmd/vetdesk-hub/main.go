@@ -66,7 +66,7 @@ func main() {
 
 const usage = `usage: vetdesk-hub [-data DIR] <command> [flags]
 commands:
-  serve     run the hub (flags: -listen, -host, -snapshot-min-cases, -snapshot-max-age)
+  serve     run the hub (flags: -listen, -host, -snapshot-min-cases, -snapshot-max-age, -max-clock-drift)
   enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h];
             --reenrol DEVICE_ID makes one for an enrolled device only (reinstall, restore on another machine)
   user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
@@ -194,11 +194,15 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 	minCases := fs.Int("snapshot-min-cases", hub.DefaultSnapshotMinCases,
 		"offer new desktops of an office with at least this many cases a snapshot instead of the whole feed (-1: never)")
 	maxAge := fs.Duration("snapshot-max-age", hub.DefaultSnapshotMaxAge, "rebuild an office's snapshot when it is this old")
+	drift := fs.Duration("max-clock-drift", store.DefaultMaxDrift,
+		"refuse ops stamped more than this ahead of the hub's clock (the clerk sees 本机时间不正确)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := logger(c, stderr)
-	h, err := openHub(c, log, func(o *hub.Options) { o.SnapshotMinCases, o.SnapshotMaxAge = *minCases, *maxAge })
+	h, err := openHub(c, log, func(o *hub.Options) {
+		o.SnapshotMinCases, o.SnapshotMaxAge, o.MaxClockDrift = *minCases, *maxAge, *drift
+	})
 	if err != nil {
 		return err
 	}

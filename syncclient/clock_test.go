@@ -1,0 +1,162 @@
+package syncclient_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"vetdesk/casework"
+	"vetdesk/hub"
+	"vetdesk/store"
+	"vetdesk/syncapi"
+)
+
+var year2099 = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// wallClock is a wall clock a test sets by hand.
+type wallClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *wallClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *wallClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *wallClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// lastStamp is the stamp of d's newest op in its outbox.
+func lastStamp(t testing.TB, d *desk) store.HLC {
+	t.Helper()
+	ops, err := d.db.Outbox(context.Background(), 1<<20)
+	if err != nil || len(ops) == 0 {
+		t.Fatalf("%s: Outbox() = %d ops, %v", d.name, len(ops), err)
+	}
+	return ops[len(ops)-1].HLC
+}
+
+// TestClockSkewMeasuredAtEverySync guards the desktop's clock check: each
+// round measures the hub's clock against the desk's, the status and the
+// store's sync state carry the difference, and it counts as wrong beyond
+// store.ClockWarnSkew.
+func TestClockSkewMeasuredAtEverySync(t *testing.T) {
+	ctx := context.Background()
+	hubClock := &wallClock{t: genNow}
+	e := newEnv(t, hub.Options{Now: hubClock.Now})
+	deskClock := &wallClock{t: genNow.Add(10 * time.Minute)}
+	d := e.desk("A", deskOpt{office: office, login: "clerkA", now: deskClock.Now})
+	tests := []struct {
+		name      string
+		deskAhead time.Duration
+		wrong     bool
+	}{
+		{"ten minutes ahead", 10 * time.Minute, true},
+		{"one minute behind", -time.Minute, false},
+		{"an hour behind", -time.Hour, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			deskClock.Set(hubClock.Now().Add(tt.deskAhead))
+			d.sync(t)
+			if st := d.cl.Status(); !st.ClockChecked || st.ClockSkew != -tt.deskAhead {
+				t.Errorf("Status() clock = %v checked %v, want %v", st.ClockSkew, st.ClockChecked, -tt.deskAhead)
+			}
+			ss, err := d.db.SyncState(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ss.ClockSkew != -tt.deskAhead || ss.ClockWrong() != tt.wrong {
+				t.Errorf("SyncState() clock = %v wrong %v, want %v wrong %v", ss.ClockSkew, ss.ClockWrong(), -tt.deskAhead, tt.wrong)
+			}
+		})
+	}
+}
+
+// TestDeskClockIn2099IsRefused is the first scenario end to end: a desk
+// whose clock says 2099 edits a case; the hub refuses the edit with
+// syncapi.ReasonClock and the desk sets it aside; a later correct edit
+// from another desk wins everywhere else.
+func TestDeskClockIn2099IsRefused(t *testing.T) {
+	ctx := context.Background()
+	now := func() time.Time { return genNow }
+	e := newEnv(t, hub.Options{Now: now})
+	a := e.desk("A", deskOpt{office: office, login: "clerkA", now: now})
+	bad := e.desk("F", deskOpt{office: office, login: "clerkB", now: func() time.Time { return year2099 }})
+	b := e.desk("B", deskOpt{office: office, login: "clerkB", now: func() time.Time { return genNow.Add(time.Minute) }})
+	id := e.newCase(a, casework.NewGenerator(e.cat, 3, genNow), "0193c000-0000-7000-8000-000000000001").ID
+	settle(t, e, []*desk{a, bad, b}, 4)
+	bad.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13800002099"; return nil })
+	bad.sync(t)
+	aside, err := bad.db.SetAsideOps(ctx)
+	if err != nil || len(aside) != 1 || aside[0].Reason != syncapi.ReasonClock {
+		t.Fatalf("SetAsideOps() = %+v, %v, want the 2099 edit set aside with %q", aside, err, syncapi.ReasonClock)
+	}
+	if st := bad.cl.Status(); !st.ClockChecked || st.ClockSkew > -time.Hour {
+		t.Errorf("2099 desk's measured skew = %v, want far behind the desk", st.ClockSkew)
+	}
+	b.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13900000001"; return nil })
+	settle(t, e, []*desk{a, bad, b}, 4)
+	for _, d := range []*desk{a, b} {
+		c, err := d.db.Case(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Values["phone"]; got != "13900000001" {
+			t.Errorf("%s: phone = %q, want the later correct edit 13900000001", d.name, got)
+		}
+	}
+}
+
+// TestHubClockIn2099NotFollowed is the second scenario: the hub's clock
+// jumps to 2099 and it writes an op then; the desks that pull it do not
+// follow beyond the drift bound, so once the hub's clock is right again
+// their edits are accepted and win.
+func TestHubClockIn2099NotFollowed(t *testing.T) {
+	ctx := context.Background()
+	hubClock := &wallClock{t: genNow}
+	e := newEnv(t, hub.Options{Now: hubClock.Now})
+	deskClock := &wallClock{t: genNow}
+	a := e.desk("A", deskOpt{office: office, login: "clerkA", now: deskClock.Now})
+	b := e.desk("B", deskOpt{office: office, login: "clerkB", now: deskClock.Now})
+	id := e.newCase(a, casework.NewGenerator(e.cat, 4, genNow), "0193c000-0000-7000-8000-000000000002").ID
+	settle(t, e, []*desk{a, b}, 4)
+
+	hubClock.Set(year2099)
+	if _, err := e.hub.AddUser(ctx, store.User{Login: "clerkC", Name: "周洁", Role: store.RoleClerk, Office: office}, "pw-clerkC"); err != nil {
+		t.Fatal(err)
+	}
+	a.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13800000001"; return nil })
+	settle(t, e, []*desk{a, b}, 4)
+	if ss, _ := b.db.SyncState(ctx); !ss.ClockWrong() {
+		t.Errorf("desk B's SyncState().ClockWrong() with the hub in 2099 = false, want true")
+	}
+	b.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13900000002"; return nil })
+	if got, limit := lastStamp(t, b), deskClock.Now().Add(store.DefaultMaxDrift).UnixMilli(); got.Wall > limit {
+		t.Errorf("desk B's stamp after pulling 2099 ops = %s, want at most %d", got, limit)
+	}
+
+	hubClock.Set(genNow.Add(time.Minute))
+	deskClock.Set(genNow.Add(time.Minute))
+	settle(t, e, []*desk{a, b}, 4)
+	if aside, _ := b.db.SetAsideOps(ctx); len(aside) > 0 {
+		t.Errorf("desk B set aside %d ops (%s), want none", len(aside), aside[0].Reason)
+	}
+	for _, d := range []*desk{a, b} {
+		c, err := d.db.Case(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Values["phone"]; got != "13900000002" {
+			t.Errorf("%s: phone = %q, want B's later edit 13900000002", d.name, got)
+		}
+	}
+}
