@@ -2,8 +2,11 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,5 +148,84 @@ func TestPushRefusesLargestStamp(t *testing.T) {
 	a.push(t, h)
 	if got := hubPhone(t, h, c.ID); got != "13900000002" {
 		t.Errorf("hub phone after an edit = %q, want 13900000002 (the field must stay changeable)", got)
+	}
+}
+
+// TestRepairClockAuditedAndFedToWriter guards the admin repair: ops the
+// hub took while its own clock said 2099 are restamped at hub time, the
+// repair is in the audit log, and the restamp ops are in the feed of every
+// device of the office, the one that wrote the op included.
+func TestRepairClockAuditedAndFedToWriter(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	hubNow := year2099
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return hubNow }
+	h := newTestHub(t, Options{Now: now})
+	w := clockDesk(t, h, "WW", testUsers[1], now)
+	other := clockDesk(t, h, "OO", testUsers[2], func() time.Time { return genNow })
+	c := casework.NewGenerator(testCatalogue(t), 3, genNow).Draft(uuid.Must(uuid.NewV7()).String(), office, true)
+	if _, err := w.db.AcceptCase(ctx, w.actor, testCatalogue(t), c); err != nil {
+		t.Fatal(err)
+	}
+	if resp := w.push(t, h); resp.Results[0].Status != syncapi.Accepted {
+		t.Fatalf("Push in 2099 = %+v, want accepted (the hub's clock says 2099 too)", resp.Results[0])
+	}
+	mu.Lock()
+	hubNow = genNow.Add(time.Minute)
+	mu.Unlock()
+	res, err := h.RepairClock(ctx, "admin-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ops == 0 || res.To.Wall > genNow.Add(time.Minute+store.DefaultMaxDrift).UnixMilli() {
+		t.Fatalf("RepairClock() = %+v, want the 2099 ops restamped near hub time", res)
+	}
+	log, err := h.Replica().AuditLog(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) == 0 || log[0].Action != "repair clock" || log[0].UserID != "admin-test" ||
+		!strings.Contains(log[0].Detail, fmt.Sprintf("restamped=%d", res.Ops)) {
+		t.Errorf("latest audit entry = %+v, want the repair by admin-test with its count", log[0])
+	}
+	for _, d := range []*testDesk{w, other} {
+		resp, err := h.Pull(ctx, d.id, 0, MaxPullLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, op := range resp.Ops {
+			if op.Entity == store.EntityRestamp {
+				n++
+			}
+		}
+		if n != res.Ops {
+			t.Errorf("feed of %s holds %d restamp ops, want %d", d.id, n, res.Ops)
+		}
+	}
+}
+
+// TestPushRefusesRestampOps: only the hub gives an op a new stamp; a
+// device's restamp op is refused.
+func TestPushRefusesRestampOps(t *testing.T) {
+	ctx := context.Background()
+	now := func() time.Time { return genNow }
+	h := newTestHub(t, Options{Now: now})
+	a := clockDesk(t, h, "AA", testUsers[1], now)
+	c := casework.NewGenerator(testCatalogue(t), 4, genNow).Draft(uuid.Must(uuid.NewV7()).String(), office, true)
+	if _, err := a.db.AcceptCase(ctx, a.actor, testCatalogue(t), c); err != nil {
+		t.Fatal(err)
+	}
+	ops := a.push(t, h)
+	for _, caseID := range []string{c.ID, ""} {
+		op := syncapi.Op{ID: uuid.Must(uuid.NewV7()).String(), Device: a.id, User: testUsers[1].ID, HLC: syncapi.HLC{Wall: genNow.UnixMilli()},
+			Entity: store.EntityRestamp, EntityID: ops.Results[0].ID, CaseID: caseID, Fields: map[string]string{"wall": "0", "logical": "0"}}
+		resp, err := h.Push(ctx, a.id, syncapi.PushRequest{Ops: []syncapi.Op{op}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Results[0].Status != syncapi.Rejected || resp.Results[0].Reason != ReasonRestamp {
+			t.Errorf("Push(restamp op, case %q) = %+v, want rejected with %q", caseID, resp.Results[0], ReasonRestamp)
+		}
 	}
 }

@@ -167,6 +167,9 @@ var userScopeFields = []string{"office", "department", "role", "disabled"}
 // scoped returns the op as device d may see it, or false.
 func (h *Hub) scoped(d deviceRec, f store.FeedOp) (store.Op, bool) {
 	op := f.Op
+	if op.Entity == store.EntityRestamp && op.CaseID == "" {
+		return op, true // a new stamp for a user op: no value in it
+	}
 	if op.Entity == store.EntityUser {
 		// A department device sees in full only its department's users of
 		// its own office: the department spans offices, its logins do not.

@@ -237,6 +237,7 @@ const (
 	ReasonClock       = syncapi.ReasonClock // stamped beyond the drift bound: the device's clock is wrong
 	ReasonNotOwnOp    = "device: op of another device"
 	ReasonUsers       = "scope: users are managed on the hub"
+	ReasonRestamp     = "scope: only the hub restamps ops"
 	ReasonUnknownUser = "user: unknown or disabled"
 	ReasonUserOffice  = "user: not of this device's office"
 	ReasonUnknownCase = "case: unknown"
@@ -264,6 +265,9 @@ func (h *Hub) check(d deviceRec, op syncapi.Op, users map[string]store.User, ci 
 	}
 	if op.Device != d.ID {
 		return ReasonNotOwnOp
+	}
+	if op.Entity == store.EntityRestamp {
+		return ReasonRestamp
 	}
 	if op.Entity == store.EntityUser || op.CaseID == "" {
 		return ReasonUsers

@@ -77,6 +77,9 @@ func (db *DB) History(ctx context.Context, caseID string) ([]Event, error) {
 	for _, op := range ops {
 		e := Event{OpID: op.ID, At: op.HLC.Time(), HLC: op.HLC, Device: op.Device, UserID: op.User,
 			UserName: names[op.User], Entity: op.Entity, EntityID: op.EntityID}
+		if op.Entity == EntityRestamp {
+			continue // a repair of a stamp, not a change
+		}
 		if op.Entity == EntityEvent {
 			e.Action, e.Detail = op.Fields["action"], op.Fields["detail"]
 			out = append(out, e)

@@ -63,6 +63,9 @@ type merger struct {
 	dirty  map[int64]*touched
 	users  map[string]bool
 	result ApplyResult
+	// restamps: 0 not yet asked whether the store holds any restamp, 1
+	// none, 2 some (see restamp.go).
+	restamps int
 }
 
 // ApplyRemote merges ops received from the hub (or, on the hub, from a
@@ -167,6 +170,13 @@ func (m *merger) one(op *Op) error {
 	if op.Entity == EntityEvent {
 		return nil // facts, not state: History reads them from the log
 	}
+	if op.Entity == EntityRestamp {
+		return m.restamp(op)
+	}
+	stamp, err := m.stampOf(op.HLC, id)
+	if err != nil {
+		return err
+	}
 	regs, err := m.registers(rid)
 	if err != nil {
 		return err
@@ -181,7 +191,7 @@ func (m *merger) one(op *Op) error {
 		v := op.Fields[f]
 		k := fkey{op.Entity, key, f}
 		cur := regs[k]
-		if cur != nil && !cur.beatenBy(op.HLC, op.Device, id) {
+		if cur != nil && !cur.beatenBy(stamp, op.Device, id) {
 			continue
 		}
 		if cur != nil && !m.local && cur.pending && cur.value != v && !bookkeeping(op.Entity, f) {
@@ -190,7 +200,7 @@ func (m *merger) one(op *Op) error {
 			}
 		}
 		win = append(win, rid, op.Entity, key, f, v, seq)
-		regs[k] = &reg{value: v, seq: seq, hlc: op.HLC, device: op.Device, id: id, pending: m.local}
+		regs[k] = &reg{value: v, seq: seq, hlc: stamp, device: op.Device, id: id, pending: m.local}
 	}
 	if len(win) == 0 {
 		return nil
@@ -249,8 +259,9 @@ func (m *merger) registers(rid int64) (map[fkey]*reg, error) {
 	if r, ok := m.regs[rid]; ok {
 		return r, nil
 	}
-	rows, err := m.w.query(`SELECT f.entity, f.key, f.field, f.value, f.op, o.wall, o.logical, p.name, o.id, ob.seq IS NOT NULL
-		FROM fields f JOIN ops o ON o.seq = f.op JOIN peers p ON p.ref = o.device_ref
+	rows, err := m.w.query(`SELECT f.entity, f.key, f.field, f.value, f.op, coalesce(r.wall, o.wall), coalesce(r.logical, o.logical),
+		p.name, o.id, ob.seq IS NOT NULL
+		FROM fields f JOIN ops o ON o.seq = f.op JOIN peers p ON p.ref = o.device_ref LEFT JOIN restamps r ON r.op = o.id
 		LEFT JOIN outbox ob ON ob.seq = f.op WHERE f.case_rid = ?`, rid)
 	if err != nil {
 		return nil, fmt.Errorf("load registers: %w", err)

@@ -61,6 +61,10 @@ const (
 	EntityTask     = "task"
 	EntityEvent    = "event"
 	EntityUser     = "user"
+	// EntityRestamp gives the op EntityID a new stamp (Fields "wall" and
+	// "logical"): the hub's repair of an op it accepted stamped beyond its
+	// drift bound. Only the hub writes it (see restamp.go).
+	EntityRestamp = "restamp"
 )
 
 // opKey validates the entity and id of op and returns the key the entity
@@ -87,6 +91,14 @@ func opKey(op *Op) (inCase bool, key string, err error) {
 			return bad(op.Entity + " id must be case id/code")
 		}
 		return true, k, nil
+	case EntityRestamp:
+		if _, err := uuid.Parse(op.EntityID); err != nil {
+			return bad("restamp needs the id of an op")
+		}
+		if _, err := restampOf(op); err != nil {
+			return bad(err.Error())
+		}
+		return op.CaseID != "", op.EntityID, nil
 	case EntityEvent:
 		if op.CaseID == "" || op.EntityID == "" {
 			return bad("event needs a case and an id")

@@ -25,6 +25,7 @@ import (
 // over from the desktop's own file when it adopts a snapshot.
 var replicated = map[string]bool{
 	"peers": true, "ops": true, "fields": true, "cases": true, "case_items": true, "tasks": true, "grams": true,
+	"restamps": true,
 }
 
 // SnapshotInfo describes a snapshot file.
@@ -140,6 +141,7 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 		{`INSERT INTO snap.case_items SELECT * FROM main.case_items WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.tasks SELECT * FROM main.tasks WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.grams SELECT * FROM main.grams WHERE case_rid IN ` + scope, []any{o}, nil},
+		{`INSERT INTO snap.restamps SELECT * FROM main.restamps WHERE op IN (SELECT id FROM snap.ops)`, nil, nil},
 		// The replica's clock is at or past every op it holds.
 		{`INSERT INTO snap.clock SELECT * FROM main.clock`, nil, nil},
 	}
@@ -326,6 +328,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 				FROM live.ops o JOIN live.peers ld ON ld.ref = o.device_ref JOIN main.peers md ON md.name = ld.name
 				JOIN live.peers lu ON lu.ref = o.user_ref JOIN main.peers mu ON mu.name = lu.name ORDER BY o.seq`,
 			`INSERT INTO main.fields SELECT case_rid, entity, key, field, value, op + :off FROM live.fields WHERE case_rid = 0`,
+			`INSERT OR IGNORE INTO main.restamps SELECT * FROM live.restamps`,
 		)
 		for _, q := range qs {
 			var args []any

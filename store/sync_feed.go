@@ -72,11 +72,12 @@ func (db *DB) FeedAfter(ctx context.Context, after, high int64, limit int, sc Fe
 	return out, nil
 }
 
-// UserFeed returns the ops of users (entity user) with a sequence up to
-// high, in sequence order: what a device starting from a snapshot needs
-// besides the snapshot's cases. The caller scopes them like FeedAfter's.
+// UserFeed returns the ops of users (entity user, and the restamps of ops
+// outside cases) with a sequence up to high, in sequence order: what a
+// device starting from a snapshot needs besides the snapshot's cases. The caller
+// scopes them like FeedAfter's.
 func (db *DB) UserFeed(ctx context.Context, high int64) ([]FeedOp, error) {
-	q := fmt.Sprintf(feedColumns, `''`) + `WHERE o.case_rid = 0 AND o.entity = 'user' AND o.seq <= ?1 ORDER BY o.seq`
+	q := fmt.Sprintf(feedColumns, `''`) + `WHERE o.case_rid = 0 AND o.entity IN ('user', 'restamp') AND o.seq <= ?1 ORDER BY o.seq`
 	out, err := db.feedQuery(ctx, q, high)
 	if err != nil {
 		return nil, fmt.Errorf("user feed: %w", err)
@@ -244,8 +245,8 @@ type FieldRef struct{ Entity, EntityID, Field string }
 // FieldWinners returns, for every field of every entity of case caseID, the
 // op that holds its value. An unknown case has none.
 func (db *DB) FieldWinners(ctx context.Context, caseID string) (map[FieldRef]Winner, error) {
-	rows, err := db.query(ctx, `SELECT f.entity, f.key, f.field, f.value, o.seq, o.id, p.name, o.wall, o.logical
-		FROM fields f JOIN ops o ON o.seq = f.op JOIN peers p ON p.ref = o.device_ref
+	rows, err := db.query(ctx, `SELECT f.entity, f.key, f.field, f.value, o.seq, o.id, p.name, coalesce(r.wall, o.wall), coalesce(r.logical, o.logical)
+		FROM fields f JOIN ops o ON o.seq = f.op JOIN peers p ON p.ref = o.device_ref LEFT JOIN restamps r ON r.op = o.id
 		WHERE f.case_rid = (SELECT rid FROM cases WHERE id = ?)`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("field winners %s: %w", caseID, err)

@@ -32,10 +32,19 @@ package syncapi
 //     says so. PathPull takes QueryOwn=1: the device's own operations come too (a
 //     device restored from a backup fetches what it wrote since); older
 //     hubs ignore it.
+//   - 4: 2026-12-01: clocks. A pushed op stamped more than the hub's drift
+//     bound (vetdesk-hub serve -max-clock-drift, 5 min by default) ahead of
+//     the hub's clock is rejected with ReasonClock. The feed may carry
+//     restamp ops (entity "restamp", written only by the hub's
+//     repair-clock): the op named by entity_id takes the stamp in fields
+//     "wall" and "logical". Clients before 4 refuse restamp ops as
+//     malformed and keep ordering those ops by their old stamps until
+//     upgraded. The desktop compares its clock with Config.ServerTime (in
+//     every version) at every round.
 type Version int
 
 // CurrentVersion is the version this build speaks.
-const CurrentVersion Version = 3
+const CurrentVersion Version = 4
 
 // QueryHaveCatalogue is the query parameter of PathConfig naming the
 // catalogue version the device holds.

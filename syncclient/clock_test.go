@@ -160,3 +160,98 @@ func TestHubClockIn2099NotFollowed(t *testing.T) {
 		}
 	}
 }
+
+func phoneOf(t testing.TB, d *desk, id string) string {
+	t.Helper()
+	c, err := d.db.Case(context.Background(), id)
+	if err != nil {
+		t.Fatalf("%s: Case(%s) = %v", d.name, id, err)
+	}
+	return c.Values["phone"]
+}
+
+// TestRepairClockConverges guards the repair of ops accepted with a future
+// stamp, end to end: while the hub's clock said 2099 it took an edit
+// stamped 2099, which no later edit could beat, on the hub or on the desks
+// that hold it. After Hub.RepairClock the restamp ops reach every desk
+// (the one that wrote the edit included), no value changes by the repair
+// itself, the next edit wins everywhere, and a desk enrolled afterwards
+// ends the same.
+func TestRepairClockConverges(t *testing.T) {
+	ctx := context.Background()
+	hubClock := &wallClock{t: genNow}
+	deskClock := &wallClock{t: genNow}
+	e := newEnv(t, hub.Options{Now: hubClock.Now})
+	a := e.desk("A", deskOpt{office: office, login: "clerkA", now: deskClock.Now})
+	id := e.newCase(a, casework.NewGenerator(e.cat, 5, genNow), "0193c000-0000-7000-8000-000000000005").ID
+	settle(t, e, []*desk{a}, 3)
+
+	// the hub's clock and F's say 2099: F's edit is taken
+	hubClock.Set(year2099)
+	fClock := &wallClock{t: year2099}
+	f := e.desk("F", deskOpt{office: office, login: "clerkB", now: fClock.Now})
+	settle(t, e, []*desk{a, f}, 4)
+	f.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13800002099"; return nil })
+	clerkC, err := e.hub.AddUser(ctx, store.User{Login: "clerkC", Name: "周洁", Role: store.RoleClerk, Office: office}, "pw-clerkC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e, []*desk{a, f}, 4)
+	if aside, _ := f.db.SetAsideOps(ctx); len(aside) > 0 {
+		t.Fatalf("F's edit set aside (%s), want taken while the hub says 2099", aside[0].Reason)
+	}
+
+	// every clock is right again: the field is stuck
+	for _, c := range []*wallClock{hubClock, deskClock, fClock} {
+		c.Set(genNow.Add(time.Hour))
+	}
+	a.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13900000001"; return nil })
+	settle(t, e, []*desk{a, f}, 4)
+	if got := phoneOf(t, a, id); got != "13800002099" {
+		t.Fatalf("A's phone before the repair = %q, want still the 2099 edit (that is the defect)", got)
+	}
+
+	res, err := e.hub.RepairClock(ctx, "admin")
+	if err != nil || res.Ops == 0 {
+		t.Fatalf("RepairClock() = %+v, %v, want the 2099 ops restamped", res, err)
+	}
+	settle(t, e, []*desk{a, f}, 4)
+	for _, d := range []*desk{a, f} {
+		if got := phoneOf(t, d, id); got != "13800002099" {
+			t.Errorf("%s: phone right after the repair = %q, want unchanged 13800002099", d.name, got)
+		}
+	}
+	hubClock.Add(time.Minute)
+	deskClock.Add(time.Minute)
+	fClock.Add(time.Minute)
+	a.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13900000002"; return nil })
+	f.update(t, id, func(c *casework.Case) error { c.Values["home_address"] = "环翠区新威路1号"; return nil })
+	clerkC.Name = "周洁敏"
+	if err := e.hub.UpdateUser(ctx, clerkC); err != nil {
+		t.Fatal(err)
+	}
+	n := e.desk("N", deskOpt{office: office, login: "clerkA", now: deskClock.Now})
+	desks := []*desk{a, f, n}
+	settle(t, e, desks, 5)
+	want := dump(t, e.hub.Replica(), nil)
+	for _, d := range desks {
+		if got := phoneOf(t, d, id); got != "13900000002" {
+			t.Errorf("%s: phone after an edit following the repair = %q, want 13900000002", d.name, got)
+		}
+		if aside, _ := d.db.SetAsideOps(ctx); len(aside) > 0 {
+			t.Errorf("%s: %d ops set aside (%s), want none", d.name, len(aside), aside[0].Reason)
+		}
+		if got := dump(t, d.db, nil); got != want {
+			t.Errorf("%s differs from the hub: %s", d.name, diffLines(got, want))
+		}
+		us, err := d.db.Users(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range us {
+			if u.ID == clerkC.ID && u.Name != "周洁敏" {
+				t.Errorf("%s: user renamed after the repair is %q, want 周洁敏", d.name, u.Name)
+			}
+		}
+	}
+}

@@ -75,7 +75,9 @@ commands:
   dept-key  make an API key for a department's system: --department CODE [--webhook URL];
             dept-key list shows every key by id with its webhooks
   revoke    refuse a device's credential (--device ID) or a department key (--dept-key-id ID, or --dept-key KEY);
-            a revoked key's webhooks are removed with it`
+            a revoked key's webhooks are removed with it
+  repair-clock  give the ops stamped more than -max-clock-drift ahead of the hub's clock a new stamp at the
+            hub's clock (audited; devices pick the new stamps up at their next sync)`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := &common{data: "vetdesk-hub-data", logLevel: "info"}
@@ -113,6 +115,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return revoke(ctx, c, rest, stdout, stderr)
 	case "devices":
 		return devices(ctx, c, rest, stdout, stderr)
+	case "repair-clock":
+		return repairClock(ctx, c, rest, stdout, stderr)
 	}
 	top.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
@@ -483,5 +487,29 @@ func revoke(ctx context.Context, c *common, args []string, stdout, stderr io.Wri
 		return err
 	}
 	fmt.Fprintf(stdout, "device %s revoked\n", *dev)
+	return nil
+}
+
+func repairClock(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	fs := c.flags("repair-clock", stderr)
+	drift := fs.Duration("max-clock-drift", store.DefaultMaxDrift, "repair the ops stamped more than this ahead of the hub's clock")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := openHub(c, logger(c, stderr), func(o *hub.Options) { o.MaxClockDrift = *drift })
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	res, err := h.RepairClock(ctx, "hub-admin")
+	if err != nil {
+		return err
+	}
+	if res.Ops == 0 {
+		fmt.Fprintln(stdout, "no op is stamped ahead of the hub's clock")
+		return nil
+	}
+	fmt.Fprintf(stdout, "restamped %d ops (the latest was stamped %s); new stamps %s to %s\n", res.Ops,
+		res.Latest.Time().Format(time.RFC3339), res.From.Time().Format(time.RFC3339), res.To.Time().Format(time.RFC3339))
 	return nil
 }

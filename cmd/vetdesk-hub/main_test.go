@@ -60,6 +60,7 @@ func TestCommands(t *testing.T) {
 			regexp.MustCompile(`ID\s+DEPARTMENT\s+CREATED\s+STATE\s+WEBHOOKS\n[0-9a-f]{12}\s+police\s+\S+ \S+\s+active\s+https://police.example/hook\n`), false},
 		{"revoke unknown key id", []string{"-data", data, "revoke", "--dept-key-id", "000000000000"}, "", nil, true},
 		{"devices", []string{"-data", data, "devices"}, "", regexp.MustCompile(`^CODE\s+KIND\s+OFFICE\s+STATION\s+DEPARTMENT\s+LAST CONTACT\s+STATE\s+ID\n$`), false}, // codes made, none traded yet
+		{"repair clock, nothing ahead", []string{"-data", data, "repair-clock"}, "", regexp.MustCompile(`no op is stamped ahead of the hub's clock`), false},
 		{"no command", []string{"-data", data}, "", nil, true},
 	}
 	var fps []string
