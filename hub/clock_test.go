@@ -35,8 +35,9 @@ func clockDesk(t testing.TB, h *Hub, code string, u store.User, now func() time.
 	return &testDesk{db: db, id: dev.ID, actor: actorOf(u)}
 }
 
-// push pushes d's outbox and acknowledges what the hub took.
-func (d *testDesk) push(t testing.TB, h *Hub) syncapi.PushResponse {
+// pushResp pushes d's outbox, acknowledges what the hub took, sets
+// aside what it refused, and returns the hub's answer.
+func (d *testDesk) pushResp(t testing.TB, h *Hub) syncapi.PushResponse {
 	t.Helper()
 	ctx := context.Background()
 	resp, err := h.Push(ctx, d.id, syncapi.PushRequest{Ops: d.outbox(t)})
@@ -55,23 +56,6 @@ func (d *testDesk) push(t testing.TB, h *Hub) syncapi.PushResponse {
 		t.Fatal(err)
 	}
 	return resp
-}
-
-// pull applies d's whole feed from the hub.
-func (d *testDesk) pull(t testing.TB, h *Hub) {
-	t.Helper()
-	ctx := context.Background()
-	resp, err := h.Pull(ctx, d.id, 0, MaxPullLimit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops := make([]store.Op, len(resp.Ops))
-	for i, o := range resp.Ops {
-		ops[i] = toStore(o)
-	}
-	if _, err := d.db.ApplyRemote(ctx, ops); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func setPhone(t testing.TB, d *testDesk, id, phone string) {
@@ -104,16 +88,16 @@ func TestPushRefusesFutureStamp(t *testing.T) {
 	if _, err := a.db.AcceptCase(ctx, a.actor, testCatalogue(t), c); err != nil {
 		t.Fatal(err)
 	}
-	a.push(t, h)
+	a.pushResp(t, h)
 	bad.pull(t, h)
 	setPhone(t, bad, c.ID, "13800002099")
-	resp := bad.push(t, h)
+	resp := bad.pushResp(t, h)
 	if len(resp.Results) != 1 || resp.Results[0].Status != syncapi.Rejected || resp.Results[0].Reason != ReasonClock {
 		t.Fatalf("Push(2099 edit) = %+v, want rejected with %q", resp.Results, ReasonClock)
 	}
 	b.pull(t, h)
 	setPhone(t, b, c.ID, "13900000001")
-	if resp := b.push(t, h); resp.Results[0].Status != syncapi.Accepted {
+	if resp := b.pushResp(t, h); resp.Results[0].Status != syncapi.Accepted {
 		t.Fatalf("Push(correct edit) = %+v, want accepted", resp.Results)
 	}
 	if got := hubPhone(t, h, c.ID); got != "13900000001" {
@@ -133,7 +117,7 @@ func TestPushRefusesLargestStamp(t *testing.T) {
 	if _, err := a.db.AcceptCase(ctx, a.actor, testCatalogue(t), c); err != nil {
 		t.Fatal(err)
 	}
-	a.push(t, h)
+	a.pushResp(t, h)
 	top := syncapi.Op{ID: uuid.Must(uuid.NewV7()).String(), Device: a.id, User: testUsers[1].ID,
 		HLC: syncapi.HLC{Wall: math.MaxInt64, Logical: math.MaxUint32}, Entity: store.EntityCase, EntityID: c.ID, CaseID: c.ID,
 		Fields: map[string]string{"v:phone": "13800009999"}}
@@ -145,7 +129,7 @@ func TestPushRefusesLargestStamp(t *testing.T) {
 		t.Fatalf("Push(largest stamp) = %+v, want rejected with %q", resp.Results, ReasonClock)
 	}
 	setPhone(t, a, c.ID, "13900000002")
-	a.push(t, h)
+	a.pushResp(t, h)
 	if got := hubPhone(t, h, c.ID); got != "13900000002" {
 		t.Errorf("hub phone after an edit = %q, want 13900000002 (the field must stay changeable)", got)
 	}
@@ -167,7 +151,7 @@ func TestRepairClockAuditedAndFedToWriter(t *testing.T) {
 	if _, err := w.db.AcceptCase(ctx, w.actor, testCatalogue(t), c); err != nil {
 		t.Fatal(err)
 	}
-	if resp := w.push(t, h); resp.Results[0].Status != syncapi.Accepted {
+	if resp := w.pushResp(t, h); resp.Results[0].Status != syncapi.Accepted {
 		t.Fatalf("Push in 2099 = %+v, want accepted (the hub's clock says 2099 too)", resp.Results[0])
 	}
 	mu.Lock()
@@ -216,7 +200,7 @@ func TestPushRefusesRestampOps(t *testing.T) {
 	if _, err := a.db.AcceptCase(ctx, a.actor, testCatalogue(t), c); err != nil {
 		t.Fatal(err)
 	}
-	ops := a.push(t, h)
+	ops := a.pushResp(t, h)
 	for _, caseID := range []string{c.ID, ""} {
 		op := syncapi.Op{ID: uuid.Must(uuid.NewV7()).String(), Device: a.id, User: testUsers[1].ID, HLC: syncapi.HLC{Wall: genNow.UnixMilli()},
 			Entity: store.EntityRestamp, EntityID: ops.Results[0].ID, CaseID: caseID, Fields: map[string]string{"wall": "0", "logical": "0"}}

@@ -85,28 +85,37 @@ func (db *DB) ApplyRemote(ctx context.Context, ops []Op) (ApplyResult, error) {
 
 // apply is the one merge of the store, for local and remote ops alike.
 func (w *wtx) apply(ops []Op, local bool) (ApplyResult, error) {
-	m := &merger{w: w, local: local, regs: map[int64]map[fkey]*reg{}, dirty: map[int64]*touched{}, users: map[string]bool{}}
+	m := newMerger(w, local)
 	for i := range ops {
 		if err := m.one(&ops[i]); err != nil {
 			return m.result, err
 		}
 	}
+	return m.result, m.refresh()
+}
+
+func newMerger(w *wtx, local bool) *merger {
+	return &merger{w: w, local: local, regs: map[int64]map[fkey]*reg{}, dirty: map[int64]*touched{}, users: map[string]bool{}}
+}
+
+// refresh rebuilds the projections of what the merge changed.
+func (m *merger) refresh() error {
 	rids := make([]int64, 0, len(m.dirty))
 	for rid := range m.dirty {
 		rids = append(rids, rid)
 	}
 	sort.Slice(rids, func(i, j int) bool { return rids[i] < rids[j] })
 	for _, rid := range rids {
-		if err := w.refreshCase(rid, *m.dirty[rid]); err != nil {
-			return m.result, err
+		if err := m.w.refreshCase(rid, *m.dirty[rid]); err != nil {
+			return err
 		}
 	}
 	for id := range m.users {
-		if err := w.refreshUser(id); err != nil {
-			return m.result, err
+		if err := m.w.refreshUser(id); err != nil {
+			return err
 		}
 	}
-	return m.result, nil
+	return nil
 }
 
 func (m *merger) one(op *Op) error {

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -82,26 +83,34 @@ func (m *merger) restamp(op *Op) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // a later restamp holds
 	}
+	return m.reorder(target[:])
+}
+
+// reorder gives every field op target set the winner the merge picks with
+// the op's current stamp. An op not held does nothing.
+func (m *merger) reorder(target []byte) error {
+	w := m.w
 	var (
 		rid              int64
 		entity, key, fjs string
 	)
-	err = w.queryRow(`SELECT case_rid, entity, key, fields FROM ops WHERE id = ?`, target[:]).Scan(&rid, &entity, &key, &fjs)
+	u, _ := uuid.FromBytes(target)
+	err := w.queryRow(`SELECT case_rid, entity, key, fields FROM ops WHERE id = ?`, target).Scan(&rid, &entity, &key, &fjs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	} else if err != nil {
-		return fmt.Errorf("restamp %s: %w", op.EntityID, err)
+		return fmt.Errorf("reorder %s: %w", u, err)
 	}
 	if entity == EntityEvent || entity == EntityRestamp {
 		return nil
 	}
 	var set map[string]string
 	if err := json.Unmarshal([]byte(fjs), &set); err != nil {
-		return fmt.Errorf("restamp %s: %w", op.EntityID, err)
+		return fmt.Errorf("reorder %s: %w", u, err)
 	}
 	best, err := m.winners(rid, entity, key, set)
 	if err != nil {
-		return fmt.Errorf("restamp %s: %w", op.EntityID, err)
+		return fmt.Errorf("reorder %s: %w", u, err)
 	}
 	delete(m.regs, rid) // stamps changed: reload when next needed
 	win := make([]any, 0, 6*len(best))
@@ -110,7 +119,7 @@ func (m *merger) restamp(op *Op) error {
 	}
 	if len(win) > 0 {
 		if _, err := w.exec(upsertFields(len(win)/6), win...); err != nil {
-			return fmt.Errorf("restamp %s: %w", op.EntityID, err)
+			return fmt.Errorf("reorder %s: %w", u, err)
 		}
 	}
 	if rid == 0 {
@@ -266,4 +275,42 @@ func (db *DB) RestampFuture(ctx context.Context, user string) (RestampResult, er
 		return RestampResult{}, fmt.Errorf("restamp future ops: %w", err)
 	}
 	return res, nil
+}
+
+// Retract takes local op opID, which the hub refused for its stamp
+// (syncapi.ReasonClock) and which no other replica therefore holds, out of
+// the race for its fields on this device: it keeps its place in the log
+// and in the set-aside list, but is ordered before every other op, so each
+// field it set shows the value the hub has again (a later correct edit
+// from another desk included). Only an op still in the outbox may be
+// retracted.
+func (db *DB) Retract(ctx context.Context, opID string) error {
+	u, err := uuid.Parse(opID)
+	if err != nil {
+		return fmt.Errorf("retract %s: %w", opID, ErrNotFound)
+	}
+	return db.write(ctx, func(w *wtx) error {
+		var waiting bool
+		err := w.queryRow(`SELECT EXISTS (SELECT 1 FROM outbox ob JOIN ops o ON o.seq = ob.seq WHERE o.id = ?)`, u[:]).Scan(&waiting)
+		if err != nil {
+			return fmt.Errorf("retract %s: %w", opID, err)
+		}
+		if !waiting {
+			return fmt.Errorf("retract %s: not a local op waiting for the hub: %w", opID, ErrNotFound)
+		}
+		// Before every stamp (walls are never negative), and final: by the
+		// largest stamp, no restamp can undo it.
+		_, err = w.exec(`INSERT INTO restamps (op, wall, logical, by_wall, by_logical) VALUES (?, -1, 0, ?, ?)
+			ON CONFLICT (op) DO UPDATE SET wall = -1, logical = 0, by_wall = excluded.by_wall, by_logical = excluded.by_logical`,
+			u[:], int64(math.MaxInt64), int64(math.MaxUint32))
+		if err != nil {
+			return fmt.Errorf("retract %s: %w", opID, err)
+		}
+		m := newMerger(w, false)
+		m.restamps = 2
+		if err := m.reorder(u[:]); err != nil {
+			return err
+		}
+		return m.refresh()
+	})
 }

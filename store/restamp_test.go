@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -179,5 +180,51 @@ func TestSnapshotCarriesRestamps(t *testing.T) {
 		if got := mustCase(t, db, id).Values["phone"]; got != "later" {
 			t.Errorf("phone after an edit following the repair (snapshot at %d) = %q, want later", info.High, got)
 		}
+	}
+}
+
+// TestRetractRestoresHubValue guards a desk whose clock said 2099: once
+// its refused edit is retracted, the later edit it pulls from another desk
+// shows, and only ops still waiting for the hub can be retracted.
+func TestRetractRestoresHubValue(t *testing.T) {
+	ctx := context.Background()
+	clk := newFakeClock()
+	db := openTest(t, clk)
+	c := newGen(t, 11).Draft(caseID(4), "371002", false)
+	mustSave(t, db, c)
+	created, _ := db.Outbox(ctx, 1000)
+	acked := make([]string, len(created))
+	for i, op := range created {
+		acked[i] = op.ID
+	}
+	if err := db.Ack(ctx, acked); err != nil { // the creation reached the hub earlier
+		t.Fatal(err)
+	}
+	clk.Add(year2099.Sub(clk.Now())) // then the CMOS battery died
+	c.Values["phone"] = "13800002099"
+	mustSave(t, db, c)
+	ops, _ := db.Outbox(ctx, 1000)
+	edit := ops[len(ops)-1]
+	later := remoteOp("dev-b", HLC{Wall: testNow.Add(time.Minute).UnixMilli()}, c.ID, map[string]string{"v:phone": "13900000001"})
+	if _, err := db.ApplyRemote(ctx, []Op{later}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustCase(t, db, c.ID).Values["phone"]; got != "13800002099" {
+		t.Fatalf("phone before the retraction = %q, want the 2099 edit", got)
+	}
+	if err := db.SetAside(ctx, edit.ID, "clock"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Retract(ctx, edit.ID); err != nil {
+		t.Fatalf("Retract(refused edit) = %v", err)
+	}
+	if got := mustCase(t, db, c.ID).Values["phone"]; got != "13900000001" {
+		t.Errorf("phone after the retraction = %q, want the other desk's 13900000001", got)
+	}
+	if aside, _ := db.SetAsideOps(ctx); len(aside) != 1 || aside[0].Op.ID != edit.ID {
+		t.Errorf("SetAsideOps() = %+v, want the retracted edit still listed", aside)
+	}
+	if err := db.Retract(ctx, acked[0]); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Retract(acknowledged op) = %v, want ErrNotFound", err)
 	}
 }

@@ -24,8 +24,9 @@
 // saving the cursor after each page), then pushes the outbox in batches
 // (uploading the attachments a batch refers to first), acknowledging
 // accepted and duplicate ops and setting rejected ones aside with the
-// hub's reason, so they never block the ones behind them; then it pulls
-// again. Every step is idempotent, so a round cut anywhere is simply run
+// hub's reason, so they never block the ones behind them (one refused for
+// its clock is also retracted, store.Retract: its values stop outranking
+// the hub's here); then it pulls again. Every step is idempotent, so a round cut anywhere is simply run
 // again.
 //
 // The first round of an empty station desktop starts from the hub's
@@ -59,6 +60,7 @@ type Store interface {
 	Outbox(ctx context.Context, limit int) ([]store.Op, error)
 	Ack(ctx context.Context, ids []string) error
 	SetAside(ctx context.Context, id, reason string) error
+	Retract(ctx context.Context, id string) error
 	ApplyRemote(ctx context.Context, ops []store.Op) (store.ApplyResult, error)
 	NoteOverwrite(ctx context.Context, c store.Conflict) (bool, error)
 	SyncState(ctx context.Context) (store.SyncState, error)

@@ -83,8 +83,8 @@ func TestClockSkewMeasuredAtEverySync(t *testing.T) {
 
 // TestDeskClockIn2099IsRefused is the first scenario end to end: a desk
 // whose clock says 2099 edits a case; the hub refuses the edit with
-// syncapi.ReasonClock and the desk sets it aside; a later correct edit
-// from another desk wins everywhere else.
+// syncapi.ReasonClock and the desk sets it aside and retracts it; a later
+// correct edit from another desk wins everywhere, on the 2099 desk too.
 func TestDeskClockIn2099IsRefused(t *testing.T) {
 	ctx := context.Background()
 	now := func() time.Time { return genNow }
@@ -105,7 +105,7 @@ func TestDeskClockIn2099IsRefused(t *testing.T) {
 	}
 	b.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13900000001"; return nil })
 	settle(t, e, []*desk{a, bad, b}, 4)
-	for _, d := range []*desk{a, b} {
+	for _, d := range []*desk{a, b, bad} {
 		c, err := d.db.Case(ctx, id)
 		if err != nil {
 			t.Fatal(err)

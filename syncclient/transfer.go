@@ -230,6 +230,11 @@ func (c *Client) pushAll(ctx context.Context) (int, error) {
 				if err := c.st.SetAside(ctx, r.ID, r.Reason); err != nil {
 					return total, err
 				}
+				if r.Reason == syncapi.ReasonClock { // held nowhere else: its values must not outrank the hub's here
+					if err := c.st.Retract(ctx, r.ID); err != nil {
+						return total, err
+					}
+				}
 			default:
 				return total, fmt.Errorf("push: op %s: unknown status %q", r.ID, r.Status)
 			}
