@@ -46,6 +46,7 @@ func TestCommands(t *testing.T) {
 	}{
 		{"enrol station", []string{"-data", data, "enrol", "--station", "环翠区服务中心", "--office", "371002"}, "", codeRe, false},
 		{"enrol department", []string{"-data", data, "enrol", "--station", "鲸园派出所", "--office", "371002", "--department", "police"}, "", fpRe, false},
+		{"reenrol unknown device", []string{"-data", data, "enrol", "--reenrol", "no-such-device"}, "", nil, true},
 		{"enrol unknown department", []string{"-data", data, "enrol", "--station", "x", "--office", "371002", "--department", "nope"}, "", nil, true},
 		{"first user must be admin", []string{"-data", data, "user", "add", "--login", "c1", "--role", "clerk", "--office", "371002"}, "pw\n", nil, true},
 		{"admin", []string{"-data", data, "user", "add", "--login", "admin", "--name", "管理员", "--role", "admin"}, "secret\n", regexp.MustCompile(`user admin \(admin\) added`), false},
