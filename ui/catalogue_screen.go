@@ -25,10 +25,12 @@ func NewCatalogueScreen(cat *casework.Catalogue) *CatalogueScreen {
 		s.Items.Append(widget.NewAccordionItem(it.Name, s.itemDetail(&it)))
 	}
 	form := casework.BuildForm(cat, cat.ItemCodes(), nil)
-	cl := casework.BuildChecklist(cat, cat.ItemCodes(), nil)
+	// the materials this screen lists, conditional ones included, so the
+	// count is the number listed
+	cl, conditional := casework.AllMaterials(cat, cat.ItemCodes())
 	s.Summary = widget.NewLabel(T("catalogue.summary", map[string]any{
 		"Separate": form.Saving.Separate, "Unified": form.Saving.Unified,
-		"MSeparate": cl.Saving.Separate, "MUnified": cl.Saving.Unified,
+		"MSeparate": cl.Saving.Separate, "MUnified": cl.Saving.Unified, "MConditional": conditional,
 	}))
 	s.Summary.Wrapping = fyne.TextWrapWord
 	return s

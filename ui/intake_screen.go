@@ -45,8 +45,10 @@ type IntakeScreen struct {
 	SaveBtn   *widget.Button
 	SavedInfo *widget.Label
 	Saving    *widget.Label
-	Result    *fyne.Container
-	Offer     *DraftOffer // the offer to continue an earlier draft, while open
+	// MatCount heads the checklist with its count, the same as Saving's.
+	MatCount *widget.Label
+	Result   *fyne.Container
+	Offer    *DraftOffer // the offer to continue an earlier draft, while open
 
 	printMsg  *widget.Label // where printing reports, with the result
 	formBox   *fyne.Container
@@ -67,7 +69,7 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 		ID: newEntry(), IDInfo: widget.NewLabel(""), Duplicate: widget.NewLabel(""),
 		Items: map[string]*widget.Check{}, ItemNotes: map[string]*widget.Label{},
 		Inputs: map[string]*FieldInput{}, Materials: map[string]*widget.RadioGroup{}, Attach: map[string]*widget.Button{},
-		Problems: widget.NewLabel(""), SavedInfo: widget.NewLabel(""), Saving: widget.NewLabel(""),
+		Problems: widget.NewLabel(""), SavedInfo: widget.NewLabel(""), Saving: widget.NewLabel(""), MatCount: widget.NewLabel(""),
 		formBox: container.NewVBox(), matBox: container.NewVBox(), Result: container.NewVBox()}
 	s.Problems.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Wrapping = fyne.TextWrapWord
@@ -524,6 +526,7 @@ func (s *IntakeScreen) rebuild() {
 	s.Saving = widget.NewLabel(T("intake.saving", map[string]any{"Unified": form.Saving.Unified, "Separate": form.Saving.Separate,
 		"MUnified": cl.Saving.Unified, "MSeparate": cl.Saving.Separate}))
 	s.formBox.Objects = []fyne.CanvasObject{s.Saving}
+	s.MatCount.SetText(T("intake.materials.count", map[string]any{"N": len(cl.Lines)}))
 	s.order = []fyne.Focusable{s.ID, s.Category, s.Placement}
 	for _, it := range s.cat.Items {
 		s.order = append(s.order, s.Items[it.Code])
@@ -834,7 +837,7 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 		widget.NewForm(widget.NewFormItem(T("intake.category"), s.Category), widget.NewFormItem(T("intake.placement"), s.Placement)),
 		hint, container.NewGridWithColumns(2, items...),
 		step("intake.step.form"), s.formBox,
-		step("intake.step.materials"), s.matBox,
+		step("intake.step.materials"), s.MatCount, s.matBox,
 		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems,
 	)
 	var view fyne.CanvasObject
