@@ -655,3 +655,25 @@ func TestScreensFit1024x700(t *testing.T) {
 		t.Errorf("tasks: the due line %q needs %.0f px, the list is %.0f px wide", due, need, have)
 	}
 }
+
+// TestShortcutsFromSettingsAndReports: Ctrl+N works with the cursor in a
+// settings box and in a report date box too (#19.10).
+func TestShortcutsFromSettingsAndReports(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.admin)
+	c := f.win.Canvas()
+	f.desk.Open("nav.settings")
+	st := f.desk.Current().(*SettingsScreen)
+	c.Focus(st.Printer)
+	pressShortcut(c, fyne.KeyN)
+	if _, ok := f.desk.Current().(*IntakeScreen); !ok {
+		t.Errorf("Ctrl+N in a settings box: screen %T", f.desk.Current())
+	}
+	rs := NewReportScreen(f.desk)
+	f.desk.Show(rs)
+	c.Focus(rs.From)
+	pressShortcut(c, fyne.KeyF)
+	if _, ok := f.desk.Current().(*SearchScreen); !ok {
+		t.Errorf("Ctrl+F in a report date box: screen %T", f.desk.Current())
+	}
+}

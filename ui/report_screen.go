@@ -35,8 +35,8 @@ type RosterSummary struct {
 // with progress and cancel; and the import of rosters.
 type ReportScreen struct {
 	d        *Desk
-	From     *widget.Entry
-	To       *widget.Entry
+	From     *shortcutEntry
+	To       *shortcutEntry
 	Office   *widget.Select
 	Full     *widget.Check
 	Export   *widget.Button
@@ -52,7 +52,7 @@ type ReportScreen struct {
 // NewReportScreen builds the report screen over svc.
 func NewReportScreen(d *Desk) *ReportScreen {
 	now := d.Svc.Now()
-	s := &ReportScreen{d: d, From: widget.NewEntry(), To: widget.NewEntry(), Message: widget.NewLabel(""), Progress: widget.NewProgressBarInfinite()}
+	s := &ReportScreen{d: d, From: newEntry(), To: newEntry(), Message: widget.NewLabel(""), Progress: widget.NewProgressBarInfinite()}
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.From.SetText(time.Date(now.Year(), 1, 1, 0, 0, 0, 0, now.Location()).Format("2006-01-02"))
 	s.To.SetText(now.Format("2006-01-02"))

@@ -77,17 +77,17 @@ func ReadBackupPlan(ctx context.Context, st *store.DB) BackupPlan {
 // restore, users (admin) and the audit check.
 type SettingsScreen struct {
 	d       *Desk
-	Station *widget.Entry
-	Phone   *widget.Entry
-	Address *widget.Entry
-	Printer *widget.Entry
-	Hub     *widget.Entry
-	Idle    *widget.Entry
+	Station *shortcutEntry
+	Phone   *shortcutEntry
+	Address *shortcutEntry
+	Printer *shortcutEntry
+	Hub     *shortcutEntry
+	Idle    *shortcutEntry
 	// BackupEvery, BackupKeep and BackupWarn are the automatic backup's
 	// interval (hours), copies kept, and the dashboard's warning age (days).
-	BackupEvery *widget.Entry
-	BackupKeep  *widget.Entry
-	BackupWarn  *widget.Entry
+	BackupEvery *shortcutEntry
+	BackupKeep  *shortcutEntry
+	BackupWarn  *shortcutEntry
 	SaveBtn     *widget.Button
 	Backup      *widget.Button
 	Restore     *widget.Button
@@ -95,9 +95,9 @@ type SettingsScreen struct {
 	CancelBackup *widget.Button
 	Verify       *widget.Button
 	Message      *widget.Label
-	NewLogin     *widget.Entry
-	NewName      *widget.Entry
-	NewPass      *widget.Entry
+	NewLogin     *shortcutEntry
+	NewName      *shortcutEntry
+	NewPass      *shortcutEntry
 	NewRole      *widget.Select
 	NewDept      *widget.Select
 	AddUser      *widget.Button
@@ -109,10 +109,10 @@ type SettingsScreen struct {
 
 // NewSettingsScreen builds the settings screen.
 func NewSettingsScreen(d *Desk) *SettingsScreen {
-	s := &SettingsScreen{d: d, Station: widget.NewEntry(), Phone: widget.NewEntry(), Address: widget.NewEntry(), Printer: widget.NewEntry(),
-		Hub: widget.NewEntry(), Idle: widget.NewEntry(), Message: widget.NewLabel(""), NewLogin: widget.NewEntry(),
-		NewName: widget.NewEntry(), NewPass: widget.NewPasswordEntry(), Users: widget.NewLabel(""),
-		BackupEvery: widget.NewEntry(), BackupKeep: widget.NewEntry(), BackupWarn: widget.NewEntry(),
+	s := &SettingsScreen{d: d, Station: newEntry(), Phone: newEntry(), Address: newEntry(), Printer: newEntry(),
+		Hub: newEntry(), Idle: newEntry(), Message: widget.NewLabel(""), NewLogin: newEntry(),
+		NewName: newEntry(), NewPass: newPasswordEntry(), Users: widget.NewLabel(""),
+		BackupEvery: newEntry(), BackupKeep: newEntry(), BackupWarn: newEntry(),
 		roles: []string{"clerk", "handler", "supervisor", "admin"}}
 	s.Message.Wrapping = fyne.TextWrapWord
 	ctx := d.ctx()
@@ -135,7 +135,7 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s.loaded = s.values()
 	if d.User.Role != store.RoleAdmin {
 		// the office's settings are the admin's; the store enforces it
-		for _, e := range []*widget.Entry{s.Station, s.Phone, s.Address, s.Hub, s.Idle, s.BackupEvery, s.BackupKeep, s.BackupWarn} {
+		for _, e := range []*shortcutEntry{s.Station, s.Phone, s.Address, s.Hub, s.Idle, s.BackupEvery, s.BackupKeep, s.BackupWarn} {
 			e.Disable()
 		}
 	}
@@ -178,7 +178,7 @@ func (s *SettingsScreen) Save() {
 	}
 	nums := map[string]string{}
 	for _, n := range []struct {
-		e        *widget.Entry
+		e        *shortcutEntry
 		key, lbl string
 		min, max int
 	}{

@@ -42,6 +42,15 @@ type shortcutEntry struct {
 
 func newEntry() *shortcutEntry {
 	e := &shortcutEntry{}
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip) // as widget.NewEntry
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func newPasswordEntry() *shortcutEntry {
+	e := &shortcutEntry{}
+	e.Password = true // the renderer adds the reveal button
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
 	e.ExtendBaseWidget(e)
 	return e
 }
