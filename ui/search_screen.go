@@ -136,7 +136,11 @@ func (s *SearchScreen) cell(row, col int) string {
 			if s.names == nil {
 				s.names = userNames(s.d)
 			}
-			return startedBy(r, s.names) + " " + r.CreatedAt.Local().Format("01-02 15:04")
+			who, when := startedBy(r, s.names), r.CreatedAt.Local().Format("01-02 15:04")
+			if !s.draftsOnly() { // under 受理时间: say it is a start, not an acceptance
+				return T("search.draft.started", map[string]any{"Who": who, "When": when})
+			}
+			return who + " " + when
 		}
 		if r.AcceptedAt.IsZero() {
 			return ""
