@@ -42,7 +42,11 @@
 // only part of a case. The cases a batch touches are marked in hub.db
 // before the batch is applied and derived (and their webhook events
 // queued) after it, or at the next Open, so a crash in between loses no
-// task release and no event.
+// task release and no event. An op stamped more than
+// Options.MaxClockDrift ahead of the hub's clock is rejected with
+// syncapi.ReasonClock before anything else (clock.go): a wrong clock would
+// otherwise win its fields for good; RepairClock re-stamps those taken
+// before, with restamp ops that flow down the feed.
 //
 // Pull (GET syncapi.PathPull): the ops after the device's cursor, paged,
 // scoped: a station's office's cases; for a department, the cases with a
