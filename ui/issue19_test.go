@@ -557,6 +557,13 @@ func TestDashboardCardsOpenTheirLists(t *testing.T) {
 	if cs.tabs.SelectedIndex() != 0 {
 		t.Errorf("the case opens on tab %d, want the tasks", cs.tabs.SelectedIndex())
 	}
+	// 全部草稿 opens every draft, as many as the dashboard counts
+	f.desk.Open("nav.dashboard")
+	dash = f.desk.Current().(*DashboardScreen)
+	test.Tap(dash.AllDrafts)
+	if sc, ok := f.desk.Current().(*SearchScreen); !ok || !sc.draftsOnly() || sc.total != dash.Stats.Drafts {
+		t.Errorf("全部草稿 opens %T, want 案件查询 on the %d drafts", f.desk.Current(), dash.Stats.Drafts)
+	}
 	// the dashboard's own overdue list points at the task too
 	f.desk.Open("nav.dashboard")
 	dash = f.desk.Current().(*DashboardScreen)
@@ -628,11 +635,15 @@ func TestScreensFit1024x700(t *testing.T) {
 	for what, o := range map[string]fyne.CanvasObject{"query": s.Query, "state filter": s.State, "item filter": s.Item, "total": s.Total, "上一页": s.Prev, "下一页": s.Next} {
 		inside("search", what, o)
 	}
+	f.desk.Show(NewReportScreen(f.desk))
+	fits("reports")
 	f.desk.Show(NewCaseScreen(f.desk, late.ID))
 	fits("case")
 	f.desk.Show(NewIntakeScreenFor(f.desk, d))
 	fits("intake with a draft")
 
+	f.desk.ShowLogin()
+	fits("login")
 	f.desk.LoggedIn(f.policeHandler())
 	ts := f.desk.Current().(*TasksScreen)
 	fits("tasks")
