@@ -138,6 +138,12 @@ type Status struct {
 	SnapshotGot, SnapshotSize int64
 }
 
+// ClockWrong reports whether the last round found this machine's clock
+// further than store.ClockWarnSkew from the hub's.
+func (s Status) ClockWrong() bool {
+	return s.ClockChecked && (store.SyncState{ClockSkew: s.ClockSkew}).ClockWrong()
+}
+
 // Client syncs one store with the hub.
 type Client struct {
 	cfg  Config

@@ -67,8 +67,8 @@ func TestClockSkewMeasuredAtEverySync(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			deskClock.Set(hubClock.Now().Add(tt.deskAhead))
 			d.sync(t)
-			if st := d.cl.Status(); !st.ClockChecked || st.ClockSkew != -tt.deskAhead {
-				t.Errorf("Status() clock = %v checked %v, want %v", st.ClockSkew, st.ClockChecked, -tt.deskAhead)
+			if st := d.cl.Status(); !st.ClockChecked || st.ClockSkew != -tt.deskAhead || st.ClockWrong() != tt.wrong {
+				t.Errorf("Status() clock = %v checked %v wrong %v, want %v wrong %v", st.ClockSkew, st.ClockChecked, st.ClockWrong(), -tt.deskAhead, tt.wrong)
 			}
 			ss, err := d.db.SyncState(ctx)
 			if err != nil {

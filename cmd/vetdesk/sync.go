@@ -109,6 +109,9 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	err = c.Once(ctx)
 	st := c.Status()
 	fmt.Printf("online=%v outbox=%d set-aside=%d conflicts=%d last-success=%s\n", st.Online, st.Outbox, st.SetAside, st.Conflicts, st.LastSuccess.Format("2006-01-02 15:04:05"))
+	if st.ClockWrong() {
+		fmt.Fprintf(os.Stderr, "warning: this computer's clock is %s off the hub's (hub minus local); edits stamped more than the hub allows ahead are refused\n", st.ClockSkew)
+	}
 	return err
 }
 
