@@ -279,7 +279,11 @@ func (s *SettingsScreen) BackupTo(path string, done func()) {
 			case err != nil:
 				s.Message.SetText(ErrorText(err))
 			default:
-				s.Message.SetText(T("settings.backup.done", map[string]any{"Path": info.Path, "Size": FileSize(info.Size)}))
+				key := "settings.backup.done"
+				if _, err := os.Stat(info.Path + store.AttachmentsSuffix); err != nil {
+					key = "settings.backup.done.noscans" // no scans to name a folder for
+				}
+				s.Message.SetText(T(key, map[string]any{"Path": info.Path, "Size": FileSize(info.Size)}))
 			}
 			if done != nil {
 				done()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,9 @@ func TestSettingsBackup(t *testing.T) {
 	s, ok := f.desk.Current().(*SettingsScreen)
 	if !ok {
 		t.Fatalf("settings screen = %T", f.desk.Current())
+	}
+	if _, err := f.st.PutAttachment(context.Background(), strings.NewReader("scan")); err != nil {
+		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "b.db")
 	done := make(chan struct{})
@@ -103,7 +107,7 @@ func TestBackupButtonOnFreshDataFolder(t *testing.T) {
 	if err := store.CheckBackup(path); err != nil {
 		t.Fatalf("CheckBackup = %v", err)
 	}
-	want := T("settings.backup.done", map[string]any{"Path": path, "Size": FileSize(fi.Size())})
+	want := T("settings.backup.done.noscans", map[string]any{"Path": path, "Size": FileSize(fi.Size())})
 	if s.Message.Text != want {
 		t.Errorf("after 备份数据 the message reads %q, want %q", s.Message.Text, want)
 	}
