@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"vetdesk/casework"
 )
 
@@ -31,7 +32,8 @@ type Event struct {
 	Changes  []Change
 }
 
-// History returns the timeline of a case in HLC order: who, when, from
+// History returns the timeline of a case in HLC order (a repaired op at
+// its new stamp, an op retracted on this device left out): who, when, from
 // which device, and what changed (old and new value of each field, as the
 // merge decided: an op that lost to a later one shows its value as the
 // "old" of the next change). Sensitive values are masked.
@@ -52,6 +54,9 @@ func (db *DB) History(ctx context.Context, caseID string) ([]Event, error) {
 	err = rows.Err()
 	rows.Close()
 	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", caseID, err)
+	}
+	if ops, err = db.restamped(ctx, caseID, ops); err != nil {
 		return nil, fmt.Errorf("history %s: %w", caseID, err)
 	}
 	if len(ops) == 0 {
@@ -139,4 +144,44 @@ func (db *DB) userNames(ctx context.Context) (map[string]string, error) {
 		out[id] = name
 	}
 	return out, rows.Err()
+}
+
+// restamped gives ops of case caseID the stamps the merge orders them by
+// (restamp.go) and leaves out the ops retracted on this device.
+func (db *DB) restamped(ctx context.Context, caseID string, ops []Op) ([]Op, error) {
+	rows, err := db.query(ctx, `SELECT o.id, r.wall, r.logical FROM restamps r JOIN ops o ON o.id = r.op
+		WHERE o.case_rid = (SELECT rid FROM cases WHERE id = ?)`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	stamps := map[string]HLC{}
+	for rows.Next() {
+		var (
+			id            []byte
+			wall, logical int64
+		)
+		if err := rows.Scan(&id, &wall, &logical); err != nil {
+			return nil, err
+		}
+		u, err := uuid.FromBytes(id)
+		if err != nil {
+			return nil, err
+		}
+		stamps[u.String()] = HLC{Wall: wall, Logical: uint32(logical)}
+	}
+	if err := rows.Err(); err != nil || len(stamps) == 0 {
+		return ops, err
+	}
+	out := ops[:0]
+	for _, op := range ops {
+		if h, ok := stamps[op.ID]; ok {
+			if h.Wall < 0 {
+				continue // retracted: it never reached the hub
+			}
+			op.HLC = h
+		}
+		out = append(out, op)
+	}
+	return out, nil
 }

@@ -228,3 +228,48 @@ func TestRetractRestoresHubValue(t *testing.T) {
 		t.Errorf("Retract(acknowledged op) = %v, want ErrNotFound", err)
 	}
 }
+
+// TestHistoryFollowsRestamps guards the case timeline after a repair: the
+// repaired op shows at its new stamp, in the order the merge now uses, so
+// the last change shown is the value the case holds.
+func TestHistoryFollowsRestamps(t *testing.T) {
+	ctx := context.Background()
+	clk := newFakeClock()
+	db := openTest(t, clk)
+	id := caseID(6)
+	create := remoteOp("dev-a", HLC{Wall: testNow.UnixMilli()}, id, map[string]string{"state": "accepted", "office": "371002", "v:post": "1"})
+	future := remoteOp("dev-f", HLC{Wall: year2099.UnixMilli()}, id, map[string]string{"v:post": "2099"})
+	if _, err := db.ApplyRemote(ctx, []Op{create, future}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	if _, err := db.RestampFuture(ctx, "hub"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	later := remoteOp("dev-b", HLC{Wall: clk.Now().UnixMilli()}, id, map[string]string{"v:post": "later"})
+	if _, err := db.ApplyRemote(ctx, []Op{later}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := db.History(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last Change
+	for _, e := range evs {
+		if e.At.After(clk.Now().Add(DefaultMaxDrift)) {
+			t.Errorf("event %s at %v, want no event after the hub's time", e.OpID, e.At)
+		}
+		if e.Entity == EntityRestamp {
+			t.Errorf("restamp op %s listed as a change", e.OpID)
+		}
+		for _, c := range e.Changes {
+			if c.Field == "v:post" {
+				last = c
+			}
+		}
+	}
+	if last.New != mustCase(t, db, id).Values["post"] {
+		t.Errorf("last post change in History = %+v, want the case's value %q", last, mustCase(t, db, id).Values["post"])
+	}
+}
