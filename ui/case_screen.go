@@ -373,10 +373,10 @@ func (s *CaseScreen) PrintDefault() { printDoc(s.d, s.id, casework.DocReceipt, s
 // Content returns the screen.
 func (s *CaseScreen) Content() fyne.CanvasObject {
 	s.tabs = container.NewAppTabs(
-		container.NewTabItem(T("case.tab.tasks"), container.NewVScroll(s.Tasks)),
-		container.NewTabItem(T("case.tab.fields"), container.NewVScroll(s.Fields)),
-		container.NewTabItem(T("case.tab.materials"), container.NewVScroll(s.Mats)),
-		container.NewTabItem(T("case.tab.timeline"), container.NewVScroll(s.Timeline)),
+		container.NewTabItem(T("case.tab.tasks"), wheelView(s.Tasks)),
+		container.NewTabItem(T("case.tab.fields"), wheelView(s.Fields)),
+		container.NewTabItem(T("case.tab.materials"), wheelView(s.Mats)),
+		container.NewTabItem(T("case.tab.timeline"), wheelView(s.Timeline)),
 	)
 	actions := container.NewHBox(widget.NewButton(T("common.back"), s.d.Back), s.Resume, s.ShowFull, s.Withdraw)
 	var top fyne.CanvasObject = container.NewVBox(widget.NewLabelWithStyle(T("case.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.Header, actions)

@@ -95,7 +95,7 @@ func (s *CatalogueScreen) Content() fyne.CanvasObject {
 		widget.NewLabel(T("catalogue.version", map[string]any{"Version": s.cat.Version})),
 		s.Summary,
 	)
-	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(s.Items))
+	return container.NewBorder(head, nil, nil, nil, wheelView(s.Items))
 }
 
 // LimitsText words an item's time limits: kind, days in their unit, and the

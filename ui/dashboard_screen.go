@@ -225,8 +225,8 @@ func (s *DashboardScreen) Content() fyne.CanvasObject {
 	title := container.NewBorder(nil, nil, nil, widget.NewButton(T("dash.refresh"), s.Refresh),
 		widget.NewLabelWithStyle(T("dash.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	allOverdue := widget.NewButton(T("dash.overdue.all"), func() { s.OpenList("overdue") })
-	overdue := widget.NewCard(T("dash.overdue"), "", container.NewBorder(nil, allOverdue, nil, nil, container.NewVScroll(s.Overdues)))
-	drafts := widget.NewCard(T("dash.drafts"), T("dash.drafts.hint"), container.NewBorder(nil, s.AllDrafts, nil, nil, container.NewVScroll(s.Drafts)))
+	overdue := widget.NewCard(T("dash.overdue"), "", container.NewBorder(nil, allOverdue, nil, nil, wheelView(s.Overdues)))
+	drafts := widget.NewCard(T("dash.drafts"), T("dash.drafts.hint"), container.NewBorder(nil, s.AllDrafts, nil, nil, wheelView(s.Drafts)))
 	lists := container.NewGridWithColumns(2, overdue,
 		container.NewBorder(nil, widget.NewCard(T("dash.sync"), "", s.Sync), nil, nil, drafts))
 	return container.NewBorder(container.NewVBox(title, s.BackupWarn, tiles), nil, nil, nil, lists)

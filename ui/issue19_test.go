@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -686,5 +687,29 @@ func TestShortcutsFromSettingsAndReports(t *testing.T) {
 	pressShortcut(c, fyne.KeyF)
 	if _, ok := f.desk.Current().(*SearchScreen); !ok {
 		t.Errorf("Ctrl+F in a report date box: screen %T", f.desk.Current())
+	}
+}
+
+// TestWheelScrollsSettingsOverEntries: the settings screen, all entries,
+// scrolls with the wheel over them as the intake does (#19.8).
+func TestWheelScrollsSettingsOverEntries(t *testing.T) {
+	f := newFixture(t)
+	f.win.Resize(fyne.NewSize(1024, 500))
+	f.desk.LoggedIn(f.admin)
+	f.desk.Open("nav.settings")
+	st := f.desk.Current().(*SettingsScreen)
+	var sc *container.Scroll
+	walkAll(f.win.Content(), func(o fyne.CanvasObject) {
+		if s, ok := o.(*container.Scroll); ok && s.Content.MinSize().Height > s.Size().Height && sc == nil && s.Direction == container.ScrollVerticalOnly {
+			sc = s
+		}
+	})
+	if sc == nil {
+		t.Fatalf("settings do not scroll at 1024×500")
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(st.Station).Add(fyne.NewPos(10, 10))
+	test.Scroll(f.win.Canvas(), pos, 0, -25)
+	if sc.Offset.Y < 50 {
+		t.Errorf("one notch over 服务中心 scrolled %.0f px", sc.Offset.Y)
 	}
 }

@@ -202,7 +202,7 @@ func (s *ReportScreen) Content() fyne.CanvasObject {
 	)
 	hint := widget.NewLabel(T("report.hint"))
 	hint.Wrapping = fyne.TextWrapWord
-	return container.NewVScroll(container.NewPadded(container.NewVBox(
+	return wheelView(container.NewPadded(container.NewVBox(
 		widget.NewLabelWithStyle(T("nav.reports"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		hint, form, s.Full, container.NewHBox(s.Export, s.Cancel), s.Progress,
 		widget.NewSeparator(),

@@ -431,5 +431,5 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 		)
 		box.Add(widget.NewCard(T("settings.users"), "", container.NewVBox(s.Users, users, s.AddUser)))
 	}
-	return container.NewVScroll(container.NewPadded(box))
+	return wheelView(container.NewPadded(box))
 }

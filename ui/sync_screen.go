@@ -221,7 +221,7 @@ func (s *SyncScreen) Content() fyne.CanvasObject {
 		box.Add(s.EnrolBtn)
 	}
 	box.Add(s.Message)
-	return container.NewVScroll(container.NewPadded(box))
+	return wheelView(container.NewPadded(box))
 }
 
 // asideReason is the hub's reason for setting an op aside as the clerk

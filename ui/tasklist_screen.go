@@ -100,5 +100,5 @@ func (s *TaskListScreen) Content() fyne.CanvasObject {
 	}
 	title := widget.NewLabelWithStyle(T(key), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, widget.NewButton(T("common.back"), s.d.Back), s.Total, title)
-	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(s.List))
+	return container.NewBorder(top, nil, nil, nil, wheelView(s.List))
 }

@@ -283,7 +283,7 @@ func (s *TasksScreen) act(action string) {
 // Content returns the screen.
 func (s *TasksScreen) Content() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle(T("tasks.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.pane = container.NewBorder(nil, s.Actions, nil, nil, container.NewVScroll(s.Detail))
+	s.pane = container.NewBorder(nil, s.Actions, nil, nil, wheelView(s.Detail))
 	split := container.NewHSplit(s.List, s.pane)
 	split.SetOffset(0.45)
 	return container.NewBorder(container.NewVBox(title, s.Header), s.Message, nil, nil, split)

@@ -45,3 +45,9 @@ func wheelScroll(content fyne.CanvasObject) (*container.Scroll, fyne.CanvasObjec
 	s := container.NewVScroll(content)
 	return s, container.NewStack(s, newWheelLayer(s))
 }
+
+// wheelView is wheelScroll for a screen that does not keep its scroll.
+func wheelView(content fyne.CanvasObject) fyne.CanvasObject {
+	_, v := wheelScroll(content)
+	return v
+}
