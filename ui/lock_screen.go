@@ -18,9 +18,10 @@ const ActionUnlockByAdmin = "unlock.admin"
 
 // lockedDesk is what a lock keeps: the shell with its open screen.
 type lockedDesk struct {
-	content fyne.CanvasObject
-	focused fyne.Focusable
-	screen  *LockScreen
+	content  fyne.CanvasObject
+	focused  fyne.Focusable
+	overlays []fyne.CanvasObject // dialogs open at the lock, put back after
+	screen   *LockScreen
 }
 
 // LockScreen covers a locked desk: "已锁定:<name>", the locked user's
@@ -47,6 +48,12 @@ func (d *Desk) Lock() {
 		return
 	}
 	d.locked = &lockedDesk{content: d.Win.Content(), focused: d.Win.Canvas().Focused()}
+	// a dialog (a file chooser, a withdraw reason) must not stay over the lock
+	ov := d.Win.Canvas().Overlays()
+	d.locked.overlays = append(d.locked.overlays, ov.List()...)
+	for _, o := range d.locked.overlays {
+		ov.Remove(o)
+	}
 	if in, ok := d.current.(*IntakeScreen); ok {
 		in.persist() // a lock must not cost what was typed, should the session end
 	}
@@ -85,6 +92,9 @@ func (s *LockScreen) unlock() {
 	d.locked = nil
 	d.touch()
 	d.Win.SetContent(l.content)
+	for _, o := range l.overlays {
+		d.Win.Canvas().Overlays().Add(o)
+	}
 	if l.focused != nil {
 		d.Win.Canvas().Focus(l.focused)
 	}

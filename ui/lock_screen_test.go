@@ -162,3 +162,26 @@ func deepButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Fatalf("no button %q", text)
 	return nil
 }
+
+// TestLockHidesOpenDialogs: a dialog open when the desk locks (here the
+// 切换用户 name question) does not stay over the lock screen; it is back
+// after the user unlocks.
+func TestLockHidesOpenDialogs(t *testing.T) {
+	f := newFixture(t)
+	startIntake(t, f)
+	f.desk.SwitchUser()
+	dlg := f.win.Canvas().Overlays().Top()
+	if dlg == nil {
+		t.Fatal("切换用户 asked nothing")
+	}
+	f.desk.Lock()
+	if top := f.win.Canvas().Overlays().Top(); top != nil {
+		t.Fatalf("a dialog stays over the lock screen: %T", top)
+	}
+	ls := f.desk.locked.screen
+	f.typeInto(ls.Password, "clerk-pass-1")
+	test.Tap(ls.Unlock)
+	if f.desk.Locked() || f.win.Canvas().Overlays().Top() != dlg {
+		t.Errorf("after unlock: locked %v, the dialog back %v", f.desk.Locked(), f.win.Canvas().Overlays().Top() == dlg)
+	}
+}
