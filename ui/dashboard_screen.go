@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/casework"
@@ -218,7 +219,8 @@ func (s *DashboardScreen) Content() fyne.CanvasObject {
 	tile := func(key, which string, l *widget.Label) fyne.CanvasObject {
 		l.TextStyle = fyne.TextStyle{Bold: true}
 		l.Alignment = fyne.TextAlignCenter
-		return newTapCard(T(key), "", l, func() { s.OpenList(which) })
+		l.SizeName = theme.SizeNameHeadingText
+		return newTapCard(T(key), T("dash.card.open"), l, func() { s.OpenList(which) })
 	}
 	tiles := container.NewGridWithColumns(4, tile("dash.today", "today", s.Today), tile("dash.due", "due", s.Due),
 		tile("dash.overdue", "overdue", s.Overdue), tile("dash.waiting", "waiting", s.Waiting))

@@ -35,8 +35,8 @@ func taskListQuery(which, office string, now time.Time, limit int) store.TaskQue
 	return q
 }
 
-// taskRowText words a task of a list: the case, then the item, its
-// department, due date and working days left or overdue.
+// taskRowText words a task of a list: the case, then the working days
+// overdue or left, the item, its department, state and due date.
 func taskRowText(d *Desk, r store.TaskRow) (head, line string) {
 	cat := d.Svc.Cat
 	name, dept := r.Task.Item, r.Task.Department
@@ -46,16 +46,18 @@ func taskRowText(d *Desk, r store.TaskRow) (head, line string) {
 	if dp := cat.Department(r.Task.Department); dp != nil {
 		dept = dp.Short
 	}
-	parts := []string{name, dept, TaskStateName(r.Task.State)}
-	if !r.Task.Due.IsZero() {
-		parts = append(parts, T("case.task.due", map[string]any{"Due": r.Task.Due.Local().Format("2006-01-02")}))
-	}
+	// how late (or how long left) comes first: a narrow row cuts the end
+	var parts []string
 	if n, ok := r.Task.DaysLeft(cat.Calendar, d.Svc.Now()); ok {
 		if n < 0 {
 			parts = append(parts, T("case.task.over", map[string]any{"N": -n}))
 		} else {
 			parts = append(parts, T("case.task.left", map[string]any{"N": n}))
 		}
+	}
+	parts = append(parts, name, dept, TaskStateName(r.Task.State))
+	if !r.Task.Due.IsZero() {
+		parts = append(parts, T("case.task.due", map[string]any{"Due": r.Task.Due.Local().Format("2006-01-02")}))
 	}
 	return r.Number + "  " + r.Name, strings.Join(parts, " · ")
 }
