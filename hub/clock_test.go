@@ -31,8 +31,10 @@ func clockDesk(t testing.TB, h *Hub, code string, u store.User, now func() time.
 	if err := db.SetDevice(ctx, store.Device{ID: dev.ID, Code: code, Office: office}); err != nil {
 		t.Fatal(err)
 	}
+	d := &testDesk{db: db, id: dev.ID, actor: actorOf(u)}
+	testDesks.Store(d.id, d) // enrolID unlocks its user's key
 	enrolID(t, h, dev.ID, code, "")
-	return &testDesk{db: db, id: dev.ID, actor: actorOf(u)}
+	return d
 }
 
 // pushResp pushes d's outbox, acknowledges what the hub took, sets

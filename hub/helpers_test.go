@@ -4,14 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"vetdesk/casework"
 	"vetdesk/internal/citycat"
+	"vetdesk/internal/opsig"
+	"vetdesk/internal/opwire"
 	"vetdesk/store"
 	"vetdesk/syncapi"
 )
@@ -42,13 +46,84 @@ func newTestHub(t testing.TB, opt Options) *Hub {
 		t.Fatalf("Open = %v", err)
 	}
 	t.Cleanup(func() { h.Close() })
-	for _, u := range testUsers {
-		if _, err := h.AddUser(context.Background(), u, "pw"); err != nil {
-			t.Fatalf("AddUser(%s) = %v", u.Login, err)
-		}
+	if _, err := h.db.ApplyRemote(context.Background(), testUserOps(t)); err != nil {
+		t.Fatalf("users: %v", err)
 	}
 	return h
 }
+
+// usersOnce holds the user ops of testUsers (password "pw"), made once so
+// that every test hub has the same users with the same signing keys.
+var usersOnce struct {
+	sync.Once
+	db  *store.DB
+	ops []store.Op
+	err error
+}
+
+func testUserOps(t testing.TB) []store.Op {
+	t.Helper()
+	usersOnce.Do(func() {
+		ctx := context.Background()
+		dir, err := os.MkdirTemp("", "vetdesk-users")
+		if err != nil {
+			usersOnce.err = err
+			return
+		}
+		// stamped long before any test clock, so pulling them moves no desk's clock
+		early := func() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }
+		db, err := store.Open(filepath.Join(dir, "users.db"), store.Options{Now: early})
+		if err != nil {
+			usersOnce.err = err
+			return
+		}
+		usersOnce.db = db
+		for _, u := range testUsers {
+			if _, err := db.CreateUser(ctx, hubActor, u, "pw"); err != nil {
+				usersOnce.err = err
+				return
+			}
+		}
+		usersOnce.ops, _, usersOnce.err = db.OpsAfter(ctx, 0, 1000)
+	})
+	if usersOnce.err != nil {
+		t.Fatalf("test users: %v", usersOnce.err)
+	}
+	return usersOnce.ops
+}
+
+// unlock unlocks the key of the desk's user as src holds it (password
+// "pw"), so the desk signs its ops.
+func (d *testDesk) unlock(t testing.TB, src *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	pub, wrapped, err := src.UserKey(ctx, d.actor.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.db.Unlock(d.actor.UserID, pub, wrapped, "pw"); err != nil {
+		t.Fatalf("Unlock(%s) = %v", d.actor.Login, err)
+	}
+	if d.key, err = opsig.Unwrap(wrapped, pub, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	d.unlocked = true
+}
+
+// signed returns op signed by the desk's user, for ops a test makes by
+// hand.
+func (d *testDesk) signed(t testing.TB, op syncapi.Op) syncapi.Op {
+	t.Helper()
+	sig, err := d.key.Sign(opwire.ToSig(op))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.Sig = sig
+	return op
+}
+
+// testDesks finds a desk by device id, for enrolID.
+var testDesks sync.Map
 
 // enrolID enrols an existing device id at h and returns its token.
 func enrolID(t testing.TB, h *Hub, id, code, dept string) string {
@@ -62,15 +137,20 @@ func enrolID(t testing.TB, h *Hub, id, code, dept string) string {
 	if err != nil {
 		t.Fatalf("enrol(%s) = %v", code, err)
 	}
+	if d, ok := testDesks.Load(id); ok && !d.(*testDesk).unlocked {
+		d.(*testDesk).unlock(t, h.db) // its user logs in
+	}
 	return tok
 }
 
 // testDesk is a store standing in for a desktop, without a client.
 type testDesk struct {
-	db     *store.DB
-	id     string
-	actor  store.Actor
-	cursor int64 // feed cursor of pull
+	db       *store.DB
+	id       string
+	actor    store.Actor
+	cursor   int64 // feed cursor of pull
+	unlocked bool  // its user's key is unlocked
+	key      *opsig.Key
 }
 
 func newTestDesk(t testing.TB, code string, u store.User) *testDesk {
@@ -85,7 +165,9 @@ func newTestDesk(t testing.TB, code string, u store.User) *testDesk {
 	if err := db.SetDevice(ctx, store.Device{ID: dev.ID, Code: code, Office: office}); err != nil {
 		t.Fatal(err)
 	}
-	return &testDesk{db: db, id: dev.ID, actor: actorOf(u)}
+	d := &testDesk{db: db, id: dev.ID, actor: actorOf(u)}
+	testDesks.Store(d.id, d)
+	return d
 }
 
 func (d *testDesk) outbox(t testing.TB) []syncapi.Op {

@@ -86,7 +86,7 @@ func TestPullPageBoundedByBytes(t *testing.T) {
 		op.ID = fmt.Sprintf("0193d000-0000-7000-8000-%012d", i)
 		op.HLC.Logical += uint32(i + 1)
 		op.Fields = map[string]string{"note": strings.Repeat("备", 2300) + strconv.Itoa(i)}
-		ops[i] = op
+		ops[i] = d.signed(t, op)
 	}
 	for start := 0; start < edits; start += MaxPushOps / 2 {
 		resp, err := h.Push(ctx, d.id, syncapi.PushRequest{Ops: ops[start:min(start+MaxPushOps/2, edits)]})

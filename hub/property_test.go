@@ -22,6 +22,10 @@ func TestPushOrderProperty(t *testing.T) {
 	a := newTestDesk(t, "A1", testUsers[1])
 	b := newTestDesk(t, "B1", testUsers[2])
 	p := newTestDesk(t, "P1", testUsers[3])
+	testUserOps(t)
+	for _, d := range []*testDesk{a, b, p} { // the ops are made before any hub: the users log in first
+		d.unlock(t, usersOnce.db)
+	}
 	g := casework.NewGenerator(cat, 5, genNow)
 	var ids []string
 	for i := range 6 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -32,6 +33,10 @@ func (h *Hub) handlePush(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	}
 	if len(req.Ops) > MaxPushOps {
 		writeError(w, http.StatusRequestEntityTooLarge, syncapi.ErrBadRequest, fmt.Sprintf("at most %d ops per push", MaxPushOps))
+		return
+	}
+	if v, err := strconv.Atoi(r.Header.Get(syncapi.HeaderVersion)); err == nil && syncapi.Version(v) < syncapi.MinPushVersion {
+		writeError(w, http.StatusUpgradeRequired, syncapi.ErrTooOld, "this hub takes only signed ops: update vetdesk")
 		return
 	}
 	resp, err := h.Push(r.Context(), d.ID, req)
@@ -74,6 +79,11 @@ func (ci *caseInfo) hasDept(dep string) bool {
 // the accepted ones in one transaction, records overwrite notices,
 // re-derives the touched cases and queues webhook events.
 func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest) (syncapi.PushResponse, error) {
+	before, err := h.userMap(ctx)
+	if err != nil {
+		return syncapi.PushResponse{}, err
+	}
+	verified := verifyBatch(req.Ops, before) // on every core, outside the lock
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, err := h.deviceByID(ctx, deviceID)
@@ -135,7 +145,13 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 			res.Status, res.Reason = syncapi.Rejected, ReasonClock
 			return nil
 		}
-		if reason := h.check(d, op, users, ci); reason != "" {
+		reason := h.check(d, op, users, ci)
+		if reason == ReasonUsers && op.Entity == store.EntityUser {
+			reason = h.checkKeyRegistration(d, op, users, verified[i])
+		} else if reason == "" {
+			reason = checkSigned(op, users, verified[i])
+		}
+		if reason != "" {
 			if reason == ReasonRelease && !last {
 				releases = append(releases, i)
 				return nil
@@ -152,9 +168,14 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 		}
 		return nil
 	}
-	for i := range req.Ops {
-		if err := classify(i, false); err != nil {
-			return syncapi.PushResponse{}, err
+	for _, users := range []bool{true, false} { // a user's first key before the ops it signs
+		for i, op := range req.Ops {
+			if (op.Entity == store.EntityUser) != users {
+				continue
+			}
+			if err := classify(i, false); err != nil {
+				return syncapi.PushResponse{}, err
+			}
 		}
 	}
 	for _, i := range releases { // ops of a case go in entity order, not in dependency order

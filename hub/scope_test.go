@@ -83,9 +83,21 @@ func allIn(want, have []string) bool {
 	return true
 }
 
+// completeOnHub completes item of a case on the hub itself (as the
+// department API would), releasing what waited on it.
+func completeOnHub(t testing.TB, h *Hub, caseID, item string) {
+	t.Helper()
+	if _, err := h.db.UpdateCase(context.Background(), hubActor, caseID, func(c *casework.Case) error {
+		return c.CompleteTask(h.cat, item, nil, time.Now().UTC())
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestDeptMovesOnlyItsOwnTasks: the hrss device may not reopen police's
 // finished hukou task nor re-date it, nor release a task before its
-// dependencies are done; police completing hukou releases hrss's sscard.
+// dependencies are done; police completing hukou releases hrss's
+// social_insurance.
 func TestDeptMovesOnlyItsOwnTasks(t *testing.T) {
 	ctx := context.Background()
 	h := newTestHub(t, Options{})
@@ -101,11 +113,12 @@ func TestDeptMovesOnlyItsOwnTasks(t *testing.T) {
 	hr := newTestDesk(t, "HR01", hrssUser)
 	enrolID(t, h, hr.id, "HR01", "hrss")
 
-	done := caseWith(t, a, 1, "hukou", "sscard")
-	waiting := caseWith(t, a, 2, "hukou", "sscard")
+	done := caseWith(t, a, 1, "register", "hukou", "social_insurance")
+	waiting := caseWith(t, a, 2, "register", "hukou", "social_insurance")
 	if why := a.push(t, h); why != nil {
 		t.Fatalf("station push rejected: %v", why)
 	}
+	completeOnHub(t, h, done.ID, "register") // 户口 after 报到
 	p.pull(t, h)
 	now := time.Now().UTC()
 	if _, err := p.db.UpdateCase(ctx, p.actor, done.ID, func(c *casework.Case) error {
@@ -114,11 +127,11 @@ func TestDeptMovesOnlyItsOwnTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if why := p.push(t, h); why != nil {
-		t.Fatalf("police completing hukou (and releasing sscard) rejected: %v", why)
+		t.Fatalf("police completing hukou (and releasing social_insurance) rejected: %v", why)
 	}
 	before, _ := h.db.Case(ctx, done.ID)
-	if st := before.Task("sscard").State; st != casework.TaskPending {
-		t.Fatalf("sscard after hukou done = %s, want pending", st)
+	if st := before.Task("social_insurance").State; st != casework.TaskPending {
+		t.Fatalf("social_insurance after hukou done = %s, want pending", st)
 	}
 	hr.pull(t, h)
 	far := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -145,12 +158,12 @@ func TestDeptMovesOnlyItsOwnTasks(t *testing.T) {
 		{"re-date police's task", done.ID, func(c *casework.Case) error { hukou(c).Due = far.AddDate(1, 0, 0); return nil }, ReasonOtherTask},
 		{"restart police's task", done.ID, func(c *casework.Case) error { hukou(c).Started = far; return nil }, ReasonOtherTask},
 		{"release own task before its dependency is done", waiting.ID, func(c *casework.Case) error {
-			tk := c.Task("sscard")
-			tk.State, tk.Started, tk.Due = casework.TaskPending, now, cat.DueDate("sscard", now)
+			tk := c.Task("social_insurance")
+			tk.State, tk.Started, tk.Due = casework.TaskPending, now, cat.DueDate("social_insurance", now)
 			return nil
 		}, ReasonRelease},
 		{"complete own task while it waits", waiting.ID, func(c *casework.Case) error {
-			tk := c.Task("sscard")
+			tk := c.Task("social_insurance")
 			tk.State, tk.Finished = casework.TaskDone, now
 			return nil
 		}, ReasonRelease},
@@ -169,8 +182,8 @@ func TestDeptMovesOnlyItsOwnTasks(t *testing.T) {
 	if a, b := after.Task("hukou"), before.Task("hukou"); a.State != casework.TaskDone || !a.Due.Equal(b.Due) || !a.Started.Equal(b.Started) {
 		t.Errorf("hub hukou = %s due %v started %v, want done, due %v started %v", a.State, a.Due, a.Started, b.Due, b.Started)
 	}
-	if c, _ := h.db.Case(ctx, waiting.ID); c.Task("sscard").State != casework.TaskWaiting {
-		t.Errorf("hub sscard of the waiting case = %s, want waiting", c.Task("sscard").State)
+	if c, _ := h.db.Case(ctx, waiting.ID); c.Task("social_insurance").State != casework.TaskWaiting {
+		t.Errorf("hub social_insurance of the waiting case = %s, want waiting", c.Task("social_insurance").State)
 	}
 }
 

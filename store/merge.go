@@ -169,7 +169,7 @@ func (m *merger) one(op *Op) error {
 	}
 	m.result.Applied++
 	if m.local {
-		if _, err := w.exec(`INSERT INTO outbox (seq) VALUES (?)`, seq); err != nil {
+		if _, err := w.exec(`INSERT INTO outbox (seq, sig) VALUES (?, ?)`, seq, op.Sig); err != nil {
 			return fmt.Errorf("outbox %s: %w", op.ID, err)
 		}
 	} else {
@@ -301,8 +301,12 @@ func (w *wtx) newLocal(user, entity, caseID, entityID string, fields map[string]
 		return Op{}, fmt.Errorf("op id: %w", err)
 	}
 	w.tick = true
-	return Op{ID: id.String(), Device: w.db.dev, User: user, HLC: w.db.clock.tick(),
-		Entity: entity, EntityID: entityID, CaseID: caseID, Fields: fields}, nil
+	op := Op{ID: id.String(), Device: w.db.dev, User: user, HLC: w.db.clock.tick(),
+		Entity: entity, EntityID: entityID, CaseID: caseID, Fields: fields}
+	if op.Sig, err = w.db.sign(op); err != nil {
+		return Op{}, err
+	}
+	return op, nil
 }
 
 // Conflict is a field where a remote value beat a local unsynced one.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"vetdesk/casework"
+	"vetdesk/internal/opsig"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -53,6 +54,9 @@ type DB struct {
 
 	smu   sync.Mutex
 	stmts map[string]*sql.Stmt
+
+	kmu     sync.Mutex
+	signers map[string]*opsig.Key // user id -> key unlocked at login (sign.go)
 }
 
 // Device is this device's identity. Code is the short device code used in

@@ -22,6 +22,9 @@ type Op struct {
 	EntityID string
 	CaseID   string // the case the entity belongs to; "" for users
 	Fields   map[string]string
+	// Sig is the SM2 signature of a local op by its user's key (see
+	// opsig), kept only while the op waits for the hub; nil otherwise.
+	Sig []byte
 }
 
 // SetAsideOp is a local op the hub rejected, with its reason.
@@ -173,10 +176,35 @@ func (db *DB) listOps(ctx context.Context, q string, args ...any) ([]Op, []int64
 // Outbox returns up to limit local ops not yet acknowledged by the hub,
 // oldest first, leaving out set-aside ones.
 func (db *DB) Outbox(ctx context.Context, limit int) ([]Op, error) {
-	ops, _, err := db.listOps(ctx, `SELECT `+opColumns+` JOIN outbox ob ON ob.seq = o.seq
+	ops, seqs, err := db.listOps(ctx, `SELECT `+opColumns+` JOIN outbox ob ON ob.seq = o.seq
 		WHERE ob.set_aside IS NULL ORDER BY o.seq LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	if len(ops) == 0 {
+		return ops, nil
+	}
+	rows, err := db.query(ctx, `SELECT seq, sig FROM outbox WHERE seq BETWEEN ? AND ? AND sig IS NOT NULL`, seqs[0], seqs[len(seqs)-1])
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	defer rows.Close()
+	sigs := map[int64][]byte{}
+	for rows.Next() {
+		var seq int64
+		var sig []byte
+		if err := rows.Scan(&seq, &sig); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+		if len(sig) > 0 {
+			sigs[seq] = sig
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	for i := range ops {
+		ops[i].Sig = sigs[seqs[i]]
 	}
 	return ops, nil
 }

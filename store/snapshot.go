@@ -313,7 +313,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 		for _, t := range local {
 			switch t {
 			case "outbox":
-				qs = append(qs, `DELETE FROM main.outbox`, `INSERT INTO main.outbox SELECT seq + :off, set_aside FROM live.outbox`)
+				qs = append(qs, `DELETE FROM main.outbox`, `INSERT INTO main.outbox SELECT seq + :off, set_aside, sig FROM live.outbox`)
 			case "clock":
 				qs = append(qs, `INSERT INTO main.clock (singleton, wall, logical) SELECT 1, wall, logical FROM live.clock WHERE true
 					ON CONFLICT (singleton) DO UPDATE SET wall = excluded.wall, logical = excluded.logical

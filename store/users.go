@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ const (
 type User struct {
 	ID, Login, Name, Role, Department, Office string
 	Disabled                                  bool
+	// SignPub is the public half of the user's signing key (sign.go); ""
+	// for a user created before keys who has not logged in since.
+	SignPub string
 }
 
 // Lock-out: after MaxFailures failed logins in a row a user is locked for
@@ -122,6 +126,11 @@ func (db *DB) CreateUser(ctx context.Context, a Actor, u User, password string) 
 		}
 		fields := userFields(u)
 		fields["password"] = phc
+		_, kf, err := keyFields(password)
+		if err != nil {
+			return err
+		}
+		maps.Copy(fields, kf)
 		op, err := w.newLocal(a.UserID, EntityUser, "", u.ID, fields)
 		if err != nil {
 			return err
@@ -185,7 +194,7 @@ func (db *DB) UpdateUser(ctx context.Context, a Actor, u User) error {
 
 // Users lists every user by login.
 func (db *DB) Users(ctx context.Context) ([]User, error) {
-	rows, err := db.query(ctx, `SELECT id, login, name, role, department, office, disabled FROM users WHERE login <> ''
+	rows, err := db.query(ctx, `SELECT id, login, name, role, department, office, disabled, sign_pub FROM users WHERE login <> ''
 		ORDER BY login, id`)
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
@@ -194,7 +203,7 @@ func (db *DB) Users(ctx context.Context) ([]User, error) {
 	var out []User
 	for rows.Next() {
 		var u User
-		if err := rows.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Office, &u.Disabled); err != nil {
+		if err := rows.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Department, &u.Office, &u.Disabled, &u.SignPub); err != nil {
 			return nil, fmt.Errorf("users: %w", err)
 		}
 		out = append(out, u)
@@ -203,7 +212,11 @@ func (db *DB) Users(ctx context.Context) ([]User, error) {
 }
 
 // SetPassword sets a user's password: an admin for anyone, a user for
-// themself. It also lifts a lock-out. Audited.
+// themself. It also lifts a lock-out. Audited. The user's signing key is
+// wrapped again under the new password when this store holds it unlocked
+// (the user changing their own); otherwise (an admin's reset) the user
+// gets a new key pair, and ops signed with the old one and not yet on the
+// hub are refused there.
 func (db *DB) SetPassword(ctx context.Context, a Actor, userID, password string) error {
 	if a.Role != RoleAdmin && a.UserID != userID {
 		return fmt.Errorf("set password %s: %w", userID, ErrForbidden)
@@ -215,11 +228,28 @@ func (db *DB) SetPassword(ctx context.Context, a Actor, userID, password string)
 	if err != nil {
 		return fmt.Errorf("set password %s: %w", userID, err)
 	}
+	fields := map[string]string{"password": phc}
+	db.kmu.Lock()
+	k := db.signers[userID]
+	db.kmu.Unlock()
+	if k != nil && a.UserID == userID {
+		wrapped, err := k.Wrap(password)
+		if err != nil {
+			return fmt.Errorf("set password %s: %w", userID, err)
+		}
+		fields["sign_pub"], fields["sign_key"] = k.Public(), wrapped
+	} else {
+		_, kf, err := keyFields(password)
+		if err != nil {
+			return fmt.Errorf("set password %s: %w", userID, err)
+		}
+		maps.Copy(fields, kf)
+	}
 	return db.write(ctx, func(w *wtx) error {
 		if err := w.queryRow(`SELECT id FROM users WHERE id = ?`, userID).Scan(new(string)); err != nil {
 			return fmt.Errorf("set password %s: %w", userID, notFound(err))
 		}
-		op, err := w.newLocal(a.UserID, EntityUser, "", userID, map[string]string{"password": phc})
+		op, err := w.newLocal(a.UserID, EntityUser, "", userID, fields)
 		if err != nil {
 			return err
 		}
@@ -271,6 +301,9 @@ func (db *DB) Login(ctx context.Context, login, password string) (User, error) {
 	}
 	if !checkPassword(phc, password) {
 		return User{}, db.loginFailed(ctx, u.ID, login, "bad password", ErrBadCredentials)
+	}
+	if err := db.unlockAtLogin(ctx, u, password); err != nil {
+		return User{}, fmt.Errorf("login %q: %w", login, err)
 	}
 	err = db.write(ctx, func(w *wtx) error {
 		if _, err := w.exec(`DELETE FROM login_failures WHERE user_id = ?`, u.ID); err != nil {
@@ -347,10 +380,11 @@ func (w *wtx) refreshUser(id string) error {
 		f[k] = v
 	}
 	rows.Close()
-	_, err = w.exec(`INSERT INTO users (id, login, name, role, department, office, disabled, password) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = w.exec(`INSERT INTO users (id, login, name, role, department, office, disabled, password, sign_pub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET login = excluded.login, name = excluded.name, role = excluded.role,
-		department = excluded.department, office = excluded.office, disabled = excluded.disabled, password = excluded.password`,
-		id, f["login"], f["name"], f["role"], f["department"], f["office"], f["disabled"] == "1", f["password"])
+		department = excluded.department, office = excluded.office, disabled = excluded.disabled, password = excluded.password,
+		sign_pub = excluded.sign_pub`,
+		id, f["login"], f["name"], f["role"], f["department"], f["office"], f["disabled"] == "1", f["password"], f["sign_pub"])
 	if err != nil {
 		return fmt.Errorf("refresh user %s: %w", id, err)
 	}

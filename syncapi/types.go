@@ -26,6 +26,11 @@ type Op struct {
 	EntityID string            `json:"entity_id"`
 	CaseID   string            `json:"case_id,omitempty"`
 	Fields   map[string]string `json:"fields"`
+	// Sig is the SM2 signature (ASN.1, SM3 with the default user id) of
+	// the op's canonical encoding by its user's key (version 5 on): the
+	// hub refuses a pushed op without one that verifies against the user's
+	// sign_pub. Ops in the feed carry none.
+	Sig []byte `json:"sig,omitempty"`
 }
 
 // Device kinds.

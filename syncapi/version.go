@@ -41,10 +41,23 @@ package syncapi
 //     malformed and keep ordering those ops by their old stamps until
 //     upgraded. The desktop compares its clock with Config.ServerTime (in
 //     every version) at every round.
+//   - 5: 2026-12-01: pushed ops are signed (Op.Sig) by their user's SM2
+//     key, unlocked at login with the password; user records carry
+//     sign_pub and sign_key (the private half wrapped under the password).
+//     A device may push one user op: a user's first key (sign_pub,
+//     sign_key), signed by that key, for a user in its scope who has none.
+//     The hub refuses POST PathPush from clients before version 5 with
+//     ErrTooOld (their ops stay queued until the desktop is updated, and
+//     are signed when their user next logs in there); every other path
+//     still serves them.
 type Version int
 
 // CurrentVersion is the version this build speaks.
-const CurrentVersion Version = 4
+const CurrentVersion Version = 5
+
+// MinPushVersion is the oldest client version whose pushes the hub takes:
+// the first that signs its ops.
+const MinPushVersion Version = 5
 
 // QueryHaveCatalogue is the query parameter of PathConfig naming the
 // catalogue version the device holds.

@@ -134,7 +134,24 @@ func (e *env) desk(name string, o deskOpt) *desk {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return &desk{name: name, db: db, cl: cl, actor: e.actor(o.login), dept: o.dept}
+	d := &desk{name: name, db: db, cl: cl, actor: e.actor(o.login), dept: o.dept}
+	if o.login != "" {
+		e.unlock(d)
+	}
+	return d
+}
+
+// unlock unlocks the signing key of the desk's user as the hub holds it,
+// as their login would, so that the desk's ops are signed.
+func (e *env) unlock(d *desk) {
+	e.t.Helper()
+	pub, wrapped, err := e.hub.Replica().UserKey(context.Background(), d.actor.UserID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := d.db.Unlock(d.actor.UserID, pub, wrapped, "pw-"+d.actor.Login); err != nil {
+		e.t.Fatalf("%s: Unlock(%s) = %v", d.name, d.actor.Login, err)
+	}
 }
 
 func (d *desk) sync(t testing.TB) {

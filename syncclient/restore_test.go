@@ -50,6 +50,7 @@ func TestRestoreFetchesOwnCasesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	a = &desk{name: "A restored", db: db, cl: cl, actor: a.actor}
+	e.unlock(a)
 	if n := len(caseIDs(t, a.db)); n != 1 {
 		t.Fatalf("restored desktop holds %d cases, want the backup's 1", n)
 	}

@@ -59,12 +59,15 @@ var allowed = map[string][]string{
 	"vetdesk/assets":     {},
 	"vetdesk/syncapi":    {},
 	"vetdesk/fontset":    {"golang.org/x/image/", "vetdesk/assets"},
-	"vetdesk/store":      {"vetdesk/casework", "modernc.org/sqlite", "golang.org/x/crypto/", "github.com/google/uuid"},
+	"vetdesk/store":      {"vetdesk/casework", "vetdesk/internal/opsig", "modernc.org/sqlite", "golang.org/x/crypto/", "github.com/google/uuid"},
 	"vetdesk/printing":   {"vetdesk/casework", "vetdesk/assets", "vetdesk/fontset", "codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode", "golang.org/x/image/"},
 	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
 	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire"},
 	// the hub reuses the store package for its replica, so the merge is written once
-	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "modernc.org/sqlite", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
+	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "modernc.org/sqlite", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
+
+	// op signatures (#17.5): SM2 and SM4 of gmsm, Argon2id
+	"vetdesk/internal/opsig": {"github.com/emmansun/gmsm/", "golang.org/x/crypto/"},
 }
 
 // fyneAllowed may depend on fyne; nothing else may.
