@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"vetdesk/internal/version"
 	"vetdesk/store"
 )
 
@@ -413,6 +414,7 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 	box := container.NewVBox(
 		widget.NewLabelWithStyle(T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		form, widget.NewLabel(T("settings.catalogue", map[string]any{"Version": s.d.Svc.Cat.Version})),
+		widget.NewLabel(T("settings.version", map[string]any{"Version": version.Version})),
 		container.NewHBox(s.SaveBtn, s.Backup, s.CancelBackup, s.Restore, s.Verify), s.Message,
 	)
 	if s.d.User.Role != store.RoleAdmin {

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"vetdesk/internal/version"
 	"vetdesk/store"
 )
 
@@ -219,5 +220,19 @@ func TestOfficeSettingsAdminOnly(t *testing.T) {
 				t.Errorf("as %s: phone %q after save, message %q; want it kept and %q", role, phone, s.Message.Text, T("settings.admin.only"))
 			}
 		})
+	}
+}
+
+// TestSettingsShowsVersion: 设置 shows the program version that make dist
+// stamped, so a clerk can read it out to support.
+func TestSettingsShowsVersion(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	old := version.Version
+	version.Version = "v1.4.0-2-g0c0ffee"
+	t.Cleanup(func() { version.Version = old })
+	got := deepText(NewSettingsScreen(f.desk).Content())
+	if want := T("settings.version", map[string]any{"Version": "v1.4.0-2-g0c0ffee"}); !strings.Contains(got, want+"\n") {
+		t.Errorf("settings shows %q, want a line %q", got, want)
 	}
 }

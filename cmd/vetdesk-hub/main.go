@@ -4,6 +4,7 @@
 //
 // Usage:
 //
+//	vetdesk-hub -version
 //	vetdesk-hub [-data DIR] serve [-listen :8443] [-host name,ip]
 //	vetdesk-hub [-data DIR] enrol --station NAME --office CODE [--department CODE] [--ttl 72h]
 //	vetdesk-hub [-data DIR] enrol --reenrol DEVICE_ID [--station NAME --office CODE] [--ttl 72h]
@@ -40,6 +41,7 @@ import (
 	"vetdesk/assets"
 	"vetdesk/casework"
 	"vetdesk/hub"
+	"vetdesk/internal/version"
 	"vetdesk/store"
 )
 
@@ -85,7 +87,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	top.SetOutput(stderr)
 	top.Usage = func() { fmt.Fprintln(stderr, usage); top.PrintDefaults() }
 	c.register(top)
+	showVersion := top.Bool("version", false, "print the version and exit")
 	if err := top.Parse(args); err != nil {
+		return err
+	}
+	if *showVersion {
+		_, err := fmt.Fprintln(stdout, "vetdesk-hub", version.Version)
 		return err
 	}
 	rest := top.Args()

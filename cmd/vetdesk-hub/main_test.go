@@ -16,19 +16,25 @@ import (
 	"time"
 )
 
-// TestBuildWithoutCgo: the hub builds as a pure Go binary.
+// TestBuildWithoutCgo: the hub builds as a pure Go binary, and the version
+// that make dist stamps with -ldflags -X is what `vetdesk-hub -version` says.
 func TestBuildWithoutCgo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
 	out := filepath.Join(t.TempDir(), "vetdesk-hub")
-	cmd := exec.Command("go", "build", "-o", out, ".")
+	const stamp = "v9.8.7-3-gabcdef0-dirty"
+	cmd := exec.Command("go", "build", "-ldflags", "-X vetdesk/internal/version.Version="+stamp, "-o", out, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("CGO_ENABLED=0 go build = %v\n%s", err, b)
 	}
-	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
-		t.Fatalf("built binary: %v", err)
+	got, err := exec.Command(out, "-version").Output()
+	if err != nil {
+		t.Fatalf("vetdesk-hub -version = %v", err)
+	}
+	if want := "vetdesk-hub " + stamp + "\n"; string(got) != want {
+		t.Errorf("vetdesk-hub -version = %q, want %q", got, want)
 	}
 }
 

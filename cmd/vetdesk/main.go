@@ -3,6 +3,7 @@
 // same services headless for scripts and admins:
 //
 //	vetdesk [-data DIR]                       open the window
+//	vetdesk -version                          print the version stamped by make dist
 //	vetdesk print <document> <case number>    receipt, notice, regform, hukou_letter, subsidy_form
 //	vetdesk void-letter <case number> <reason> void a hukou letter; its number is never reused
 //	vetdesk report -from DATE -to DATE -office CODE -o FILE.xlsx
@@ -27,13 +28,19 @@ import (
 	"vetdesk/assets"
 	"vetdesk/casework"
 	"vetdesk/counter"
+	"vetdesk/internal/version"
 	"vetdesk/store"
 )
 
 func main() {
 	fs := flag.NewFlagSet("vetdesk", flag.ExitOnError)
 	dataDir := fs.String("data", defaultDataDir(), "local data folder")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	_ = fs.Parse(os.Args[1:])
+	if *showVersion {
+		fmt.Println("vetdesk", version.Version)
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
