@@ -187,11 +187,32 @@ func (c *Case) RefreshMaterials(cat *Catalogue) {
 	}
 }
 
+// Checklist returns the case's single set of materials: BuildChecklist of
+// its items and values, less, for a case accepted under another catalogue
+// version, the materials it holds no state for. A material a later catalogue
+// added was not asked for when the case was taken, so reprinting an old
+// receipt or notice never claims it is missing.
+func (c *Case) Checklist(cat *Catalogue) *Checklist {
+	cl := BuildChecklist(cat, c.Items, c.Values)
+	if c.State == CaseDraft || c.CatalogueVersion == cat.Version {
+		return cl
+	}
+	kept := cl.Lines[:0]
+	for _, l := range cl.Lines {
+		if c.Materials[l.Material.Code] != nil {
+			kept = append(kept, l)
+		}
+	}
+	cl.Lines = kept
+	cl.Saving.Unified = len(kept)
+	return cl
+}
+
 // MissingMaterials returns the codes of needed materials not yet received, in
 // checklist order.
 func (c *Case) MissingMaterials(cat *Catalogue) []string {
 	var out []string
-	for _, line := range BuildChecklist(cat, c.Items, c.Values).Lines {
+	for _, line := range c.Checklist(cat).Lines {
 		ms := c.Materials[line.Material.Code]
 		if ms == nil || !ms.Status.Received() {
 			out = append(out, line.Material.Code)

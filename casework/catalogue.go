@@ -257,6 +257,7 @@ type Catalogue struct {
 	Items          []Item
 	Calendar       *Calendar
 	Subsidy        SubsidyRule
+	Rules          Rules
 	Areas          AreaCodes
 
 	fields      map[string]*Field

@@ -12,15 +12,15 @@ func TestCatalogueFilesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 10 {
-		t.Errorf("CatalogueFiles = %d files, want the 10 of the city catalogue", len(files))
+	if len(files) != 11 || files[FileRules] == "" {
+		t.Errorf("CatalogueFiles = %d files, want the 11 of the city catalogue with %s", len(files), FileRules)
 	}
 	city := loadCity(t)
 	got, err := LoadCatalogueFiles(files, city.Areas)
 	if err != nil {
 		t.Fatalf("LoadCatalogueFiles = %v", err)
 	}
-	if got.Version != city.Version || len(got.Items) != len(city.Items) || got.Item("hukou").TimeLimitDays != city.Item("hukou").TimeLimitDays {
+	if got.Version != city.Version || len(got.Items) != len(city.Items) || got.Item("hukou").TaskLimit().Days != city.Item("hukou").TaskLimit().Days || len(got.Rules.OptionGroups) != len(city.Rules.OptionGroups) {
 		t.Errorf("LoadCatalogueFiles = version %s %d items, want %s %d", got.Version, len(got.Items), city.Version, len(city.Items))
 	}
 	// a hub's changed catalogue arrives as such

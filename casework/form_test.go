@@ -147,7 +147,11 @@ func TestValidateProblems(t *testing.T) {
 		{"enum", func(c *Case) { c.Values["political_status"] = "外星人" }, "political_status", ReasonEnum, SeverityError},
 		{"report late", func(c *Case) { c.Values[FieldDischargeDate] = "2026-09-01" }, FieldDischargeDate, ReasonReportLate, SeverityWarning},
 		{"awards required when has_awards", func(c *Case) { c.Values["has_awards"] = "是"; c.Values["awards"] = "" }, "awards", ReasonRequired, SeverityError},
-		{"ineligible item", func(c *Case) { c.Values[FieldPlacement] = "retire"; c.Values[FieldCategory] = "军士" }, FieldPlacement, ReasonItemIneligible, SeverityError},
+		{"ineligible item", func(c *Case) {
+			c.Values[FieldPlacement], c.Values[FieldCategory], c.Values["rank"] = "retire", "军士", "一级军士长"
+			c.SetItems(cat, []string{"register", "subsidy"})
+		}, FieldPlacement, ReasonItemIneligible, SeverityError},
+		{"rank of another category", func(c *Case) { c.Values[FieldCategory], c.Values["rank"] = "军官", "列兵" }, "rank", ReasonOptionGroup, SeverityError},
 		{"placement vs category", func(c *Case) { c.Values[FieldPlacement] = "transfer"; c.Values[FieldCategory] = "义务兵" }, FieldPlacement, ReasonPlacementCategory, SeverityError},
 		{"dependency not selected", func(c *Case) {
 			c.SetItems(cat, []string{"register", "idcard"})

@@ -110,6 +110,9 @@ func (g *Generator) Values() map[string]string {
 	// soldiers: enlisted at 18..22, served 2..16 years, discharged within the last two years
 	discharge := g.now.AddDate(0, 0, -1-g.rng.IntN(700))
 	serviceMonths := 24 + g.rng.IntN(14*12)
+	if serviceMonths < 36 { // a 义务兵 serves two years; 军士 at least three
+		serviceMonths = 24
+	}
 	enlist := discharge.AddDate(0, -serviceMonths, -g.rng.IntN(28))
 	birth := enlist.AddDate(-18-g.rng.IntN(5), -g.rng.IntN(12), -g.rng.IntN(28))
 	category := "义务兵"
@@ -171,13 +174,22 @@ func (g *Generator) Values() map[string]string {
 		if _, done := v[f.Code]; done || !asked[f.Code] {
 			continue
 		}
+		if opts := g.ruleOptions(f.Code, v); len(opts) > 0 {
+			v[f.Code] = opts[g.rng.IntN(len(opts))]
+			continue
+		}
 		switch f.Type {
 		case TypeEnum:
 			if opts := g.cat.Options(&f); len(opts) > 0 {
 				v[f.Code] = opts[g.rng.IntN(len(opts))]
 			}
+		case TypeIDNumber:
+			v[f.Code] = g.IDNumber(area, birth.AddDate(g.rng.IntN(5)-2, g.rng.IntN(12), 0), !male)
 		case TypeDate:
 			v[f.Code] = discharge.AddDate(0, 0, g.rng.IntN(20)).Format(dateLayout)
+			if f.Code == "marriage_date" { // married before discharge
+				v[f.Code] = discharge.AddDate(-2-g.rng.IntN(4), -g.rng.IntN(12), 0).Format(dateLayout)
+			}
 			if d, _ := time.Parse(dateLayout, v[f.Code]); d.After(g.now) {
 				v[f.Code] = g.now.Format(dateLayout)
 			}
@@ -209,9 +221,20 @@ func (g *Generator) Values() map[string]string {
 		}
 	}
 	if p := g.cat.Field(FieldServiceYears); p != nil {
-		v[FieldServiceYears] = fmt.Sprintf("%d", serviceMonths/12)
+		Derive(v)
 	}
 	return v
+}
+
+// ruleOptions returns the options the catalogue's option groups leave for
+// field given the values so far (the ranks of the personnel category).
+func (g *Generator) ruleOptions(field string, v map[string]string) []string {
+	for _, og := range g.cat.Rules.OptionGroups {
+		if og.Field == field {
+			return og.Groups[v[og.By]]
+		}
+	}
+	return nil
 }
 
 func (g *Generator) textFor(f Field) string {

@@ -86,6 +86,7 @@ func (c *Case) Accept(cat *Catalogue, number string, now time.Time) ([]Problem, 
 	if c.State != CaseDraft {
 		return nil, &TransitionError{Entity: "case", From: string(c.State), To: string(CaseAccepted)}
 	}
+	Derive(c.Values)
 	probs := Validate(cat, c, now)
 	if HasErrors(probs) {
 		return probs, ErrNotValid

@@ -12,6 +12,7 @@ func acceptedCase(t *testing.T, cat *Catalogue, seed uint64) *Case {
 	c := g.Draft("c", "371002", true)
 	c.Values[FieldPlacement] = "self_employ"
 	c.Values[FieldCategory] = "军士"
+	c.Values["rank"] = "上士"
 	c.Values["medical_scheme"] = "职工基本医疗保险" // item 9 applies only to 职工医保
 	c.SetItems(cat, cat.ItemsFor(c.Values))
 	for _, ms := range c.Materials {

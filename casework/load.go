@@ -45,6 +45,7 @@ const (
 	FileItems          = "items.json"
 	FileCalendar       = "calendar.json"
 	FileSubsidy        = "subsidy.json"
+	FileRules          = "rules.json" // optional
 )
 
 type catalogueMeta struct {
@@ -66,6 +67,7 @@ type raw struct {
 	items          []Item
 	calendar       []CalendarYear
 	subsidy        SubsidyRule
+	rules          Rules
 	origin         map[string]string // "item:code" -> file
 	areas          AreaCodes
 	overlayVersion []string
@@ -95,6 +97,9 @@ func LoadCatalogue(fsys fs.FS, dir string, areas AreaCodes) (*Catalogue, error) 
 		if err := read(s.name, s.into); err != nil {
 			return nil, err
 		}
+	}
+	if err := read(FileRules, &r.rules); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	for _, d := range r.departments {
 		r.note("department", d.Code, FileDepartments)
@@ -154,7 +159,7 @@ func (r *raw) build() (*Catalogue, error) {
 		Version: r.meta.Version, Name: r.meta.Name, Effective: r.meta.Effective, Limits: r.meta.Limits,
 		Departments: r.departments, Placements: r.placements, Divisions: r.divisions,
 		PoliceStations: r.stations, Fields: r.fields, Materials: r.materials, Items: r.items,
-		Subsidy: r.subsidy, Areas: r.areas,
+		Subsidy: r.subsidy, Rules: r.rules, Areas: r.areas,
 		fields: map[string]*Field{}, materials: map[string]*Material{}, items: map[string]*Item{},
 		depts: map[string]*Department{}, placements: map[string]*PlacementType{},
 		divisions: map[string]*Division{}, stations: map[string]*PoliceStation{}, groupOrder: map[string]int{},
@@ -327,6 +332,9 @@ func (r *raw) build() (*Catalogue, error) {
 		return nil, &CatalogueError{File: FileCalendar, Reason: "bad_calendar", Detail: err.Error()}
 	}
 	c.Calendar = cal
+	if err := c.checkRules(); err != nil {
+		return nil, &CatalogueError{File: FileRules, Reason: "bad_rule", Detail: err.Error()}
+	}
 	if err := c.Subsidy.check(c); err != nil {
 		return nil, &CatalogueError{File: FileSubsidy, Reason: "bad_subsidy", Detail: err.Error()}
 	}

@@ -125,7 +125,7 @@ func (c *Catalogue) toRaw() *raw {
 		departments: slices.Clone(c.Departments), placements: slices.Clone(c.Placements),
 		divisions: slices.Clone(c.Divisions), stations: slices.Clone(c.PoliceStations),
 		fields: slices.Clone(c.Fields), materials: slices.Clone(c.Materials), items: slices.Clone(c.Items),
-		calendar: c.Calendar.data(), subsidy: c.Subsidy, areas: c.Areas, origin: map[string]string{},
+		calendar: c.Calendar.data(), subsidy: c.Subsidy, rules: c.Rules, areas: c.Areas, origin: map[string]string{},
 	}
 	for _, it := range c.Items {
 		r.note("item", it.Code, FileItems)

@@ -255,6 +255,7 @@ func crossChecks(cat *Catalogue, c *Case, form *Form, now time.Time) []Problem {
 			}
 		}
 	}
+	probs = append(probs, ruleChecks(cat, c, val)...)
 	for _, code := range []string{FieldEnlistDate, FieldBirthDate} {
 		if d, err := time.Parse(dateLayout, val(code)); err == nil && d.After(today) {
 			probs = append(probs, Problem{Field: code, Severity: SeverityError, Reason: ReasonDateFuture})

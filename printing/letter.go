@@ -28,7 +28,10 @@ type LetterData struct {
 // Letter writes the 退役军人落户介绍信 on one sheet: the 存根 above, a dashed
 // 骑缝 line, the 正本 below, each with the letter number. The 正本 is
 // addressed to <bureau><station>派出所 and carries the veteran's full ID
-// number, the seal area and the validity period.
+// number, 民族, 人员类别, 退役证件号, 落户类型 (with the 户主 and the
+// 与户主关系 when the household head is named, as for 投靠), the seal area
+// and the validity period. 退役军人安置条例 §53 calls it 户口登记介绍信; the
+// seed's name is kept.
 func (p *Printer) Letter(w io.Writer, d LetterData) (Result, error) {
 	if d.Case == nil || d.Cat == nil {
 		return Result{}, fmt.Errorf("printing: letter: %w", errNoCase)
@@ -47,6 +50,11 @@ func (p *Printer) Letter(w io.Writer, d LetterData) (Result, error) {
 		"Enlist":    p.fieldValue(cat, cs, casework.FieldEnlistDate),
 		"Discharge": p.fieldValue(cat, cs, casework.FieldDischargeDate),
 		"Placement": p.fieldValue(cat, cs, casework.FieldPlacement),
+		"Ethnicity": cs.Value("ethnicity"),
+		"Category":  cs.Value(casework.FieldCategory),
+		"CertNo":    cs.Value("discharge_cert_no"),
+		"Settle":    cs.Value("settle_type"),
+		"Head":      "",
 		"Origin":    cs.Value("origin_hukou"),
 		"Address":   cs.Value("settle_address"),
 		"Station":   stationName(st),
@@ -55,6 +63,10 @@ func (p *Printer) Letter(w io.Writer, d LetterData) (Result, error) {
 		"Clerk":     d.Clerk,
 		"Phone":     d.Office.Phone,
 		"Date":      p.dateCN(d.Issued),
+	}
+	// the 户主 and 与户主关系 are printed when the case must name them (投靠)
+	if ff := casework.BuildForm(cat, []string{"hukou"}, cs.Values).Field("household_head"); ff != nil && ff.Required {
+		v["Head"], v["Relation"] = cs.Value("household_head"), cs.Value("head_relation")
 	}
 	W := c.width()
 	reprint := func(y float64) {

@@ -74,7 +74,7 @@ func (p *Printer) Notice(w io.Writer, d NoticeData) (Result, error) {
 	write(c.left+2*size*ptMM, wd.f(intro, map[string]any{"Number": cs.Number}), false)
 	y += 2
 
-	lines := casework.BuildChecklist(cat, cs.Items, cs.Values).Lines
+	lines := cs.Checklist(cat).Lines
 	sections := 0
 	indent := c.left + 2*size*ptMM
 	for _, code := range cs.Items {
@@ -140,15 +140,12 @@ func (p *Printer) Notice(w io.Writer, d NoticeData) (Result, error) {
 	if d.Office.Address != "" {
 		write(indent, wd.f("address", info), false)
 	}
+	y += lh / 2
+	ensure(sealH + lh*3)
+	top := y
+	y = p.sealBlock(c, y, d.Office.Name, d.Printed, wd.s("seal"))
+	c.text(c.left, top+sealH-4, wd.f("clerk", info), size, false)
 	y += lh
-	right := func(s string) {
-		c.text(c.right-c.measure(s, size)-10, y+lh/2+(emAscent-0.5)*size*ptMM, s, size, false)
-		y += lh
-	}
-	right(d.Office.Name)
-	right(p.dateCN(d.Printed))
-	y += lh
-	c.text(c.left, y, wd.f("clerk", info), size, false)
 	y += lh * 1.6
 	c.text(c.left, y, wd.s("sign"), size, false)
 	c.line(c.left+c.measure(wd.s("sign"), size), y+1, c.left+0.5*W, y+1, 0.25)

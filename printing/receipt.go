@@ -88,7 +88,7 @@ func (p *Printer) Receipt(w io.Writer, d ReceiptData) (Result, error) {
 	t.row(cell{text: wd.s("col_no"), shade: true, align: alignCenter, bold: true}, cell{text: wd.s("col_material"), shade: true, align: alignCenter, bold: true},
 		cell{text: wd.s("col_received"), shade: true, align: alignCenter, bold: true}, cell{text: wd.s("col_count"), shade: true, align: alignCenter, bold: true})
 	n, missing := 0, 0
-	for _, line := range casework.BuildChecklist(cat, cs.Items, cs.Values).Lines {
+	for _, line := range cs.Checklist(cat).Lines {
 		ms := cs.Materials[line.Material.Code]
 		if ms == nil || !ms.Status.Received() {
 			missing++
@@ -121,7 +121,15 @@ func (p *Printer) Receipt(w io.Writer, d ReceiptData) (Result, error) {
 		oy = c.para(c.left, oy, W-qrSide-8, wd.f(k, info), 11, false)
 	}
 	oy = c.para(c.left, oy+3, W-qrSide-8, wd.s("notice"), 10.5, false)
-	y = max(oy, y+qrSide+8) + 7
+	y = max(oy, y+qrSide+8) + 3
+	// the office, the date of acceptance and the seal box end the receipt
+	if y+sealH+12 > c.bottom {
+		c.newPage()
+		y = c.top
+	}
+	seal := p.sealBlock(c, y, d.Office.Name, cs.AcceptedAt, wd.s("seal"))
+	c.text(c.left, y+sealH-4, wd.f("clerk_sign", map[string]any{"Clerk": d.Clerk}), 12, false)
+	y = seal + 9
 	c.text(c.left, y, wd.s("sign"), 12, false)
 	c.line(c.left+c.measure(wd.s("sign"), 12), y+1, c.left+0.5*W, y+1, 0.25)
 	sd := wd.s("sign_date") + "      " + com.s("blank_date")

@@ -1,10 +1,6 @@
 package ui
 
 import (
-	"fmt"
-	"strings"
-	"time"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -199,21 +195,4 @@ func (in *FieldInput) Row(required bool) fyne.CanvasObject {
 	}
 	return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(190, 36), in.Label), nil,
 		container.NewVBox(obj, in.Problem))
-}
-
-// serviceYears derives 服役年限 from the dates, as whole and part years.
-func serviceYears(enlist, discharge string) string {
-	a, err1 := time.Parse("2006-01-02", enlist)
-	b, err2 := time.Parse("2006-01-02", discharge)
-	if err1 != nil || err2 != nil {
-		return ""
-	}
-	months, _, err := casework.ServiceLength(a, b)
-	if err != nil {
-		return ""
-	}
-	if months%12 == 0 {
-		return fmt.Sprintf("%d", months/12)
-	}
-	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.1f", float64(months)/12), "0"), ".")
 }

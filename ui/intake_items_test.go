@@ -55,3 +55,44 @@ func (f *fixture) reported(id string) {
 		f.t.Fatalf("complete register of %s: %v", id, err)
 	}
 }
+
+// TestIntakeDerivesServiceYears guards #19.18: typing the 入伍 and 退役
+// dates fills 服役年限 on the form and in the case, and a length that does
+// not fit the 人员类别 is flagged beside it.
+func TestIntakeDerivesServiceYears(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	s := NewIntakeScreen(f.desk)
+	f.typeInto(s.ID, "11010519491231002X")
+	press(s.ID, "Return")
+	if s.C == nil {
+		t.Fatalf("ID not accepted: %s", s.IDInfo.Text)
+	}
+	s.Category.SetSelected("义务兵")
+	s.Placement.SetSelected("自主就业")
+	enlist, discharge, years := s.Inputs[casework.FieldEnlistDate], s.Inputs[casework.FieldDischargeDate], s.Inputs[casework.FieldServiceYears]
+	if enlist == nil || discharge == nil || years == nil || years.Derived == nil {
+		t.Fatal("the form lacks the service dates or 服役年限")
+	}
+	f.typeInto(enlist.Entry, "2021-09-10")
+	f.typeInto(discharge.Entry, "2026-03-10")
+	if got := s.C.Values[casework.FieldServiceYears]; got != "4.5" || years.Derived.Text != "4.5" {
+		t.Errorf("服役年限 = %q in the case, %q on the form, want 4.5", got, years.Derived.Text)
+	}
+	want := ProblemText(f.cat, casework.Problem{Reason: casework.ReasonServiceLength, Arg: "义务兵", Limit: "4年6个月"})
+	if years.Problem.Text != want {
+		t.Errorf("服役年限 note = %q, want %q", years.Problem.Text, want)
+	}
+	s.Category.SetSelected("军士")
+	if years.Problem.Text != "" {
+		t.Errorf("服役年限 note for a 军士 of 4.5 years = %q, want none", years.Problem.Text)
+	}
+	discharge.Entry.SetText("")
+	f.typeInto(discharge.Entry, "2023-09-10")
+	if got := years.Derived.Text; got != "2" {
+		t.Errorf("服役年限 after changing 退役时间 = %q, want 2", got)
+	}
+	if years.Problem.Text == "" {
+		t.Error("a 军士 of 2 years is not flagged")
+	}
+}

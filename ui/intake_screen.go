@@ -330,6 +330,7 @@ func (s *IntakeScreen) placementChanged(placement bool) {
 	} else {
 		s.dropExcluded()
 	}
+	s.refreshDerived()
 	s.rebuild()
 	s.persist()
 }
@@ -355,6 +356,26 @@ func (s *IntakeScreen) tickEligible() {
 		}
 	}
 	s.C.SetItems(s.cat, items)
+}
+
+// refreshDerived derives 服役年限 from the service dates (casework.Derive),
+// shows it where the form has the field, and warns there when the length
+// does not fit the 人员类别.
+func (s *IntakeScreen) refreshDerived() {
+	if s.C == nil {
+		return
+	}
+	casework.Derive(s.C.Values)
+	in := s.Inputs[casework.FieldServiceYears]
+	if in == nil {
+		return
+	}
+	in.Set(s.C.Values[casework.FieldServiceYears])
+	if p := s.cat.ServiceFits(s.C.Values); p != nil {
+		in.ShowProblem(ProblemText(s.cat, *p), true)
+	} else {
+		in.ShowProblem("", false)
+	}
 }
 
 // excludedNote says why an item is greyed out: the placement, or the answer
@@ -449,10 +470,7 @@ func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
 		s.ensureDraft()
 		s.C.Values[code] = strings.TrimSpace(v)
 		if code == casework.FieldEnlistDate || code == casework.FieldDischargeDate {
-			s.C.Values[casework.FieldServiceYears] = serviceYears(s.C.Values[casework.FieldEnlistDate], s.C.Values[casework.FieldDischargeDate])
-			if d := s.Inputs[casework.FieldServiceYears]; d != nil {
-				d.Set(s.C.Values[casework.FieldServiceYears])
-			}
+			s.refreshDerived()
 		}
 	}, func() {
 		if s.building || s.C == nil {
@@ -554,6 +572,7 @@ func (s *IntakeScreen) rebuild() {
 		s.matBox.Add(s.materialRow(line))
 	}
 	s.order = append(s.order, s.Review, s.Accept)
+	s.refreshDerived()
 	s.formBox.Refresh()
 	s.matBox.Refresh()
 	if s.scroll != nil {

@@ -25,7 +25,7 @@ func RoleName(role string) string { return T("role." + role) }
 func ProblemText(cat *casework.Catalogue, p casework.Problem) string {
 	arg := p.Arg
 	switch p.Reason {
-	case casework.ReasonDateOrder, casework.ReasonItemCondition:
+	case casework.ReasonDateOrder, casework.ReasonItemCondition, casework.ReasonOptionGroup:
 		if f := cat.Field(arg); f != nil {
 			arg = f.Label
 		}
