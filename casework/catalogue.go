@@ -188,6 +188,7 @@ type Item struct {
 	Placements []string   `json:"placements,omitempty"` // empty: every placement
 	Categories []string   `json:"categories,omitempty"` // personnel categories; empty: every category
 	When       *Condition `json:"when,omitempty"`       // applies only when this holds (an unanswered field does not exclude)
+	Off        bool       `json:"off,omitempty"`        // switched off (by a district overlay): offered to nobody
 	DependsOn  []string   `json:"depends_on,omitempty"`
 	// Limits are the item's time limits, 承诺 and 法定 apart, each with its
 	// unit and the event it measures. TimeLimitDays is the form of
@@ -213,11 +214,15 @@ func (it *Item) ForCategory(category string) bool {
 	return len(it.Categories) == 0 || slices.Contains(it.Categories, category)
 }
 
-// Excluded returns the field whose value in values rules the item out: the
-// placement, the personnel category or the field of the item's condition.
+// Excluded reports whether the item is ruled out for a case with values and
+// by which field: the placement, the personnel category or the field of the
+// item's condition; no field when the item is switched off.
 // Values not given yet exclude nothing, so an item can be ticked before
 // every answer is in; validation checks again at acceptance.
 func (it *Item) Excluded(values map[string]string) (field string, excluded bool) {
+	if it.Off {
+		return "", true
+	}
 	if p := values[FieldPlacement]; p != "" && !it.EligibleFor(p) {
 		return FieldPlacement, true
 	}
@@ -306,7 +311,7 @@ func (c *Catalogue) ItemCodes() []string {
 func (c *Catalogue) EligibleItems(placement string) []string {
 	var out []string
 	for i := range c.Items {
-		if c.Items[i].EligibleFor(placement) {
+		if c.Items[i].EligibleFor(placement) && !c.Items[i].Off {
 			out = append(out, c.Items[i].Code)
 		}
 	}

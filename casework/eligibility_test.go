@@ -75,3 +75,36 @@ func TestEligibility(t *testing.T) {
 		})
 	}
 }
+
+// TestOverlaySwitchesItemsOff guards that a district can switch the two
+// national items off: nobody is offered them, applying for one is refused,
+// and items that depend on them no longer warn about the dependency.
+func TestOverlaySwitchesItemsOff(t *testing.T) {
+	city := loadCity(t)
+	off := true
+	cat, err := city.WithOverlay(&Overlay{Version: "rc-off", ChangeItems: map[string]ItemChange{"social_insurance": {Off: &off}, "reserve": {Off: &off}}}, "off.json")
+	if err != nil {
+		t.Fatalf("WithOverlay(off) = %v", err)
+	}
+	values := map[string]string{FieldPlacement: "self_employ", FieldCategory: "军士", "medical_scheme": "职工基本医疗保险"}
+	for _, got := range [][]string{cat.ItemsFor(values), cat.EligibleItems("self_employ")} {
+		if slices.Contains(got, "social_insurance") || slices.Contains(got, "reserve") || len(got) != len(city.Items)-2 {
+			t.Errorf("items offered = %v, want all but the two switched off", got)
+		}
+	}
+	if city.Item("reserve").Off {
+		t.Error("the overlay switched the city's item off")
+	}
+	c := NewCase("o", cat, "371002", testNow)
+	for k, v := range values {
+		c.Values[k] = v
+	}
+	c.SetItems(cat, []string{"register", "hukou", "sscard", "reserve"})
+	probs := Validate(cat, c, testNow)
+	if p := findProblem(probs, ReasonItemOff); p == nil || p.Item != "reserve" || p.Severity != SeverityError {
+		t.Errorf("Validate(reserve switched off) = %+v, want item_off on reserve", probs)
+	}
+	if hasProblemArg(probs, ReasonItemDependency, "social_insurance") {
+		t.Error("sscard warns about social_insurance, which is switched off")
+	}
+}

@@ -24,6 +24,7 @@ type Overlay struct {
 type ItemChange struct {
 	TimeLimitDays *int           `json:"time_limit_days,omitempty"` // days of the limit that sets the due date
 	Limits        []TimeLimit    `json:"limits,omitempty"`          // replaces every limit of the item
+	Off           *bool          `json:"off,omitempty"`             // switches the item off (or on again)
 	AddFields     []ItemField    `json:"add_fields,omitempty"`
 	AddMaterials  []ItemMaterial `json:"add_materials,omitempty"`
 }
@@ -92,6 +93,9 @@ func (c *Catalogue) WithOverlay(ov *Overlay, file string) (*Catalogue, error) {
 			return nil, &CatalogueError{File: file, Code: code, Reason: "dangling_ref", Detail: "overlay changes an unknown item"}
 		}
 		it := &r.items[i]
+		if ch.Off != nil {
+			it.Off = *ch.Off
+		}
 		if ch.Limits != nil {
 			it.Limits = slices.Clone(ch.Limits)
 			it.TimeLimitDays = 0

@@ -35,6 +35,7 @@ const (
 	ReasonItemUnknown       = "item_unknown"
 	ReasonItemIneligible    = "item_ineligible"
 	ReasonItemCondition     = "item_condition"  // the value of Field (Arg: its code) rules the item out
+	ReasonItemOff           = "item_off"        // the item is switched off in this catalogue
 	ReasonItemDependency    = "item_dependency" // Arg: the item depended on
 	ReasonIDBirthMismatch   = "id_birth_mismatch"
 	ReasonIDSexMismatch     = "id_sex_mismatch"
@@ -97,13 +98,15 @@ func Validate(cat *Catalogue, c *Case, now time.Time) []Problem {
 		}
 		switch field, ex := it.Excluded(c.Values); {
 		case !ex:
+		case field == "":
+			add(Problem{Item: code, Severity: SeverityError, Reason: ReasonItemOff})
 		case field == FieldPlacement:
 			add(Problem{Item: code, Field: FieldPlacement, Severity: SeverityError, Reason: ReasonItemIneligible, Arg: placement})
 		default:
 			add(Problem{Item: code, Field: field, Severity: SeverityError, Reason: ReasonItemCondition, Arg: field})
 		}
 		for _, d := range it.DependsOn {
-			if !selected[d] {
+			if dep := cat.Item(d); !selected[d] && dep != nil && !dep.Off {
 				add(Problem{Item: code, Severity: SeverityWarning, Reason: ReasonItemDependency, Arg: d})
 			}
 		}

@@ -96,3 +96,20 @@ func TestIntakeDerivesServiceYears(t *testing.T) {
 		t.Error("a 军士 of 2 years is not flagged")
 	}
 }
+
+// TestLimitsText guards how 事项目录 words time limits: kind, unit and the
+// event measured when it is not the task's completion.
+func TestLimitsText(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct{ item, want string }{
+		{"idcard", "法定60日(自然日)(自身份证受理日期起至发证)"},
+		{"medical_transfer", "法定20日(自然日)(待核实)"},
+		{"hukou", "承诺3个工作日(待核实)"},
+		{"social_insurance", T("catalogue.limit.none")},
+	}
+	for _, tt := range tests {
+		if got := LimitsText(f.cat, f.cat.Item(tt.item).Limits); got != tt.want {
+			t.Errorf("LimitsText(%s) = %q, want %q", tt.item, got, tt.want)
+		}
+	}
+}

@@ -382,6 +382,9 @@ func (s *IntakeScreen) refreshDerived() {
 // its catalogue condition looks at.
 func (s *IntakeScreen) excludedNote(it *casework.Item) string {
 	field, _ := it.Excluded(s.C.Values)
+	if field == "" {
+		return T("intake.item.off")
+	}
 	if field == casework.FieldPlacement {
 		var names []string
 		for _, pc := range it.Placements {

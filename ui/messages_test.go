@@ -61,7 +61,7 @@ func TestEveryKeyTranslated(t *testing.T) {
 	for _, f := range []string{casework.FormOriginal, casework.FormCopy, casework.FormOriginalAndCopy, casework.FormElectronic} {
 		keys["material.form."+f] = true
 	}
-	reasons := []string{casework.ReasonRequired, casework.ReasonNoItems, casework.ReasonItemUnknown, casework.ReasonItemIneligible, casework.ReasonItemCondition, casework.ReasonOptionGroup, casework.ReasonServiceLength, casework.ReasonMinYears,
+	reasons := []string{casework.ReasonRequired, casework.ReasonNoItems, casework.ReasonItemUnknown, casework.ReasonItemIneligible, casework.ReasonItemCondition, casework.ReasonItemOff, casework.ReasonOptionGroup, casework.ReasonServiceLength, casework.ReasonMinYears,
 		casework.ReasonItemDependency, casework.ReasonIDBirthMismatch, casework.ReasonIDSexMismatch, casework.ReasonPhoneFormat,
 		casework.ReasonPhonePrefix, casework.ReasonBankFormat, casework.ReasonBankLuhn, casework.ReasonDateFormat, casework.ReasonDateOrder,
 		casework.ReasonDateFuture, casework.ReasonReportLate, casework.ReasonEnum, casework.ReasonNumberFormat, casework.ReasonMoneyFormat,
