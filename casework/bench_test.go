@@ -2,7 +2,7 @@ package casework
 
 import "testing"
 
-func BenchmarkBuildFormTenItems(b *testing.B) {
+func BenchmarkBuildFormAllItems(b *testing.B) {
 	cat := loadCity(b)
 	items := cat.EligibleItems("self_employ")
 	values := map[string]string{FieldPlacement: "self_employ"}
@@ -12,7 +12,7 @@ func BenchmarkBuildFormTenItems(b *testing.B) {
 	}
 }
 
-func BenchmarkValidateTenItems(b *testing.B) {
+func BenchmarkValidateAllItems(b *testing.B) {
 	cat := loadCity(b)
 	c := NewGenerator(cat, 1, testNow).Draft("b", "371002", true)
 	for b.Loop() {
