@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"vetdesk/casework"
 	"vetdesk/internal/opsig"
 )
 
@@ -160,5 +161,44 @@ func TestSetPasswordKeepsOrRenewsKey(t *testing.T) {
 	}
 	if _, err := db.Login(ctx, "wang", "pw3"); err != nil {
 		t.Errorf("Login after reset = %v", err)
+	}
+}
+
+// BenchmarkSaveIntakeSigned saves one new intake into a small store with
+// and without the clerk's key unlocked: the difference is what signing
+// its ops costs (the store's size does not change it).
+func BenchmarkSaveIntakeSigned(b *testing.B) {
+	for _, signed := range []bool{false, true} {
+		name := "unsigned"
+		if signed {
+			name = "signed"
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			db := openTest(b, newFakeClock())
+			admin, _ := db.CreateUser(ctx, Actor{}, User{Login: "admin", Role: RoleAdmin}, "s3cret")
+			u, _ := db.CreateUser(ctx, Actor{UserID: admin.ID, Role: RoleAdmin}, User{Login: "wang", Role: RoleClerk}, "pw")
+			if signed {
+				if _, err := db.Login(ctx, "wang", "pw"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			g := newGen(b, 9)
+			cases := make([]*casework.Case, b.N)
+			for i := range cases {
+				cases[i] = g.Draft("", "371002", true)
+			}
+			a := Actor{UserID: u.ID, Login: "wang", Role: RoleClerk}
+			ops0, _ := db.Outbox(ctx, 1<<30)
+			b.ResetTimer()
+			for i := range b.N {
+				if err := db.SaveCase(ctx, a, cases[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			ops, _ := db.Outbox(ctx, 1<<30)
+			b.ReportMetric(float64(len(ops)-len(ops0))/float64(b.N), "ops/intake")
+		})
 	}
 }
