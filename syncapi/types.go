@@ -110,6 +110,23 @@ type OpResult struct {
 // desktop shows 本机时间不正确).
 const ReasonClock = "clock: stamped ahead of the hub's time"
 
+// ReasonKinds are the kinds a rejection Reason starts with ("scope: …"):
+// the desktop words each kind for the clerk, so a hub that adds a kind
+// adds it here too.
+var ReasonKinds = []string{"clock", "size", "scope", "signature", "user", "role", "case", "task", "device", "malformed"}
+
+// ReasonKind returns the kind of a rejection reason, "" when it has none
+// of ReasonKinds.
+func ReasonKind(reason string) string {
+	kind, _, _ := strings.Cut(reason, ":")
+	for _, k := range ReasonKinds {
+		if k == kind {
+			return k
+		}
+	}
+	return ""
+}
+
 // PushResponse answers a PushRequest with one result per operation, in
 // the same order.
 type PushResponse struct {

@@ -225,11 +225,15 @@ func (s *SyncScreen) Content() fyne.CanvasObject {
 }
 
 // asideReason is the hub's reason for setting an op aside as the clerk
-// reads it: translated where the clerk can act on it, else as the hub
-// wrote it.
+// reads it: a Chinese sentence for the kind of reason (the hub's reasons
+// start with their kind, "scope: …", "size: …"), else the hub's words after
+// a general sentence. The raw reason stays in the store for support.
 func asideReason(r string) string {
 	if r == syncapi.ReasonClock {
 		return T("sync.reason.clock")
 	}
-	return r
+	if kind := syncapi.ReasonKind(r); kind != "" {
+		return T("sync.reason." + kind)
+	}
+	return T("sync.reason.other", map[string]any{"Reason": r})
 }

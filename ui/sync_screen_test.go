@@ -56,8 +56,8 @@ func TestSyncScreenShowsTheTruth(t *testing.T) {
 	if !strings.Contains(s.State.Text, T("sync.not.enrolled")) {
 		t.Errorf("state = %q, want not enrolled", s.State.Text)
 	}
-	if len(s.Aside.Objects) != 1 || !strings.Contains(textOf(s.Aside.Objects[0]), "another office") {
-		t.Errorf("set-aside list = %d rows, want the rejected op with its reason", len(s.Aside.Objects))
+	if len(s.Aside.Objects) != 1 || !strings.Contains(textOf(s.Aside.Objects[0]), T("sync.reason.scope")) {
+		t.Errorf("set-aside list = %d rows, want the rejected op with its reason worded for the clerk", len(s.Aside.Objects))
 	}
 	if len(s.Conflicts.Objects) == 0 {
 		t.Fatalf("no conflict listed")
@@ -120,5 +120,31 @@ func TestClockWarnings(t *testing.T) {
 	}
 	if row := textOf(s.Aside.Objects[0]); !strings.Contains(row, T("sync.reason.clock")) || strings.Contains(row, syncapi.ReasonClock) {
 		t.Errorf("set-aside row = %q, want the reason %q", row, T("sync.reason.clock"))
+	}
+}
+
+// TestAsideReasonsReadAsChinese: every kind of reason the hub refuses an op
+// with reads as its own Chinese sentence, never the hub's English; an
+// unknown reason keeps the hub's words after a general sentence.
+func TestAsideReasonsReadAsChinese(t *testing.T) {
+	for _, tc := range []struct{ reason, key string }{
+		{syncapi.ReasonClock, "sync.reason.clock"},
+		{"size: a field value is over 8192 bytes", "sync.reason.size"},
+		{"scope: case belongs to another office", "sync.reason.scope"},
+		{"signature: missing or not by the user's key", "sync.reason.signature"},
+		{"user: not of this device's office", "sync.reason.user"},
+		{"role: not a handler of the task's department", "sync.reason.role"},
+		{"case: unknown", "sync.reason.case"},
+		{"task: created only waiting or pending", "sync.reason.task"},
+		{"device: op of another device", "sync.reason.device"},
+		{"malformed", "sync.reason.malformed"},
+	} {
+		got := asideReason(tc.reason)
+		if got != T(tc.key) || got == tc.key || strings.Contains(got, tc.reason) {
+			t.Errorf("asideReason(%q) = %q, want %q", tc.reason, got, T(tc.key))
+		}
+	}
+	if got := asideReason("quota: full"); !strings.Contains(got, "quota: full") || got == "quota: full" {
+		t.Errorf("asideReason(unknown) = %q, want a general sentence with the hub's words", got)
 	}
 }
