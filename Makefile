@@ -1,6 +1,7 @@
 # vetdesk: two commands for a fresh Debian or Ubuntu machine.
 #   make run   installs what the machine lacks, then opens the desktop app on a local data folder
 #   make test  installs what the machine lacks, then runs go vet and every test
+#   make dist  builds the Windows programs and installer and the amd64/arm64 .debs into dist/
 SHELL := /bin/bash
 GO    ?= go
 DATA  ?= $(CURDIR)/.vetdesk-data
@@ -12,15 +13,48 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
               libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev fonts-hanazono
 TEST_PKGS  := poppler-utils qpdf cups printer-driver-cups-pdf \
               libreoffice-calc-nogui locales
+# make dist: cross compilers (mingw-w64 for Windows, aarch64 gcc and the arm64
+# GL/X11 headers through multiarch for the arm64 desktop), NSIS, lintian, and
+# qemu-user for the arm64 tests.
+DIST_PKGS  := gcc-mingw-w64-x86-64 nsis lintian gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+              qemu-user curl adduser desktop-file-utils \
+              libgl1-mesa-dev:arm64 libx11-dev:arm64 libxcursor-dev:arm64 libxrandr-dev:arm64 \
+              libxinerama-dev:arm64 libxi-dev:arm64 libxxf86vm-dev:arm64
+# The non-GUI packages whose tests also run on arm64 under qemu-user.
+ARM64_TEST_PKGS := ./casework/ ./syncapi/ ./report/ ./internal/opsig/
+DIST := dist
+VERSION = $(shell ./scripts/version.sh)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps deps-build deps-test vet bench screenshots hub
+.PHONY: run test deps deps-build deps-test deps-dist vet bench screenshots hub dist test-dist test-arm64
 
 run: deps-build
 	$(GO) run ./cmd/vetdesk -data "$(DATA)"
 
 test: deps-build deps-test vet
 	$(GO) test -count=1 ./...
+
+# Everything into dist/, stamped with `git describe --tags --always --dirty`.
+# Go's build cache serves a second run: it relinks, it does not recompile.
+dist: deps-build deps-dist
+	@mkdir -p $(DIST)
+	@rm -f $(DIST)/*.deb $(DIST)/vetdesk-*-installer.exe
+	time nice ./scripts/build-windows.sh $(DIST)
+	time makensis -V2 -DVERSION=$(VERSION) -DNUMERIC=$$(./scripts/version.sh --numeric) \
+		-DDIST=$(CURDIR)/$(DIST) -DOUT=$(CURDIR)/$(DIST)/vetdesk-$(VERSION)-windows-amd64-installer.exe \
+		packaging/windows/vetdesk.nsi
+	time nice ./scripts/build-linux.sh amd64 $(DIST)
+	time nice ./scripts/build-linux.sh arm64 $(DIST)
+	@ls -l $(DIST)
+
+# Checks dist/ as it is (make dist first): lintian, install and uninstall,
+# the hub's unit, the arm64 hub under qemu.
+test-dist:
+	time ./scripts/test-dist.sh $(DIST)
+
+# The non-GUI packages' tests on arm64 under qemu-user.
+test-arm64: deps-dist
+	time CGO_ENABLED=0 GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64 $(ARM64_TEST_PKGS)
 
 vet:
 	$(GO) vet ./...
@@ -39,3 +73,6 @@ deps-build:
 
 deps-test:
 	@./scripts/apt-ensure.sh $(TEST_PKGS)
+
+deps-dist:
+	@./scripts/apt-ensure.sh $(DIST_PKGS)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# build-linux.sh ARCH OUTDIR: builds the Linux programs for ARCH (amd64 or
+# arm64) stamped with scripts/version.sh, and packs them with nfpm into
+#   OUTDIR/vetdesk_VERSION_ARCH.deb      the desktop (cgo + Fyne)
+#   OUTDIR/vetdesk-hub_VERSION_ARCH.deb  the hub (pure Go)
+# The binaries stay in OUTDIR/.build/ARCH for the tests (qemu, dpkg).
+# arm64's desktop needs gcc-aarch64-linux-gnu and the arm64 GL/X11 headers
+# (multiarch); the Makefile's DIST_PKGS installs them.
+set -euo pipefail
+[ $# -eq 2 ] || { echo "usage: build-linux.sh amd64|arm64 OUTDIR" >&2; exit 2; }
+arch=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$2"
+out=$(cd "$2" && pwd)
+GO=${GO:-go}
+NFPM=${NFPM:-"$GO run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2"}
+version=$("$root/scripts/version.sh")
+ARCH=$arch BIN=$out/.build/$arch
+# The packages' maintainer: VETDESK_MAINTAINER, else the author of the commit built.
+MAINTAINER=${VETDESK_MAINTAINER:-$(git -C "$root" log -1 --format='%an <%ae>')}
+DEB_VERSION=$("$root/scripts/version.sh" --deb)
+WORK=$BIN/doc
+ldflags="-s -w -X vetdesk/internal/version.Version=$version"
+case $arch in
+amd64) cc=${CC_AMD64:-gcc} ;;
+arm64)
+	cc=${CC_ARM64:-aarch64-linux-gnu-gcc}
+	export PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+	;;
+*) echo "build-linux.sh: unknown arch $arch" >&2; exit 2 ;;
+esac
+mkdir -p "$BIN"
+cd "$root"
+
+CGO_ENABLED=1 GOOS=linux GOARCH=$arch CC=$cc "$GO" build -ldflags "$ldflags" -o "$BIN/vetdesk" ./cmd/vetdesk
+CGO_ENABLED=0 GOOS=linux GOARCH=$arch "$GO" build -ldflags "$ldflags" -o "$BIN/vetdesk-hub" ./cmd/vetdesk-hub
+
+# A native package's changelog, one entry for this build, dated by the commit.
+date=$(git log -1 --format=%cD 2>/dev/null || date -R)
+for pkg in vetdesk vetdesk-hub; do
+	mkdir -p "$WORK/$pkg"
+	printf '%s (%s) unstable; urgency=medium\n\n  * Built from git %s.\n\n -- %s  %s\n' \
+		"$pkg" "$DEB_VERSION" "$version" "$MAINTAINER" "$date" | gzip -9n >"$WORK/$pkg/changelog.gz"
+	rm -f "$out/${pkg}_${DEB_VERSION}_$arch.deb"
+	# nfpm expands variables in some fields only: fill them all in here
+	sed -e "s|\${ARCH}|$ARCH|g" -e "s|\${DEB_VERSION}|$DEB_VERSION|g" -e "s|\${BIN}|$BIN|g" \
+		-e "s|\${WORK}|$WORK|g" -e "s|\${MAINTAINER}|$MAINTAINER|g" "packaging/linux/$pkg.yaml" >"$WORK/$pkg.yaml"
+	$NFPM package --config "$WORK/$pkg.yaml" --packager deb --target "$out/${pkg}_${DEB_VERSION}_$arch.deb" >/dev/null
+done
+echo "built $version ($DEB_VERSION) for linux/$arch into $out"

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# test-dist.sh DIST: checks what `make dist` wrote, without building again.
+#   - lintian finds no errors in the four .debs
+#   - the amd64 .debs install and uninstall (dpkg through apt, which waits
+#     for the dpkg lock); the installed programs say the stamped version; the
+#     desktop entry and icon are in place; the hub's user and data folder
+#   - the hub unit's ExecStart line, run as the unit's user with the unit's
+#     environment (no systemd here), starts the hub and /healthz answers
+#   - the arm64 hub answers /healthz under qemu-aarch64
+#   - the Windows installer and programs are there
+# Prints "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+[ $# -eq 1 ] || { echo "usage: test-dist.sh DIST" >&2; exit 2; }
+dist=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+version=$("$root/scripts/version.sh")
+deb=$("$root/scripts/version.sh" --deb)
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+pass=0 fail=0
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+check() { # check NAME CMD...: passes when CMD succeeds
+	local name=$1; shift
+	if out=$("$@" 2>&1); then ok "$name"; else bad "$name"; echo "$out" | tail -20 | sed 's/^/     /'; fi
+}
+apt() { DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 -y -qq "$@"; }
+pids=()
+cleanup() {
+	for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null; done
+	dpkg-query -W vetdesk >/dev/null 2>&1 && apt remove vetdesk >/dev/null 2>&1
+	dpkg-query -W vetdesk-hub >/dev/null 2>&1 && apt remove vetdesk-hub >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+# free_port: a TCP port nobody listens on now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# healthz URL: waits up to 60 s for the hub to answer "ok" (qemu is slow).
+healthz() {
+	local i
+	for i in $(seq 1 120); do
+		[ "$(curl -sk --max-time 2 "$1/healthz" 2>/dev/null)" = ok ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# --- the files ---
+for f in vetdesk.exe vetdesk-hub.exe "vetdesk-$version-windows-amd64-installer.exe" \
+	"vetdesk_${deb}_amd64.deb" "vetdesk-hub_${deb}_amd64.deb" "vetdesk-hub_${deb}_arm64.deb" \
+	"vetdesk_${deb}_arm64.deb"; do
+	check "dist has $f" test -s "$dist/$f"
+done
+check "vetdesk.exe is a Windows GUI program for x86-64" \
+	bash -c "file '$dist/vetdesk.exe' | grep -q 'PE32+ executable (GUI) x86-64'"
+check "vetdesk.exe carries its version in the version resource" python3 -c '
+import sys
+sys.exit(sys.argv[2].encode("utf-16-le") not in open(sys.argv[1], "rb").read())' "$dist/vetdesk.exe" "$version"
+
+# --- lintian ---
+for f in "$dist"/*_"$deb"_*.deb; do
+	check "lintian: no errors in $(basename "$f")" lintian --fail-on error --suppress-tags-from-file /dev/null "$f"
+done
+
+# --- install the amd64 packages ---
+check "the amd64 .debs install" apt install "$dist/vetdesk_${deb}_amd64.deb" "$dist/vetdesk-hub_${deb}_amd64.deb"
+check "vetdesk -version says $version" bash -c "[ \"\$(/usr/bin/vetdesk -version)\" = 'vetdesk $version' ]"
+check "vetdesk-hub -version says $version" bash -c "[ \"\$(/usr/bin/vetdesk-hub -version)\" = 'vetdesk-hub $version' ]"
+check "the desktop entry and its icon are installed" test -s /usr/share/applications/cn.gov.weihai.vetdesk.desktop -a \
+	-s /usr/share/icons/hicolor/256x256/apps/cn.gov.weihai.vetdesk.png
+check "the desktop entry is valid" bash -c "! command -v desktop-file-validate >/dev/null || desktop-file-validate /usr/share/applications/cn.gov.weihai.vetdesk.desktop"
+check "the hub runs as a system user without a login shell" \
+	bash -c "u=\$(getent passwd vetdesk-hub) && [ \"\$(echo \"\$u\" | cut -d: -f3)\" -lt 1000 ] && [ \"\$(echo \"\$u\" | cut -d: -f7)\" = /usr/sbin/nologin ]"
+check "/var/lib/vetdesk-hub belongs to vetdesk-hub, mode 750" \
+	bash -c "[ \"\$(stat -c '%U:%G %a' /var/lib/vetdesk-hub)\" = 'vetdesk-hub:vetdesk-hub 750' ]"
+
+# --- the unit's ExecStart, as systemd would run it ---
+unit=/lib/systemd/system/vetdesk-hub.service
+port=$(free_port)
+execstart=$(sed -n 's/^ExecStart=//p' "$unit")
+user=$(sed -n 's/^User=//p' "$unit")
+workdir=$(sed -n 's/^WorkingDirectory=//p' "$unit")
+# the unit's Environment=, then its EnvironmentFile=, then this test's listen address
+(
+	set -a
+	eval "$(sed -n 's/^Environment=//p' "$unit")"
+	# shellcheck disable=SC1090
+	. /etc/default/vetdesk-hub
+	VETDESK_HUB_OPTS="$VETDESK_HUB_OPTS -listen 127.0.0.1:$port"
+	cd "$workdir" && eval "exec setpriv --reuid=$user --regid=$user --init-groups $execstart"
+) >/tmp/vetdesk-hub-unit.log 2>&1 &
+pids+=($!)
+check "the unit's ExecStart starts the hub as $user and /healthz answers" healthz "https://127.0.0.1:$port"
+check "the hub made its files in /var/lib/vetdesk-hub as $user" \
+	bash -c "[ -n \"\$(find /var/lib/vetdesk-hub -user vetdesk-hub -name '*.db')\" ] && [ -z \"\$(find /var/lib/vetdesk-hub ! -user vetdesk-hub)\" ]"
+kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
+
+# --- arm64 hub under qemu ---
+port=$(free_port)
+qdata=$(mktemp -d)
+qemu-aarch64 "$dist/.build/arm64/vetdesk-hub" -data "$qdata" serve -listen "127.0.0.1:$port" >/tmp/vetdesk-hub-arm64.log 2>&1 &
+pids+=($!)
+check "the arm64 hub answers /healthz under qemu-aarch64" healthz "https://127.0.0.1:$port"
+check "the arm64 hub says $version" bash -c "[ \"\$(qemu-aarch64 '$dist/.build/arm64/vetdesk-hub' -version)\" = 'vetdesk-hub $version' ]"
+kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
+rm -rf "$qdata"
+
+# --- uninstall ---
+check "the amd64 .debs uninstall" apt remove vetdesk vetdesk-hub
+check "uninstalling removed the programs, the entry and the unit" \
+	bash -c "[ ! -e /usr/bin/vetdesk ] && [ ! -e /usr/bin/vetdesk-hub ] && [ ! -e /usr/share/applications/cn.gov.weihai.vetdesk.desktop ] && [ ! -e $unit ]"
+check "uninstalling kept the hub's data" test -d /var/lib/vetdesk-hub
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
