@@ -95,6 +95,13 @@ func (db *DB) setSigner(id string, k *opsig.Key) {
 	db.signers[id] = k
 }
 
+// Signs reports whether user id's key is unlocked: their ops are signed.
+func (db *DB) Signs(id string) bool {
+	db.kmu.Lock()
+	defer db.kmu.Unlock()
+	return db.signers[id] != nil
+}
+
 // Lock forgets user id's unlocked key (at logout): their ops made after
 // are unsigned.
 func (db *DB) Lock(id string) {

@@ -129,6 +129,9 @@ func (d *Desk) ShowLogin() { d.showLogin("") }
 
 // showLogin shows the login screen with msg under it.
 func (d *Desk) showLogin(msg string) {
+	if d.User.ID != "" && d.Svc.Store != nil {
+		d.Svc.Store.Lock(d.User.ID) // the signing key leaves memory with its user
+	}
 	d.User = store.User{}
 	d.locked = nil
 	d.history = nil

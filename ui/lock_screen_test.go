@@ -185,3 +185,30 @@ func TestLockHidesOpenDialogs(t *testing.T) {
 		t.Errorf("after unlock: locked %v, the dialog back %v", f.desk.Locked(), f.win.Canvas().Overlays().Top() == dlg)
 	}
 }
+
+// TestSwitchUserForgetsSigningKey: 切换用户 takes the user's signing key,
+// unlocked by their password at login, out of memory; a lock keeps it, as
+// the session goes on behind the lock.
+func TestSwitchUserForgetsSigningKey(t *testing.T) {
+	f := newFixture(t)
+	u, err := f.st.Login(context.Background(), "clerk", "clerk-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.desk.LoggedIn(u)
+	if !f.st.Signs(u.ID) {
+		t.Fatal("login did not unlock the clerk's signing key")
+	}
+	f.desk.Lock()
+	if !f.st.Signs(u.ID) {
+		t.Error("锁定 dropped the signing key of the session it keeps")
+	}
+	f.desk.LoggedIn(u)
+	test.Tap(deepButton(t, f.win.Content(), T("shell.switch")))
+	if f.desk.User.ID != "" {
+		t.Fatal("切换用户 did not show the login screen")
+	}
+	if f.st.Signs(u.ID) {
+		t.Error("after 切换用户 the clerk's signing key is still unlocked")
+	}
+}
