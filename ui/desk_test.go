@@ -152,6 +152,9 @@ func TestFirstRunSetup(t *testing.T) {
 	if d.User.Login != "admin" || d.User.Role != "admin" {
 		t.Fatalf("after setup user = %+v, want the new admin", d.User)
 	}
+	if !st.Signs(d.User.ID) {
+		t.Error("after setup the admin's signing key is locked: their ops would go unsigned")
+	}
 	dev, _ := st.Device(context.Background())
 	if dev.Code != "WD7" || dev.Office != "371003" {
 		t.Errorf("device = %+v, want code WD7 office 371003", dev)

@@ -166,6 +166,10 @@ func (s *SetupScreen) submit() {
 		u, err = st.CreateUser(ctx, store.Actor{Login: "setup", Name: "setup", Role: "admin", Office: div},
 			store.User{Login: login, Name: name, Role: "admin", Office: div}, s.Password.Text)
 	}
+	if err == nil {
+		// logged in as any login is: audited, with the signing key unlocked
+		u, err = st.Login(ctx, login, s.Password.Text)
+	}
 	if err != nil {
 		s.Message.SetText(ErrorText(err))
 		return
