@@ -74,6 +74,24 @@ func (p *Printer) newCanvas() *canvas {
 
 func (c *canvas) newPage() { c.pages = append(c.pages, nil) }
 
+// numberPages marks every page of a document that runs over one page, once
+// the page count is known, under the content box: ref (the document's
+// number, so a loose second page still names its case) and 第 N 页 共 M 页.
+func (c *canvas) numberPages(com wording, ref string) {
+	n := len(c.pages)
+	if n < 2 {
+		return
+	}
+	for i := range c.pages {
+		s := com.f("page", map[string]any{"N": i + 1, "Total": n})
+		if ref != "" {
+			s = ref + "    " + s
+		}
+		c.pages[i] = append(c.pages[i], item{kind: itemText, x: c.left + (c.width()-c.measure(s, 9))/2,
+			y: min(c.bottom+8, pageH-5), segs: c.p.shape(s), size: 9})
+	}
+}
+
 func (c *canvas) add(it item) {
 	n := len(c.pages) - 1
 	c.pages[n] = append(c.pages[n], it)

@@ -151,5 +151,6 @@ func (p *Printer) Notice(w io.Writer, d NoticeData) (Result, error) {
 	c.line(c.left+c.measure(wd.s("sign"), size), y+1, c.left+0.5*W, y+1, 0.25)
 	sd := wd.s("sign_date") + "      " + com.s("blank_date")
 	c.text(c.right-c.measure(sd, size), y, sd, size, false)
+	c.numberPages(p.words["common"], cs.Number)
 	return p.render(w, c, docInfo{title: title + " " + cs.Number, when: d.Printed})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -317,5 +318,37 @@ func TestWriteAll(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Log(path)
+	}
+}
+
+// TestLongReceiptPagesNameTheirCase: a receipt that runs over one page (all
+// twelve items and their materials) marks every page with the case number
+// and 第 N 页 共 M 页, so a loose second page still belongs to its case.
+func TestLongReceiptPagesNameTheirCase(t *testing.T) {
+	cat := loadCat(t)
+	p := newPrinter(t)
+	c := acceptedCase(t, cat, "王小明", 7)
+	pdf, res := render(t, func(b *bytes.Buffer) (Result, error) {
+		return p.Receipt(b, ReceiptData{Case: c, Cat: cat, Office: testOffice, Clerk: "刘洋", Lookup: "K7Q2M9", Printed: testNow})
+	})
+	if res.Pages < 2 {
+		t.Fatalf("receipt of %d items = %d page(s); this test needs one that runs over a page", len(c.Items), res.Pages)
+	}
+	needTool(t, "pdftotext")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= res.Pages; n++ {
+		out, err := exec.Command("pdftotext", "-enc", "UTF-8", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), in, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(out)), "")
+		want := fmt.Sprintf("第%d页共%d页", n, res.Pages)
+		if !strings.Contains(text, c.Number) || !strings.Contains(text, want) {
+			t.Errorf("receipt page %d lacks %q or %q: %q", n, c.Number, want, text)
+		}
 	}
 }

@@ -134,5 +134,6 @@ func (p *Printer) Receipt(w io.Writer, d ReceiptData) (Result, error) {
 	c.line(c.left+c.measure(wd.s("sign"), 12), y+1, c.left+0.5*W, y+1, 0.25)
 	sd := wd.s("sign_date") + "      " + com.s("blank_date")
 	c.text(c.right-c.measure(sd, 12), y, sd, 12, false)
+	c.numberPages(p.words["common"], cs.Number)
 	return p.render(w, c, docInfo{title: wd.s("title") + " " + cs.Number, when: d.Printed})
 }

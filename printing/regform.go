@@ -111,13 +111,6 @@ func (p *Printer) RegForm(w io.Writer, d RegFormData) (Result, error) {
 		}
 	}})
 
-	// page numbers once the page count is known
-	if n := len(c.pages); n > 1 {
-		for i := range c.pages {
-			s := com.f("page", map[string]any{"N": i + 1, "Total": n})
-			c.pages[i] = append(c.pages[i], item{kind: itemText, x: c.left + (W-c.measure(s, 9))/2,
-				y: min(c.bottom+8, pageH-5), segs: p.shape(s), size: 9})
-		}
-	}
+	c.numberPages(com, cs.Number)
 	return p.render(w, c, docInfo{title: wd.s("title") + " " + cs.Number, when: d.Printed})
 }

@@ -106,5 +106,6 @@ func (p *Printer) SubsidyForm(w io.Writer, d SubsidyData) (Result, error) {
 	opinion("applicant_opinion", "applicant_text", "sign_applicant", false)
 	opinion("handler_opinion", "handler_text", "sign_handler", false)
 	opinion("reviewer_opinion", "reviewer_text", "sign_reviewer", true)
+	c.numberPages(p.words["common"], cs.Number)
 	return p.render(w, c, docInfo{title: wd.s("title") + " " + cs.Number, when: d.Printed})
 }
