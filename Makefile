@@ -31,8 +31,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: deps-build
 	$(GO) run ./cmd/vetdesk -data "$(DATA)"
 
-test: deps-build deps-test vet
+# make test builds dist/ once (the Wine tests reuse its .exe files), then
+# runs the Go tests, checks the packages and runs the arm64 tests under qemu.
+test: deps-build deps-test vet dist
 	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory test-dist test-arm64
 
 # Everything into dist/, stamped with `git describe --tags --always --dirty`.
 # Go's build cache serves a second run: it relinks, it does not recompile.

@@ -22,9 +22,9 @@ DEB_VERSION=$("$root/scripts/version.sh" --deb)
 WORK=$BIN/doc
 ldflags="-s -w -X vetdesk/internal/version.Version=$version"
 case $arch in
-amd64) cc=${CC_AMD64:-gcc} ;;
+amd64) cc=${CC_AMD64:-gcc} objdump=objdump ;;
 arm64)
-	cc=${CC_ARM64:-aarch64-linux-gnu-gcc}
+	cc=${CC_ARM64:-aarch64-linux-gnu-gcc} objdump=aarch64-linux-gnu-objdump
 	export PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
 	;;
 *) echo "build-linux.sh: unknown arch $arch" >&2; exit 2 ;;
@@ -35,6 +35,11 @@ cd "$root"
 CGO_ENABLED=1 GOOS=linux GOARCH=$arch CC=$cc "$GO" build -ldflags "$ldflags" -o "$BIN/vetdesk" ./cmd/vetdesk
 CGO_ENABLED=0 GOOS=linux GOARCH=$arch "$GO" build -ldflags "$ldflags" -o "$BIN/vetdesk-hub" ./cmd/vetdesk-hub
 
+# The desktop links glibc dynamically: depend on the newest symbol version it
+# uses (2.34 when built on Debian 12: older systems cannot run it).
+glibc=$("$objdump" -T "$BIN/vetdesk" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+[ -n "$glibc" ] || { echo "build-linux.sh: no glibc symbol versions in $BIN/vetdesk" >&2; exit 1; }
+
 # A native package's changelog, one entry for this build, dated by the commit.
 date=$(git log -1 --format=%cD 2>/dev/null || date -R)
 for pkg in vetdesk vetdesk-hub; do
@@ -44,7 +49,7 @@ for pkg in vetdesk vetdesk-hub; do
 	rm -f "$out/${pkg}_${DEB_VERSION}_$arch.deb"
 	# nfpm expands variables in some fields only: fill them all in here
 	sed -e "s|\${ARCH}|$ARCH|g" -e "s|\${DEB_VERSION}|$DEB_VERSION|g" -e "s|\${BIN}|$BIN|g" \
-		-e "s|\${WORK}|$WORK|g" -e "s|\${MAINTAINER}|$MAINTAINER|g" "packaging/linux/$pkg.yaml" >"$WORK/$pkg.yaml"
+		-e "s|\${WORK}|$WORK|g" -e "s|\${MAINTAINER}|$MAINTAINER|g" -e "s|\${GLIBC}|$glibc|g" "packaging/linux/$pkg.yaml" >"$WORK/$pkg.yaml"
 	$NFPM package --config "$WORK/$pkg.yaml" --packager deb --target "$out/${pkg}_${DEB_VERSION}_$arch.deb" >/dev/null
 done
 echo "built $version ($DEB_VERSION) for linux/$arch into $out"

@@ -6,7 +6,8 @@
 #     desktop entry and icon are in place; the hub's user and data folder
 #   - the hub unit's ExecStart line, run as the unit's user with the unit's
 #     environment (no systemd here), starts the hub and /healthz answers
-#   - the arm64 hub answers /healthz under qemu-aarch64
+#   - the arm64 hub answers /healthz under qemu-aarch64; the arm64 desktop
+#     starts there (-version) with the multiarch arm64 libraries
 #   - the Windows installer and programs are there
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
@@ -104,6 +105,9 @@ check "the arm64 hub answers /healthz under qemu-aarch64" healthz "https://127.0
 check "the arm64 hub says $version" bash -c "[ \"\$(qemu-aarch64 '$dist/.build/arm64/vetdesk-hub' -version)\" = 'vetdesk-hub $version' ]"
 kill "${pids[-1]}" 2>/dev/null; wait "${pids[-1]}" 2>/dev/null
 rm -rf "$qdata"
+# the arm64 desktop loads its arm64 GL/X11 libraries (multiarch) and starts
+check "the arm64 desktop starts under qemu-aarch64 and says $version" \
+	bash -c "[ \"\$(qemu-aarch64 '$dist/.build/arm64/vetdesk' -version 2>/dev/null)\" = 'vetdesk $version' ]"
 
 # --- uninstall ---
 check "the amd64 .debs uninstall" apt remove vetdesk vetdesk-hub
