@@ -4,14 +4,16 @@
 ; DIST holds vetdesk.exe and vetdesk.ico (scripts/build-windows.sh).
 ;
 ; It installs for the whole machine (admin rights), adds a Start-menu entry
-; and an uninstaller, and creates the data folder C:\ProgramData\vetdesk\data
-; that every clerk of this PC shares. Its ACL (icacls, inheritance removed)
+; and an uninstaller, and creates the data folder C:\ProgramData\vetdesk
+; that every clerk of this PC shares (vetdesk.exe's default data folder on
+; Windows when it exists; the shortcut names it too). Its ACL (icacls, inheritance removed)
 ; lets SYSTEM, Administrators and the local group vetdesk-clerks in, and
 ; nobody else; the installing account joins the group. Other clerks are added
 ; with `net localgroup vetdesk-clerks NAME /add`. Uninstalling keeps the data
 ; folder: the records there are the office's.
 
-Unicode true
+; A 64-bit installer: vetdesk is x64 only, and Wine's 64-bit prefix runs it.
+Target amd64-unicode
 ManifestDPIAware true
 SetCompressor /SOLID lzma
 RequestExecutionLevel admin
@@ -77,7 +79,7 @@ Section "vetdesk" SecMain
   ReadEnvStr $1 USERNAME
   nsExec::ExecToLog 'net localgroup "${GROUP}" "$1" /add'
   Pop $0
-  CreateDirectory "$COMMONPROGRAMDATA\vetdesk\data"
+  CreateDirectory "$COMMONPROGRAMDATA\vetdesk"
   nsExec::ExecToLog 'icacls "$COMMONPROGRAMDATA\vetdesk" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F "${GROUP}:(OI)(CI)M" /T /C /Q'
   Pop $0
   ${If} $0 != 0
@@ -85,7 +87,7 @@ Section "vetdesk" SecMain
     MessageBox MB_ICONEXCLAMATION "无法设置数据文件夹的访问权限(icacls 返回 $0)。请管理员检查 $COMMONPROGRAMDATA\vetdesk。"
   ${EndIf}
 
-  CreateShortcut "$SMPROGRAMS\${APPNAME}.lnk" "$INSTDIR\vetdesk.exe" '-data "$COMMONPROGRAMDATA\vetdesk\data"' "$INSTDIR\vetdesk.ico" 0
+  CreateShortcut "$SMPROGRAMS\${APPNAME}.lnk" "$INSTDIR\vetdesk.exe" '-data "$COMMONPROGRAMDATA\vetdesk"' "$INSTDIR\vetdesk.ico" 0
   CreateShortcut "$SMPROGRAMS\卸载 ${APPNAME}.lnk" "$INSTDIR\uninstall.exe"
 
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayName" "${APPNAME}"
@@ -94,7 +96,7 @@ Section "vetdesk" SecMain
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayIcon" "$INSTDIR\vetdesk.ico"
   WriteRegStr HKLM "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
   WriteRegStr HKLM "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
-  WriteRegStr HKLM "${UNINSTKEY}" "DataFolder" "$COMMONPROGRAMDATA\vetdesk\data"
+  WriteRegStr HKLM "${UNINSTKEY}" "DataFolder" "$COMMONPROGRAMDATA\vetdesk"
   WriteRegDWORD HKLM "${UNINSTKEY}" "NoModify" 1
   WriteRegDWORD HKLM "${UNINSTKEY}" "NoRepair" 1
 SectionEnd
