@@ -27,6 +27,8 @@ DIST_PKGS  := gcc-mingw-w64-x86-64 nsis lintian gcc-aarch64-linux-gnu libc6-dev-
 # themselves, which needs binfmt_misc, so they are skipped.
 ARM64_TEST_PKGS := ./casework/ ./syncapi/ ./store/ ./printing/ ./report/ ./internal/opsig/
 ARM64_TEST_SKIP := ^TestKill
+# The Windows programs run under Wine in the tests (internal/winetest).
+WINE_PKGS  := wine wine64
 DIST := dist
 VERSION = $(shell ./scripts/version.sh)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -39,7 +41,7 @@ run: deps-build
 # make test builds dist/ once (the Wine tests reuse its .exe files), then
 # runs the Go tests, checks the packages and runs the arm64 tests under qemu.
 test: deps-build deps-test vet dist
-	$(GO) test -count=1 ./...
+	VETDESK_WINDOWS_EXES=$(CURDIR)/$(DIST) $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory test-dist test-arm64
 
 # Everything into dist/, stamped with `git describe --tags --always --dirty`.
@@ -80,7 +82,7 @@ deps-build:
 	@command -v $(GO) >/dev/null || { echo "Go 1.26 is needed: see README"; exit 1; }
 
 deps-test:
-	@./scripts/apt-ensure.sh $(TEST_PKGS)
+	@./scripts/apt-ensure.sh $(TEST_PKGS) $(WINE_PKGS)
 
 deps-dist:
 	@./scripts/apt-ensure.sh $(DIST_PKGS)

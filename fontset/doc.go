@@ -14,7 +14,8 @@
 // system font folders. Collections (.ttc), .otf files and CFF-flavoured
 // fonts ('OTTO') are skipped because neither fpdf nor Fyne can use them.
 // Fonts known to be good for rare Han characters (HanaMinA/HanaMinB from
-// fonts-hanazono, Droid Sans Fallback, BabelStone Han) are tried first.
+// fonts-hanazono, Droid Sans Fallback, BabelStone Han, and on Windows
+// SimSun-ExtB and Microsoft YaHei when it is a .ttf) are tried first.
 //
 // Discovery is lazy: nothing beyond the primary face is touched until a
 // character is missing from it. Then directory listings are scanned by file

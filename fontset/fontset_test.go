@@ -257,3 +257,23 @@ func BenchmarkRuns(b *testing.B) {
 		s.Runs(text)
 	}
 }
+
+// TestWindowsFallbackOrder: on a Windows PC without hanazono, SimSun-ExtB
+// (CJK Ext B) and then Microsoft YaHei are tried before any other font of
+// C:\Windows\Fonts.
+func TestWindowsFallbackOrder(t *testing.T) {
+	fonts := t.TempDir()
+	for _, name := range []string{"arial.ttf", "msyh.ttf", "SimSun-ExtB.ttf", "simsunb.ttf", "times.ttf"} {
+		if err := os.WriteFile(filepath.Join(fonts, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, c := range scan([]string{fonts}) {
+		got = append(got, faceName(c.path))
+	}
+	want := []string{"simsunb", "msyh", "SimSun-ExtB", "arial", "times"}
+	if !slices.Equal(got, want) {
+		t.Errorf("scan(C:\\Windows\\Fonts) = %v, want %v", got, want)
+	}
+}

@@ -193,6 +193,8 @@ var preferred = []string{
 	"droidsansfallbackfull", // fonts-droid-fallback
 	"droidsansfallback",
 	"babelstonehan",
+	"simsunb", // Windows: SimSun-ExtB, CJK Ext B
+	"msyh",    // Windows 7: Microsoft YaHei as a .ttf (later Windows ship msyh.ttc, which is skipped)
 }
 
 func rank(path string) int {

@@ -120,7 +120,7 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), mode)
+		err = fileMode(tmp.Name(), mode)
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)

@@ -84,7 +84,7 @@ func SaveAtomic(dir, name string, render func(io.Writer) error) (path string, er
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("save %s: %w", name, err)
 	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
+	if err := shareable(tmp); err != nil {
 		return "", fmt.Errorf("save %s: %w", name, err)
 	}
 	path = filepath.Join(dir, name)

@@ -230,6 +230,13 @@ func Restore(backupPath, dbPath string) error {
 	if err := CheckBackup(backupPath); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	// onto a new PC the data folder does not exist yet
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := privateFolder(dbPath); err != nil && !errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("restore: %w", err)
+	}
 	if err := restoreAttachments(backupPath+AttachmentsSuffix, filepath.Join(filepath.Dir(dbPath), "attachments")); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}

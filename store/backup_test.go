@@ -231,3 +231,29 @@ func TestBackupLeavesTheHubCredentialOut(t *testing.T) {
 	}
 	check("restored into an empty folder", empty, "")
 }
+
+// TestRestoreIntoANewFolder: a backup restores onto a new PC, whose data
+// folder (here with Chinese characters and a space) does not exist yet.
+func TestRestoreIntoANewFolder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openAt(t, filepath.Join(dir, "live.db"), newFakeClock())
+	c1 := newGen(t, 1).Draft(caseID(1), "371002", true)
+	mustSave(t, db, c1)
+	bak := filepath.Join(dir, "backup.db")
+	if err := db.Backup(ctx, bak); err != nil {
+		t.Fatalf("Backup = %v", err)
+	}
+	db.Close()
+	path := filepath.Join(dir, "新 电脑", "数据", "vetdesk.db")
+	if err := Restore(bak, path); err != nil {
+		t.Fatalf("Restore into a folder that does not exist = %v", err)
+	}
+	db = openAt(t, path, newFakeClock())
+	defer db.Close()
+	if got, err := db.Case(ctx, c1.ID); err != nil {
+		t.Errorf("Case after restore = %v", err)
+	} else {
+		sameCase(t, got, c1)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -84,23 +83,6 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// fsyncDir makes a rename in dir durable.
-func fsyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !isUnsupportedSync(err) {
-		return err
-	}
-	return nil
-}
-
-func isUnsupportedSync(err error) bool {
-	return strings.Contains(err.Error(), "invalid argument") || strings.Contains(err.Error(), "not supported")
 }
 
 func (db *DB) runMigration(ctx context.Context, m migration) error {

@@ -114,6 +114,9 @@ func Open(path string, opt Options) (*DB, error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if err := privateFolder(path); err != nil && !errors.Is(err, os.ErrPermission) { // another owner's folder: it stays as it is
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	sdb, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -170,19 +173,6 @@ func probe(path string) error {
 	}
 	if latest := latestVersion(); version > latest {
 		return fmt.Errorf("open %s: schema %d, this program knows %d: %w", path, version, latest, ErrNewerSchema)
-	}
-	return nil
-}
-
-// Private makes a store file (and its WAL and shared-memory files, when
-// present) readable and writable by the owner only: it holds personal
-// data. SQLite creates the WAL and shared-memory files with the main
-// file's mode, so doing it once at open covers those made later.
-func Private(path string) error {
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ commands:
             hub's clock (audited; devices pick the new stamps up at their next sync)`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	c := &common{data: "vetdesk-hub-data", logLevel: "info"}
+	c := &common{data: defaultDataDir(), logLevel: "info"}
 	top := flag.NewFlagSet("vetdesk-hub", flag.ContinueOnError)
 	top.SetOutput(stderr)
 	top.Usage = func() { fmt.Fprintln(stderr, usage); top.PrintDefaults() }

@@ -4,7 +4,8 @@
 //
 //	vetdesk [-data DIR]                       open the window
 //	vetdesk -version                          print the version stamped by make dist
-//	vetdesk print <document> <case number>    receipt, notice, regform, hukou_letter, subsidy_form
+//	vetdesk print [-save] <document> <case number>  receipt, notice, regform, hukou_letter, subsidy_form;
+//	                                          -save only saves the PDF into documents/
 //	vetdesk void-letter <case number> <reason> void a hukou letter; its number is never reused
 //	vetdesk report -from DATE -to DATE -office CODE -o FILE.xlsx
 //	vetdesk import roster FILE.xlsx [-result FILE.xlsx]
@@ -68,13 +69,6 @@ type usageError string
 
 func (u usageError) Error() string { return string(u) }
 
-func defaultDataDir() string {
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "vetdesk")
-	}
-	return ".vetdesk-data"
-}
-
 // env is what every mode opens: the data folder, the store and the catalogue.
 type env struct {
 	dir string
@@ -133,7 +127,15 @@ func (e *env) close() {
 // recorded as such in the audit log.
 func (e *env) cliActor(ctx context.Context) store.Actor {
 	dev, _ := e.st.Device(ctx)
-	return store.Actor{UserID: "cli", Login: "cli:" + os.Getenv("USER"), Name: "command line", Role: "admin", Office: dev.Office}
+	return store.Actor{UserID: "cli", Login: "cli:" + osUser(), Name: "command line", Role: "admin", Office: dev.Office}
+}
+
+// osUser is the operating system's name of who runs the command line.
+func osUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return os.Getenv("USERNAME") // Windows
 }
 
 func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
@@ -145,7 +147,7 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		if err := store.Restore(args[0], filepath.Join(dataDir, "vetdesk.db")); err != nil {
 			return err
 		}
-		return auditRestore(dataDir, args[0], store.Actor{UserID: "cli", Login: "cli:" + os.Getenv("USER"), Role: "admin"})
+		return auditRestore(dataDir, args[0], store.Actor{UserID: "cli", Login: "cli:" + osUser(), Role: "admin"})
 	}
 	e, err := openEnv(dataDir)
 	if err != nil {

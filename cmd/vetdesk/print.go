@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"sync"
 
 	"vetdesk/counter"
+	"vetdesk/fontset"
 	"vetdesk/printing"
 	"vetdesk/ui"
 )
@@ -19,10 +21,11 @@ var (
 
 // printService builds the print service of env e; the PDF printer (fonts,
 // wording) is made once per process. Wording overrides are read from the
-// data folder's templates/ when present.
+// data folder's templates/ when present, fallback fonts for rare characters
+// from its fonts/ before the system's.
 func printService(e *env) (*counter.Printing, error) {
 	printerOnce.Do(func() {
-		printer, printerErr = printing.New(printing.Options{TemplateDir: filepath.Join(e.dir, "templates")})
+		printer, printerErr = printing.New(printing.Options{TemplateDir: filepath.Join(e.dir, "templates"), Fonts: fontset.New(nil, filepath.Join(e.dir, "fonts"))})
 	})
 	if printerErr != nil {
 		return nil, fmt.Errorf("printer: %w", printerErr)
@@ -46,12 +49,23 @@ func wireServices(e *env, svc *ui.Services) {
 }
 
 func cmdPrint(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("print", flag.ContinueOnError)
+	save := fs.Bool("save", false, "only save the PDF into the documents folder, send nothing to a printer")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	args = fs.Args()
 	if len(args) != 2 {
-		return usageError("usage: vetdesk print <receipt|notice|regform|hukou_letter|subsidy_form> <case number>")
+		return usageError("usage: vetdesk print [-save] <receipt|notice|regform|hukou_letter|subsidy_form> <case number>")
 	}
 	p, err := printService(e)
 	if err != nil {
 		return err
+	}
+	if *save {
+		saveOnly := *p
+		saveOnly.Send = nil
+		p = &saveOnly
 	}
 	c, err := e.st.CaseByNumber(ctx, args[1])
 	if err != nil {
