@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'kill $xvfb 2>/dev/null || true; WINEPREFIX=$work/prefix wineserver -k 2>/dev/null || true; rm -rf "$work"' EXIT
 "$here/prefix.sh" "$work/prefix" "$work/dll"
-export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" LANG=C.UTF-8 LC_ALL=
+export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" LANG=${SHOT_LANG:-C.UTF-8} LC_ALL=
 loader=/usr/lib/wine/wine64; [ -x "$loader" ] || loader=wine
 data='C:\退役军人 服务站\柜台 一'
 "$loader" "$exe" -data "$data" demo -n 50 >/dev/null
