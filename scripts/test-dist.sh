@@ -4,8 +4,9 @@
 #   - the amd64 .debs install and uninstall (dpkg through apt, which waits
 #     for the dpkg lock); the installed programs say the stamped version; the
 #     desktop entry and icon are in place; the hub's user and data folder
-#   - the hub unit's ExecStart line, run as the unit's user with the unit's
-#     environment (no systemd here), starts the hub and /healthz answers
+#   - systemd-analyze verify accepts the hub's unit; its ExecStart line, run
+#     as the unit's user with the unit's environment (no systemd here),
+#     starts the hub and /healthz answers
 #   - the arm64 hub answers /healthz under qemu-aarch64; the arm64 desktop
 #     starts there (-version) with the multiarch arm64 libraries
 #   - the Windows installer and programs are there
@@ -77,6 +78,7 @@ check "/var/lib/vetdesk-hub belongs to vetdesk-hub, mode 750" \
 
 # --- the unit's ExecStart, as systemd would run it ---
 unit=/lib/systemd/system/vetdesk-hub.service
+check "systemd-analyze verify finds nothing wrong in the unit" bash -c "[ -z \"\$(systemd-analyze verify $unit 2>&1)\" ]"
 port=$(free_port)
 execstart=$(sed -n 's/^ExecStart=//p' "$unit")
 user=$(sed -n 's/^User=//p' "$unit")
