@@ -174,6 +174,8 @@ func TestWindowsProgramsUnderWine(t *testing.T) {
 	t.Run("desktop", func(t *testing.T) { testDesktop(t, w) })
 	t.Logf("desktop under Wine: %s", time.Since(start).Round(100*time.Millisecond))
 	start = time.Now()
+	t.Run("default data folder", func(t *testing.T) { testDefaultDataFolder(t, w) })
+	start = time.Now()
 	t.Run("hub", func(t *testing.T) { testHub(t, w) })
 	t.Logf("hub under Wine: %s", time.Since(start).Round(100*time.Millisecond))
 }
@@ -268,6 +270,25 @@ func testDesktop(t *testing.T, w *wine) {
 	// the restored desk works: it prints from the restored data
 	if out := w.run(t, "", "vetdesk.exe", "-data", w.winPath(restored), "print", "-save", casework.DocReceipt, cases[0].Number); w.unixPath(out) == "" {
 		t.Errorf("print after restore printed %q", out)
+	}
+}
+
+// testDefaultDataFolder: without -data the desk keeps its data in the
+// user's %LOCALAPPDATA%\vetdesk, and in %ProgramData%\vetdesk once the
+// installer has made that folder.
+func testDefaultDataFolder(t *testing.T, w *wine) {
+	w.run(t, "", "vetdesk.exe", "demo", "-n", "1")
+	local, _ := filepath.Glob(filepath.Join(w.prefix, "drive_c", "users", "*", "AppData", "Local", "vetdesk", "vetdesk.db"))
+	if len(local) != 1 {
+		t.Errorf("without -data and without the installer's folder: %v, want %%LOCALAPPDATA%%\\vetdesk\\vetdesk.db", local)
+	}
+	shared := filepath.Join(w.prefix, "drive_c", "ProgramData", "vetdesk")
+	if err := os.MkdirAll(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t, "", "vetdesk.exe", "demo", "-n", "1")
+	if !fileExists(filepath.Join(shared, "vetdesk.db")) {
+		t.Errorf("without -data, with the installer's C:\\ProgramData\\vetdesk: no vetdesk.db there")
 	}
 }
 
