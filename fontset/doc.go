@@ -12,10 +12,12 @@
 // Fallback faces are single-file TrueType fonts (.ttf with a glyf table)
 // found in caller-supplied directories, $VETDESK_FONT_DIR and the usual
 // system font folders. Collections (.ttc), .otf files and CFF-flavoured
-// fonts ('OTTO') are skipped because neither fpdf nor Fyne can use them.
+// fonts ('OTTO') are skipped because neither fpdf nor Fyne can use them,
+// except Windows' Microsoft YaHei (msyh.ttc) and SimSun (simsun.ttc), whose
+// first face is extracted into a single font (ExtractFace) when probed.
 // Fonts known to be good for rare Han characters (HanaMinA/HanaMinB from
 // fonts-hanazono, Droid Sans Fallback, BabelStone Han, and on Windows
-// SimSun-ExtB and Microsoft YaHei when it is a .ttf) are tried first.
+// SimSun-ExtB, Microsoft YaHei and SimSun) are tried first.
 //
 // Discovery is lazy: nothing beyond the primary face is touched until a
 // character is missing from it. Then directory listings are scanned by file

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"golang.org/x/image/font/sfnt"
@@ -85,6 +87,9 @@ func (f *Face) Font() *sfnt.Font { return f.font }
 // probeFace opens the font file at path just far enough to answer Has: the
 // sfnt tables are parsed, but the file is not kept in memory or open.
 func probeFace(path string) (*Face, error) {
+	if strings.EqualFold(filepath.Ext(path), ".ttc") {
+		return loadCollectionFace(path)
+	}
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("probe font: %w", err)
@@ -100,6 +105,25 @@ func probeFace(path string) (*Face, error) {
 		return nil, fmt.Errorf("probe font %s: parse: %w", path, err)
 	}
 	return &Face{Name: faceName(path), Path: path, font: font, cache: make(map[rune]uint16)}, nil
+}
+
+// loadCollectionFace reads the first face of the collection at path into
+// a single font, kept in memory as Data.
+func loadCollectionFace(path string) (*Face, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("probe font: %w", err)
+	}
+	data, err := ExtractFace(src, 0)
+	if err != nil {
+		return nil, fmt.Errorf("probe font %s: %w", path, err)
+	}
+	f, err := NewFace(faceName(path), data)
+	if err != nil {
+		return nil, err
+	}
+	f.Path = path
+	return f, nil
 }
 
 // load reads the whole file of a probed face into Data.

@@ -8,11 +8,14 @@
 package fontset
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"vetdesk/assets"
 )
 
 func TestPrimaryHas(t *testing.T) {
@@ -259,11 +262,11 @@ func BenchmarkRuns(b *testing.B) {
 }
 
 // TestWindowsFallbackOrder: on a Windows PC without hanazono, SimSun-ExtB
-// (CJK Ext B) and then Microsoft YaHei are tried before any other font of
-// C:\Windows\Fonts.
+// (CJK Ext B), then Microsoft YaHei and SimSun (collections, CJK Ext A) are
+// tried before any other font of C:\Windows\Fonts.
 func TestWindowsFallbackOrder(t *testing.T) {
 	fonts := t.TempDir()
-	for _, name := range []string{"arial.ttf", "msyh.ttf", "SimSun-ExtB.ttf", "simsunb.ttf", "times.ttf"} {
+	for _, name := range []string{"arial.ttf", "msyh.ttc", "mingliub.ttc", "simsun.ttc", "SimSun-ExtB.ttf", "simsunb.ttf", "times.ttf"} {
 		if err := os.WriteFile(filepath.Join(fonts, name), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -272,8 +275,40 @@ func TestWindowsFallbackOrder(t *testing.T) {
 	for _, c := range scan([]string{fonts}) {
 		got = append(got, faceName(c.path))
 	}
-	want := []string{"simsunb", "msyh", "SimSun-ExtB", "arial", "times"}
+	want := []string{"simsunb", "msyh", "simsun", "SimSun-ExtB", "arial", "times"} // other collections skipped
 	if !slices.Equal(got, want) {
 		t.Errorf("scan(C:\\Windows\\Fonts) = %v, want %v", got, want)
+	}
+}
+
+// collection wraps a single TrueType font into a one-face collection, as
+// Windows ships msyh.ttc: table offsets count from the file's start.
+func collection(t *testing.T, ttf []byte) []byte {
+	t.Helper()
+	out := append([]byte("ttcf\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x10"), ttf...)
+	n := int(binary.BigEndian.Uint16(ttf[4:]))
+	for i := 0; i < n; i++ {
+		rec := out[16+12+16*i:]
+		binary.BigEndian.PutUint32(rec[8:], binary.BigEndian.Uint32(rec[8:])+16)
+	}
+	return out
+}
+
+// TestCollectionFace: Microsoft YaHei as Windows 10 and 11 ship it (a
+// collection) gives its first face as a font fpdf and Fyne can use.
+func TestCollectionFace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "msyh.ttc")
+	if err := os.WriteFile(path, collection(t, assets.FontCJK), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := probeFace(path)
+	if err != nil {
+		t.Fatalf("probeFace(msyh.ttc) = %v", err)
+	}
+	if err := checkTrueType(f.Data); err != nil {
+		t.Errorf("the extracted face is not a single TrueType font: %v", err)
+	}
+	if f.Name != "msyh" || !f.Has('退') || f.Has('\U00020BB7') {
+		t.Errorf("face %s: has 退 %v, has 𠮷 %v; want msyh with the collection's glyphs", f.Name, f.Has('退'), f.Has('\U00020BB7'))
 	}
 }

@@ -194,7 +194,25 @@ var preferred = []string{
 	"droidsansfallback",
 	"babelstonehan",
 	"simsunb", // Windows: SimSun-ExtB, CJK Ext B
-	"msyh",    // Windows 7: Microsoft YaHei as a .ttf (later Windows ship msyh.ttc, which is skipped)
+	"msyh",    // Windows: Microsoft YaHei (msyh.ttc; Windows 7 had msyh.ttf), BMP and CJK Ext A
+	"simsun",  // Windows: SimSun (simsun.ttc), BMP and CJK Ext A
+}
+
+// collections are the font collections (.ttc) that are used, by lower-case
+// name without extension: Windows 10 and 11 ship Microsoft YaHei and SimSun
+// only as collections. Their first face is extracted into a single font
+// when probed (about 15-20 MB each); other collections are skipped.
+var collections = map[string]bool{"msyh": true, "simsun": true}
+
+// usableFile reports whether scan lists the font file at path.
+func usableFile(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".ttf":
+		return true
+	case ".ttc":
+		return collections[strings.ToLower(faceName(path))]
+	}
+	return false
 }
 
 func rank(path string) int {
@@ -244,7 +262,8 @@ func systemFontDirs() []string {
 	}
 }
 
-// scan lists the .ttf files under dirs by name only, without opening them.
+// scan lists the .ttf files (and the known collections) under dirs by name
+// only, without opening them.
 // Symbolic links are resolved so that a font is listed once, under its real
 // name; of several files with the same name the first found wins. Preferred
 // fonts come first, otherwise directory order is kept.
@@ -267,12 +286,12 @@ func scan(dirs []string) []*candidate {
 				}
 				return nil
 			}
-			if d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".ttf") {
+			if d.IsDir() || !usableFile(path) {
 				return nil
 			}
 			if d.Type()&fs.ModeSymlink != 0 {
 				real, err := filepath.EvalSymlinks(path)
-				if err != nil || !strings.EqualFold(filepath.Ext(real), ".ttf") {
+				if err != nil || !usableFile(real) {
 					return nil
 				}
 				if fi, err := os.Stat(real); err != nil || !fi.Mode().IsRegular() {
