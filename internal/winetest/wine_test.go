@@ -411,7 +411,7 @@ func testHub(t *testing.T, w *wine) {
 	fpRe := regexp.MustCompile(`fingerprint: (\S+)`)
 	var codes []string
 	var fp string
-	for _, station := range []string{"环翠区 一号窗口", "环翠区 二号窗口"} {
+	for _, station := range []string{"环翠区 一号窗口", "环翠区 二号窗口", "环翠区 三号窗口"} {
 		out := w.run(t, "", "vetdesk-hub.exe", "-data", hubData, "enrol", "--station", station, "--office", "371002")
 		c, f := codeRe.FindStringSubmatch(out), fpRe.FindStringSubmatch(out)
 		if c == nil || f == nil {
@@ -422,7 +422,8 @@ func testHub(t *testing.T, w *wine) {
 
 	port := freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	serve := w.command(ctx, "vetdesk-hub.exe", "-data", hubData, "serve", "-listen", "127.0.0.1:"+port)
+	// every office gets snapshots: the Windows desk below adopts one
+	serve := w.command(ctx, "vetdesk-hub.exe", "-data", hubData, "serve", "-listen", "127.0.0.1:"+port, "-snapshot-min-cases", "1")
 	var logs syncBuffer
 	serve.Stdout, serve.Stderr = io.Discard, &logs
 	if err := serve.Start(); err != nil {
@@ -461,6 +462,26 @@ func testHub(t *testing.T, w *wine) {
 	a, b := linuxCases(t, deskA), linuxCases(t, deskB)
 	if len(a) != 5 || ids(a) != ids(b) {
 		t.Errorf("desk B has %d cases after sync, desk A %d: want A's 5 through the hub under Wine", len(b), len(a))
+	}
+
+	// a Windows desk enrols with the Windows hub and takes the office's
+	// cases as a snapshot, which swaps its store file
+	deskC := filepath.Join(w.prefix, "drive_c", "退役军人 服务站", "柜台 三")
+	out := w.run(t, "", "vetdesk.exe", "-data", w.winPath(deskC), "enrol", "-hub", url, "-fingerprint", fp, "-code", codes[2])
+	if !strings.Contains(out, "enrolled: device") {
+		t.Fatalf("vetdesk.exe enrol printed %q", out)
+	}
+	sync := w.command(ctx, "vetdesk.exe", "-data", w.winPath(deskC), "sync")
+	var stdout, stderr bytes.Buffer
+	sync.Stdout, sync.Stderr = &stdout, &stderr
+	if err := sync.Run(); err != nil || !strings.Contains(stdout.String(), "online=true outbox=0 set-aside=0") {
+		t.Errorf("vetdesk.exe sync = %v, printed %q\n%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "snapshot: ") {
+		t.Errorf("vetdesk.exe sync did not take a snapshot: %s", stderr.String())
+	}
+	if c := readCases(t, filepath.Join(deskC, "vetdesk.db")); ids(c) != ids(a) {
+		t.Errorf("the Windows desk has %d cases after sync, want desk A's 5", len(c))
 	}
 }
 
