@@ -58,6 +58,14 @@ check "vetdesk.exe is a Windows GUI program for x86-64" \
 check "vetdesk.exe carries its version in the version resource" python3 -c '
 import sys
 sys.exit(sys.argv[2].encode("utf-16-le") not in open(sys.argv[1], "rb").read())' "$dist/vetdesk.exe" "$version"
+check "vetdesk.exe carries every image of vetdesk.ico as its icon" python3 -c '
+import struct, sys
+ico, exe = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+n = struct.unpack_from("<H", ico, 4)[0]
+imgs = [ico[o:o + l] for l, o in (struct.unpack_from("<II", ico, 6 + 16 * i + 8) for i in range(n))]
+sys.exit(not (n > 0 and all(i in exe for i in imgs)))' "$dist/vetdesk.ico" "$dist/vetdesk.exe"
+check "vetdesk.exe has the per-monitor DPI-aware manifest" grep -aq "<dpiAwareness[^>]*>PerMonitorV2" "$dist/vetdesk.exe"
+check "the installer is a 64-bit Windows program" bash -c "file '$dist/vetdesk-$version-windows-amd64-installer.exe' | grep -q 'PE32+ executable (GUI) x86-64'"
 
 # --- lintian ---
 for f in "$dist"/*_"$deb"_*.deb; do
