@@ -46,6 +46,7 @@ for pkg in vetdesk vetdesk-hub; do
 	mkdir -p "$WORK/$pkg"
 	printf '%s (%s) unstable; urgency=medium\n\n  * Built from git %s.\n\n -- %s  %s\n' \
 		"$pkg" "$DEB_VERSION" "$version" "$MAINTAINER" "$date" | gzip -9n >"$WORK/$pkg/changelog.gz"
+	for man in packaging/linux/$pkg.[18]; do gzip -9nc "$man" >"$WORK/$pkg/$(basename "$man").gz"; done
 	rm -f "$out/${pkg}_${DEB_VERSION}_$arch.deb"
 	# nfpm expands variables in some fields only: fill them all in here
 	sed -e "s|\${ARCH}|$ARCH|g" -e "s|\${DEB_VERSION}|$DEB_VERSION|g" -e "s|\${BIN}|$BIN|g" \
