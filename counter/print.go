@@ -22,7 +22,59 @@ const (
 	SettingPhone   = "office.phone"
 	SettingAddress = "office.address"
 	letterPrefix   = "letter."
+	// printerPrefix+doc names the printer of one document type; empty
+	// falls back to SettingPrinter.
+	printerPrefix = "printer."
+	// offsetPrefix+printer holds that printer's offset "x,y" in mm (right
+	// and down; the default printer's key is offsetPrefix alone).
+	offsetPrefix = "offset."
+	maxOffsetMM  = 30
 )
+
+// PrinterSetting is the setting key of the printer of document type doc.
+func PrinterSetting(doc string) string { return printerPrefix + doc }
+
+// OffsetSetting is the setting key of printer's offset ("x,y" in mm).
+func OffsetSetting(printer string) string { return offsetPrefix + printer }
+
+// ParseOffset reads an offset setting "x,y" (mm, right and down; empty
+// means none). Each part must lie within ±30 mm.
+func ParseOffset(v string) (x, y float64, err error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, 0, nil
+	}
+	xs, ys, ok := strings.Cut(strings.ReplaceAll(v, "，", ","), ",")
+	if ok {
+		x, err = strconv.ParseFloat(strings.TrimSpace(xs), 64)
+	}
+	if ok && err == nil {
+		y, err = strconv.ParseFloat(strings.TrimSpace(ys), 64)
+	}
+	if !ok || err != nil || x < -maxOffsetMM || x > maxOffsetMM || y < -maxOffsetMM || y > maxOffsetMM {
+		return 0, 0, fmt.Errorf("offset %q: want x,y in mm, each within ±%d: %w", v, maxOffsetMM, ErrBadOffset)
+	}
+	return x, y, nil
+}
+
+// ErrBadOffset is returned for an offset setting that is not "x,y" in mm.
+var ErrBadOffset = errors.New("bad printer offset")
+
+// DocPrinter returns the printer of document type doc on this desk: its own
+// setting, else the desk's printer (empty: the system's default), and
+// the offset set for that printer.
+func (p *Printing) DocPrinter(ctx context.Context, doc string) (printer string, x, y float64, err error) {
+	printer, _ = p.Store.Setting(ctx, PrinterSetting(doc))
+	if printer == "" {
+		printer, _ = p.Store.Setting(ctx, SettingPrinter)
+	}
+	off, _ := p.Store.Setting(ctx, OffsetSetting(printer))
+	x, y, err = ParseOffset(off)
+	if err != nil {
+		return printer, 0, 0, fmt.Errorf("printer %s: %w", printer, err)
+	}
+	return printer, x, y, nil
+}
 
 // ErrUnknownDocument is returned for a document code the counter does not print.
 var ErrUnknownDocument = errors.New("unknown document")
@@ -32,8 +84,8 @@ var ErrUnknownDocument = errors.New("unknown document")
 var ErrNotPrintable = errors.New("document not printable for this case")
 
 // Printing prints the documents of a case: it renders the PDF, saves it
-// atomically into Dir, sends it to the configured printer (when Send is
-// set) and writes an audit entry for every attempt.
+// atomically into Dir, sends it to the document type's printer (when Send
+// is set; see DocPrinter), placed with that printer's offset, and writes an audit entry for every attempt.
 type Printing struct {
 	Store     *store.DB
 	Cat       *casework.Catalogue
@@ -70,21 +122,26 @@ func (p *Printing) PrintDocument(ctx context.Context, a store.Actor, doc, caseID
 		return "", err
 	}
 	name := fmt.Sprintf("%s-%s-%s.pdf", c.Number, doc, now.Format("20060102-150405"))
+	printer, ox, oy, err := p.DocPrinter(ctx, doc)
+	if err != nil {
+		return "", fmt.Errorf("print %s: %w", doc, err)
+	}
+	pr := p.Printer.WithOffset(ox, oy) // the pages are placed for the printer they go to
 	var render func(w io.Writer) error
 	switch doc {
 	case casework.DocReceipt:
 		render = func(w io.Writer) error {
-			_, err := p.Printer.Receipt(w, printing.ReceiptData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Lookup: LookupCode(c), Printed: now})
+			_, err := pr.Receipt(w, printing.ReceiptData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Lookup: LookupCode(c), Printed: now})
 			return err
 		}
 	case casework.DocNotice:
 		render = func(w io.Writer) error {
-			_, err := p.Printer.Notice(w, printing.NoticeData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Printed: now})
+			_, err := pr.Notice(w, printing.NoticeData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Printed: now})
 			return err
 		}
 	case casework.DocRegForm:
 		render = func(w io.Writer) error {
-			_, err := p.Printer.RegForm(w, printing.RegFormData{Case: c, Cat: p.Cat, Office: office, Printed: now})
+			_, err := pr.RegForm(w, printing.RegFormData{Case: c, Cat: p.Cat, Office: office, Printed: now})
 			return err
 		}
 	case casework.DocSubsidyForm:
@@ -92,7 +149,7 @@ func (p *Printing) PrintDocument(ctx context.Context, a store.Actor, doc, caseID
 			return "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
 		}
 		render = func(w io.Writer) error {
-			_, err := p.Printer.SubsidyForm(w, printing.SubsidyData{Case: c, Cat: p.Cat, Office: office, Printed: now})
+			_, err := pr.SubsidyForm(w, printing.SubsidyData{Case: c, Cat: p.Cat, Office: office, Printed: now})
 			return err
 		}
 	case casework.DocHukouLetter:
@@ -108,7 +165,7 @@ func (p *Printing) PrintDocument(ctx context.Context, a store.Actor, doc, caseID
 			target += " 补打"
 		}
 		render = func(w io.Writer) error {
-			_, err := p.Printer.Letter(w, printing.LetterData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Number: number,
+			_, err := pr.Letter(w, printing.LetterData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Number: number,
 				ValidDays: p.validDays(), Issued: now, Reprint: reprint})
 			return err
 		}
@@ -120,7 +177,6 @@ func (p *Printing) PrintDocument(ctx context.Context, a store.Actor, doc, caseID
 		return "", fmt.Errorf("print %s: %w", doc, err)
 	}
 	if p.Send != nil {
-		printer, _ := p.Store.Setting(ctx, SettingPrinter)
 		if err := p.Send(ctx, path, printer); err != nil {
 			return path, fmt.Errorf("print %s: send: %w", doc, err)
 		}

@@ -208,3 +208,27 @@ func uniq(rs []rune) []rune {
 	}
 	return out
 }
+
+// Layout returns the layout p places pages with.
+func (p *Printer) Layout() Layout { return p.layout }
+
+// WithOffset returns a Printer like p whose pages are moved by x mm right
+// and y mm down (negative: left and up), for a printer whose stock or feed
+// is off. It shares p's fonts and wording; its glyph caches are its own.
+func (p *Printer) WithOffset(xMM, yMM float64) *Printer {
+	l := p.layout
+	l.OffsetXMM, l.OffsetYMM = xMM, yMM
+	if l == p.layout {
+		return p
+	}
+	q := &Printer{
+		layout: l,
+		fonts:  p.fonts,
+		words:  p.words,
+		prim:   p.prim,
+		infos:  map[*fontset.Face]*faceInfo{p.fonts.Primary(): p.prim},
+		bad:    make(map[*fontset.Face]bool),
+		pngs:   make(map[glyphKey][]byte),
+	}
+	return q
+}

@@ -2,11 +2,15 @@ package printing
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -243,21 +247,100 @@ func TestWordingOverride(t *testing.T) {
 	}
 }
 
+// TestOffsetMovesContent guards the offsets of pre-printed stock: a letter
+// rendered with offset (3, -2) mm, by Layout or by WithOffset, has its
+// text boxes (pdftotext -bbox) moved by exactly that, and its page is
+// still A4.
 func TestOffsetMovesContent(t *testing.T) {
 	cat := loadCat(t)
 	c := acceptedCase(t, cat, "张三", 7)
-	var sizes [2][]byte
-	for i, l := range []Layout{{MarginMM: 18}, {MarginMM: 18, OffsetXMM: 3, OffsetYMM: -2}} {
-		p, err := New(Options{Layout: l})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sizes[i], _ = render(t, func(b *bytes.Buffer) (Result, error) {
+	base := newPrinter(t)
+	byLayout, err := New(Options{Layout: Layout{MarginMM: DefaultLayout.MarginMM, OffsetXMM: 3, OffsetYMM: -2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	letter := func(p *Printer) []byte {
+		pdf, _ := render(t, func(b *bytes.Buffer) (Result, error) {
 			return p.Letter(b, LetterData{Case: c, Cat: cat, Number: "N1", ValidDays: 30, Issued: testNow})
 		})
+		return pdf
 	}
-	if bytes.Equal(sizes[0], sizes[1]) {
-		t.Error("offset layout rendered identical bytes, want content moved")
+	want := wordBoxes(t, letter(base))
+	const mm = 72 / 25.4
+	for name, p := range map[string]*Printer{"Layout": byLayout, "WithOffset": base.WithOffset(3, -2)} {
+		got := wordBoxes(t, letter(p))
+		if len(got) != len(want) || len(got) < 10 {
+			t.Fatalf("%s: %d words, want %d (at least 10)", name, len(got), len(want))
+		}
+		for i := range got {
+			dx, dy := got[i].x-want[i].x, got[i].y-want[i].y
+			if got[i].text != want[i].text || math.Abs(dx-3*mm) > 0.01 || math.Abs(dy+2*mm) > 0.01 {
+				t.Errorf("%s: word %q moved (%.3f, %.3f) mm, want (3, -2)", name, got[i].text, dx/mm, dy/mm)
+				break
+			}
+		}
+	}
+	if p := base.WithOffset(0, 0); p != base {
+		t.Error("WithOffset(0, 0) of an unmoved printer returned a new printer")
+	}
+}
+
+type wordBox struct {
+	text string
+	x, y float64 // top left, pt
+}
+
+var bboxWordRe = regexp.MustCompile(`<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="[0-9.]+">([^<]*)</word>`)
+
+// wordBoxes returns the words of page 1 with their boxes (pdftotext -bbox).
+func wordBoxes(t *testing.T, pdf []byte) []wordBox {
+	t.Helper()
+	needTool(t, "pdftotext")
+	in := filepath.Join(t.TempDir(), "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-bbox", "-f", "1", "-l", "1", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext -bbox: %v", err)
+	}
+	var words []wordBox
+	for _, m := range bboxWordRe.FindAllSubmatch(out, -1) {
+		x, _ := strconv.ParseFloat(string(m[1]), 64)
+		y, _ := strconv.ParseFloat(string(m[2]), 64)
+		words = append(words, wordBox{string(m[3]), x, y})
+	}
+	return words
+}
+
+func TestParseLpstatE(t *testing.T) {
+	got := parseLpstatE([]byte("vetdesk-pdf\nHP_LaserJet\n\n  hukou-tray \n"))
+	want := []string{"vetdesk-pdf", "HP_LaserJet", "hukou-tray"}
+	if !slices.Equal(got, want) {
+		t.Errorf("parseLpstatE = %q, want %q", got, want)
+	}
+}
+
+// TestSystemPrintersListsCUPSQueue guards the printer list of 设置: a CUPS
+// queue is listed by the name Send takes.
+func TestSystemPrintersListsCUPSQueue(t *testing.T) {
+	if _, err := exec.LookPath("lpadmin"); err != nil {
+		t.Skip("CUPS not installed")
+	}
+	if ensureCupsd() != nil {
+		t.Skip("cupsd not running")
+	}
+	model, err := cupsPDFModel()
+	if err != nil {
+		t.Skipf("cups-pdf driver not available: %v", err)
+	}
+	if out, err := exec.Command("lpadmin", "-p", "vetdesk-pdf", "-E", "-v", "cups-pdf:/", "-m", model).CombinedOutput(); err != nil {
+		t.Fatalf("lpadmin: %v\n%s", err, out)
+	}
+	var l PrinterLister = SystemPrinters{}
+	got, err := l.Printers(context.Background())
+	if err != nil || !slices.Contains(got, "vetdesk-pdf") {
+		t.Errorf("Printers() = %q, %v; want a list with vetdesk-pdf", got, err)
 	}
 }
 

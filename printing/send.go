@@ -17,15 +17,15 @@ import (
 var ErrNoViewer = errors.New("no printer command or system viewer found")
 
 // Send prints the PDF at pdfPath. Where CUPS's lp exists it runs
-// lp [-d printer] file (an empty printer means the default destination) and
-// returns lp's message on failure; otherwise it opens the file with the
+// lp [-d printer] -o … file at 100 % on A4 (lpNoScaling; an empty printer
+// means the default destination) and returns lp's message on failure; otherwise it opens the file with the
 // system viewer (xdg-open, open or rundll32) for the clerk to print.
 func Send(ctx context.Context, pdfPath, printer string) error {
 	if _, err := os.Stat(pdfPath); err != nil {
 		return fmt.Errorf("print %s: %w", pdfPath, err)
 	}
 	if lp, err := exec.LookPath("lp"); err == nil {
-		args := []string{}
+		args := append([]string{}, lpNoScaling...)
 		if printer != "" {
 			args = append(args, "-d", printer)
 		}

@@ -81,6 +81,24 @@ func TestSendCUPS(t *testing.T) {
 	if err := Send(ctx, path, queue); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
+	out := waitCupsPDF(t, name, start)
+	// cups-pdf re-distils through Ghostscript; check form here and
+	// geometry in TestSendCUPSKeepsScale.
+	if b := mustRead(t, out); !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Errorf("printed file %s is not a PDF", out)
+	}
+	if info, err := exec.Command("pdfinfo", out).Output(); err == nil {
+		if m := pagesRe.FindSubmatch(info); m == nil || string(m[1]) != fmt.Sprint(pages) {
+			t.Errorf("printed file %s: pdfinfo = %s, want %d pages", out, info, pages)
+		}
+	}
+	t.Logf("cups-pdf wrote %s after %v", out, time.Since(start).Round(time.Millisecond))
+}
+
+// waitCupsPDF waits up to 45 s for cups-pdf's output of the job named
+// name, sent after start, and returns its path.
+func waitCupsPDF(t *testing.T, name string, start time.Time) string {
+	t.Helper()
 	base := strings.TrimSuffix(name, ".pdf")
 	home, _ := os.UserHomeDir()
 	dirs := []string{filepath.Join(home, "PDF"), "/var/spool/cups-pdf/ANONYMOUS", "/var/spool/cups-pdf/root", "/root/PDF"}
@@ -93,24 +111,13 @@ func TestSendCUPS(t *testing.T) {
 				if err != nil || !strings.Contains(e.Name(), base) || info.ModTime().Before(start.Add(-time.Second)) || info.Size() == 0 {
 					continue
 				}
-				out := filepath.Join(dir, e.Name())
-				// cups-pdf re-distils through Ghostscript into Type 3
-				// fonts without usable text, so check form, not words.
-				if b := mustRead(t, out); !bytes.HasPrefix(b, []byte("%PDF-")) {
-					t.Errorf("printed file %s is not a PDF", out)
-				}
-				if info, err := exec.Command("pdfinfo", out).Output(); err == nil {
-					if m := pagesRe.FindSubmatch(info); m == nil || string(m[1]) != fmt.Sprint(pages) {
-						t.Errorf("printed file %s: pdfinfo = %s, want %d pages", out, info, pages)
-					}
-				}
-				t.Logf("cups-pdf wrote %s (%d bytes) after %v", out, info.Size(), time.Since(start).Round(time.Millisecond))
-				return
+				return filepath.Join(dir, e.Name())
 			}
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
 	t.Fatalf("no output from cups-pdf in %v under %v", 45*time.Second, dirs)
+	return ""
 }
 
 func TestSendUnknownQueue(t *testing.T) {

@@ -1,0 +1,99 @@
+package counter
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"vetdesk/casework"
+)
+
+var wordRe = regexp.MustCompile(`<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="[0-9.]+">([^<]*)</word>`)
+
+// firstWord returns the text and top-left corner (pt) of the first word
+// pdftotext -bbox finds in the PDF at path.
+func firstWord(t *testing.T, path string) (string, float64, float64) {
+	t.Helper()
+	out, err := exec.Command("pdftotext", "-bbox", "-f", "1", "-l", "1", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext -bbox %s: %v", path, err)
+	}
+	m := wordRe.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("pdftotext -bbox %s: no word", path)
+	}
+	x, _ := strconv.ParseFloat(string(m[1]), 64)
+	y, _ := strconv.ParseFloat(string(m[2]), 64)
+	return string(m[3]), x, y
+}
+
+// TestPrintSendsToDocumentPrinter guards the printer per document type:
+// a document with its own printer goes there, with that printer's offset;
+// one without goes to the desk's printer, unmoved.
+func TestPrintSendsToDocumentPrinter(t *testing.T) {
+	r := newRig(t)
+	c := r.accepted(t, 2)
+	ctx := context.Background()
+	var sent []string
+	tick := now
+	r.p.Now = func() time.Time { tick = tick.Add(time.Second); return tick } // one file per print
+	r.p.Send = func(_ context.Context, _, printer string) error { sent = append(sent, printer); return nil }
+	for k, v := range map[string]string{SettingPrinter: "desk", PrinterSetting(casework.DocHukouLetter): "hukou-tray",
+		OffsetSetting("hukou-tray"): "3,-2"} {
+		if err := r.st.SetSetting(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.p.PrintDocument(ctx, r.a, casework.DocReceipt, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	moved, err := r.p.PrintDocument(ctx, r.a, casework.DocHukouLetter, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.st.SetSetting(ctx, PrinterSetting(casework.DocHukouLetter), ""); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := r.p.PrintDocument(ctx, r.a, casework.DocHukouLetter, c.ID) // a reprint: same text
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"desk", "hukou-tray", "desk"}; len(sent) != 3 || sent[0] != want[0] || sent[1] != want[1] || sent[2] != want[2] {
+		t.Errorf("sent to %q, want %q", sent, want)
+	}
+	w0, x0, y0 := firstWord(t, plain)
+	w1, x1, y1 := firstWord(t, moved)
+	const mm = 72 / 25.4
+	if w0 != w1 || math.Abs(x1-x0-3*mm) > 0.05 || math.Abs(y1-y0+2*mm) > 0.05 {
+		t.Errorf("letter on hukou-tray: %q at (%.2f, %.2f) pt, on desk %q at (%.2f, %.2f) pt; want moved by (3, -2) mm",
+			w1, x1, y1, w0, x0, y0)
+	}
+	if err := r.st.SetSetting(ctx, OffsetSetting("desk"), "3;2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.p.PrintDocument(ctx, r.a, casework.DocNotice, c.ID); !errors.Is(err, ErrBadOffset) {
+		t.Errorf("print with offset \"3;2\" = %v, want ErrBadOffset", err)
+	}
+}
+
+func TestParseOffset(t *testing.T) {
+	tests := []struct {
+		in   string
+		x, y float64
+		ok   bool
+	}{
+		{"", 0, 0, true}, {"3,-2", 3, -2, true}, {" 1.5 ， 0.5 ", 1.5, 0.5, true},
+		{"3", 0, 0, false}, {"a,b", 0, 0, false}, {"31,0", 0, 0, false}, {"0,-31", 0, 0, false},
+	}
+	for _, tt := range tests {
+		x, y, err := ParseOffset(tt.in)
+		if (err == nil) != tt.ok || x != tt.x || y != tt.y {
+			t.Errorf("ParseOffset(%q) = %v, %v, %v; want %v, %v, ok %v", tt.in, x, y, err, tt.x, tt.y, tt.ok)
+		}
+	}
+}
