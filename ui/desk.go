@@ -25,11 +25,14 @@ type Services struct {
 	Store   *store.DB
 	Cat     *casework.Catalogue
 	Now     func() time.Time
-	Printer DocPrinter    // nil: print buttons are hidden
-	Reports ReportService // nil: no report screen
-	Sync    SyncService   // nil: no sync screen
-	Extra   []ExtraScreen // screens other packages contribute (reports, sync)
-	Demo    func(ctx context.Context, a store.Actor, n int, progress func(done, total int)) error
+	Printer DocPrinter // nil: print buttons are hidden
+	// Printers lists the system's print queues for 设置 (nil: none listed;
+	// names can still be typed).
+	Printers func(ctx context.Context) ([]string, error)
+	Reports  ReportService // nil: no report screen
+	Sync     SyncService   // nil: no sync screen
+	Extra    []ExtraScreen // screens other packages contribute (reports, sync)
+	Demo     func(ctx context.Context, a store.Actor, n int, progress func(done, total int)) error
 	// Restore replaces the local data with a backup and ends the app.
 	Restore func(path string) error
 	// Unsynced reports whether a case has changes the hub has not acknowledged.

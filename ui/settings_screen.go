@@ -82,8 +82,10 @@ type SettingsScreen struct {
 	Phone   *shortcutEntry
 	Address *shortcutEntry
 	Printer *shortcutEntry
-	Hub     *shortcutEntry
-	Idle    *shortcutEntry
+	// Printers are the printer of each document type and each printer's offset.
+	Printers *printerSettings
+	Hub      *shortcutEntry
+	Idle     *shortcutEntry
 	// BackupEvery, BackupKeep and BackupWarn are the automatic backup's
 	// interval (hours), copies kept, and the dashboard's warning age (days).
 	BackupEvery *shortcutEntry
@@ -124,6 +126,7 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s.Address.SetText(get(SettingAddress))
 	s.Printer.SetText(get(SettingPrinter))
 	s.Printer.SetPlaceHolder(T("settings.printer.default"))
+	s.Printers = newPrinterSettings(d, get)
 	s.Hub.SetText(get(SettingHub))
 	s.Idle.SetText(get(SettingIdle))
 	if s.Idle.Text == "" {
@@ -194,6 +197,10 @@ func (s *SettingsScreen) Save() {
 		}
 		nums[n.key] = strconv.Itoa(v)
 	}
+	if lbl, ok := s.Printers.check(); !ok {
+		s.Message.SetText(lbl + ":" + T("settings.printer.offset.bad"))
+		return
+	}
 	vals := s.values()
 	vals[SettingIdle] = strconv.Itoa(mins)
 	for k, v := range nums {
@@ -232,6 +239,7 @@ func (s *SettingsScreen) values() map[string]string {
 	for k := range v {
 		v[k] = strings.TrimSpace(v[k])
 	}
+	s.Printers.values(v)
 	return v
 }
 
@@ -405,12 +413,19 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 		widget.NewFormItem(T("setup.phone"), s.Phone),
 		widget.NewFormItem(T("setup.address"), s.Address),
 		widget.NewFormItem(T("settings.printer"), s.Printer),
+	)
+	for _, it := range s.Printers.formItems() {
+		form.AppendItem(it)
+	}
+	for _, it := range []*widget.FormItem{
 		widget.NewFormItem(T("settings.hub"), s.Hub),
 		widget.NewFormItem(T("settings.idle"), s.Idle),
 		widget.NewFormItem(T("settings.backup.every"), s.BackupEvery),
 		widget.NewFormItem(T("settings.backup.keep"), s.BackupKeep),
 		widget.NewFormItem(T("settings.backup.warn"), s.BackupWarn),
-	)
+	} {
+		form.AppendItem(it)
+	}
 	box := container.NewVBox(
 		widget.NewLabelWithStyle(T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		form, widget.NewLabel(T("settings.catalogue", map[string]any{"Version": s.d.Svc.Cat.Version})),

@@ -38,6 +38,7 @@ func wireServices(e *env, svc *ui.Services) {
 	if p, err := printService(e); err == nil {
 		svc.Printer = p
 	}
+	svc.Printers = printing.SystemPrinters{}.Printers
 	svc.Reports = reportService{e: e}
 	svc.Roster = func(ctx context.Context, id string) map[string]string {
 		v, err := e.st.RosterValues(ctx, id)
