@@ -70,6 +70,10 @@ type Printer struct {
 	infos map[*fontset.Face]*faceInfo
 	bad   map[*fontset.Face]bool
 	pngs  map[glyphKey][]byte
+
+	// capture, when set, is handed each document's canvas as it is
+	// rendered (PageImages).
+	capture func(*canvas)
 }
 
 // New returns a Printer with the given options.
@@ -221,6 +225,11 @@ func (p *Printer) WithOffset(xMM, yMM float64) *Printer {
 	if l == p.layout {
 		return p
 	}
+	return p.clone(l)
+}
+
+// clone returns a Printer with layout l sharing p's fonts and wording.
+func (p *Printer) clone(l Layout) *Printer {
 	q := &Printer{
 		layout: l,
 		fonts:  p.fonts,

@@ -19,6 +19,9 @@ type docInfo struct {
 // this package, so fpdf never parses a full CJK font; runes above U+FFFF
 // become images; runes no face has become crossed boxes.
 func (p *Printer) render(w io.Writer, c *canvas, info docInfo) (res Result, err error) {
+	if p.capture != nil {
+		p.capture(c)
+	}
 	defer func() {
 		if r := recover(); r != nil { // fpdf panics on some input; never crash the counter
 			err = fmt.Errorf("printing: render %s: %v", info.title, r)

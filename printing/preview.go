@@ -1,0 +1,224 @@
+package printing
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"math"
+
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
+	"golang.org/x/image/vector"
+)
+
+// PageImages renders a document as grey page images at dpi, for the print
+// preview: draw renders it with the Printer it is handed, e.g.
+//
+//	p.PageImages(100, func(q *Printer, w io.Writer) (Result, error) { return q.Receipt(w, d) })
+//
+// The pages come from the same display list as the PDF, with p's layout
+// and offset, drawn by this package from the fonts' outlines: no second
+// PDF engine. Dashes and faux bold are drawn solid and regular.
+func (p *Printer) PageImages(dpi float64, draw func(q *Printer, w io.Writer) (Result, error)) ([]*image.Gray, Result, error) {
+	if dpi < 10 || dpi > 600 {
+		return nil, Result{}, fmt.Errorf("printing: preview at %v dpi: want 10 to 600", dpi)
+	}
+	var c *canvas
+	q := p.clone(p.layout)
+	q.capture = func(got *canvas) { c = got }
+	res, err := draw(q, io.Discard)
+	if err != nil {
+		return nil, res, err
+	}
+	if c == nil {
+		return nil, res, fmt.Errorf("printing: preview: nothing was rendered")
+	}
+	pages := make([]*image.Gray, len(c.pages))
+	for i, pg := range c.pages {
+		pages[i] = q.rasterPage(pg, dpi)
+	}
+	return pages, res, nil
+}
+
+type inkKey struct {
+	gray  int
+	alpha float64
+}
+
+// pager draws one page: shapes are collected per ink in rasterizers of
+// the page's size, then laid on white.
+type pager struct {
+	p      *Printer
+	k      float64 // pixels per mm
+	w, h   int
+	ox, oy float64
+	inks   map[inkKey]*vector.Rasterizer
+	order  []inkKey
+}
+
+func (p *Printer) rasterPage(items []item, dpi float64) *image.Gray {
+	k := dpi / 25.4
+	g := &pager{p: p, k: k, w: int(math.Round(pageW * k)), h: int(math.Round(pageH * k)),
+		ox: p.layout.OffsetXMM, oy: p.layout.OffsetYMM, inks: map[inkKey]*vector.Rasterizer{}}
+	for _, it := range items {
+		g.item(it)
+	}
+	img := image.NewGray(image.Rect(0, 0, g.w, g.h))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for _, key := range g.order {
+		a := 1.0
+		if key.alpha > 0 {
+			a = key.alpha
+		}
+		v := uint8(key.gray)
+		src := image.NewUniform(color.NRGBA{v, v, v, uint8(a*255 + 0.5)})
+		g.inks[key].Draw(img, img.Bounds(), src, image.Point{})
+	}
+	return img
+}
+
+func (g *pager) ras(key inkKey) *vector.Rasterizer {
+	r, ok := g.inks[key]
+	if !ok {
+		r = vector.NewRasterizer(g.w, g.h)
+		g.inks[key] = r
+		g.order = append(g.order, key)
+	}
+	return r
+}
+
+// poly adds a closed polygon of page millimetres (before the offset).
+func (g *pager) poly(r *vector.Rasterizer, pts ...[2]float64) {
+	for i, pt := range pts {
+		x, y := float32((pt[0]+g.ox)*g.k), float32((pt[1]+g.oy)*g.k)
+		if i == 0 {
+			r.MoveTo(x, y)
+		} else {
+			r.LineTo(x, y)
+		}
+	}
+	r.ClosePath()
+}
+
+// line adds a stroke lw mm wide from (x0,y0) to (x1,y1).
+func (g *pager) line(r *vector.Rasterizer, x0, y0, x1, y1, lw float64) {
+	dx, dy := x1-x0, y1-y0
+	n := math.Hypot(dx, dy)
+	if n == 0 {
+		return
+	}
+	nx, ny := -dy/n*lw/2, dx/n*lw/2
+	g.poly(r, [2]float64{x0 + nx, y0 + ny}, [2]float64{x1 + nx, y1 + ny}, [2]float64{x1 - nx, y1 - ny}, [2]float64{x0 - nx, y0 - ny})
+}
+
+func (g *pager) rect(r *vector.Rasterizer, x, y, w, h float64) {
+	g.poly(r, [2]float64{x, y}, [2]float64{x + w, y}, [2]float64{x + w, y + h}, [2]float64{x, y + h})
+}
+
+func (g *pager) item(it item) {
+	lw := it.lw
+	if lw == 0 {
+		lw = 0.3
+	}
+	black := g.ras(inkKey{})
+	switch it.kind {
+	case itemLine:
+		g.line(black, it.x, it.y, it.w, it.h, lw)
+	case itemRect:
+		if it.fill {
+			g.rect(g.ras(inkKey{gray: it.gray}), it.x, it.y, it.w, it.h)
+			return
+		}
+		g.box(black, it.x, it.y, it.w, it.h, lw)
+	case itemCircle:
+		const n = 96
+		for i := 0; i < n; i++ {
+			a0, a1 := 2*math.Pi*float64(i)/n, 2*math.Pi*float64(i+1)/n
+			g.line(black, it.x+it.w*math.Cos(a0), it.y+it.w*math.Sin(a0), it.x+it.w*math.Cos(a1), it.y+it.w*math.Sin(a1), lw)
+		}
+	case itemQR:
+		if len(it.qr) == 0 {
+			return
+		}
+		m := it.w / float64(len(it.qr))
+		for r, row := range it.qr {
+			for c, on := range row {
+				if on {
+					g.rect(black, it.x+float64(c)*m, it.y+float64(r)*m, m, m)
+				}
+			}
+		}
+	case itemText:
+		g.text(it)
+	}
+}
+
+func (g *pager) box(r *vector.Rasterizer, x, y, w, h, lw float64) {
+	g.line(r, x-lw/2, y, x+w+lw/2, y, lw)
+	g.line(r, x-lw/2, y+h, x+w+lw/2, y+h, lw)
+	g.line(r, x, y, x, y+h, lw)
+	g.line(r, x+w, y, x+w, y+h, lw)
+}
+
+// text draws the item's glyphs from their outlines, turned like the PDF's
+// (around the page's centre, counter-clockwise by angle degrees).
+func (g *pager) text(it item) {
+	r := g.ras(inkKey{gray: it.gray, alpha: it.alpha})
+	sz := it.size * ptMM
+	sin, cos := math.Sincos(it.angle * math.Pi / 180)
+	turn := func(x, y float64) (float64, float64) {
+		if it.angle == 0 {
+			return x, y
+		}
+		dx, dy := x-pageW/2, y-pageH/2
+		return pageW/2 + dx*cos + dy*sin, pageH/2 - dx*sin + dy*cos
+	}
+	x := it.x
+	for _, sg := range it.segs {
+		if sg.kind == segMissing {
+			for range []rune(sg.text) {
+				g.box(g.ras(inkKey{}), x+0.1*sz, it.y-0.8*sz, 0.8*sz, 0.85*sz, 0.2)
+				x += sz
+			}
+			continue
+		}
+		for _, ru := range sg.text {
+			gl := sg.fi.glyph(ru)
+			adv := sg.fi.advance(ru) * sz
+			if gl != 0 {
+				sg.fi.mu.Lock()
+				segs, err := sg.fi.sf.LoadGlyph(&sg.fi.buf, sfnt.GlyphIndex(gl), fixed.Int26_6(sz*64), nil)
+				sg.fi.mu.Unlock()
+				if err == nil {
+					bx, by := x, it.y
+					pt := func(p fixed.Point26_6) (float32, float32) {
+						px, py := turn(bx+float64(p.X)/64, by+float64(p.Y)/64)
+						return float32((px + g.ox) * g.k), float32((py + g.oy) * g.k)
+					}
+					for _, s := range segs {
+						switch s.Op {
+						case sfnt.SegmentOpMoveTo:
+							r.MoveTo(pt(s.Args[0]))
+						case sfnt.SegmentOpLineTo:
+							r.LineTo(pt(s.Args[0]))
+						case sfnt.SegmentOpQuadTo:
+							x1, y1 := pt(s.Args[0])
+							x2, y2 := pt(s.Args[1])
+							r.QuadTo(x1, y1, x2, y2)
+						case sfnt.SegmentOpCubeTo:
+							x1, y1 := pt(s.Args[0])
+							x2, y2 := pt(s.Args[1])
+							x3, y3 := pt(s.Args[2])
+							r.CubeTo(x1, y1, x2, y2, x3, y3)
+						}
+					}
+					r.ClosePath()
+				}
+			}
+			x += adv
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package printing
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestPageImagesMatchPDF guards the print preview: each document's page
+// images, drawn by our own renderer, have the PDF's page count, A4's size,
+// and ink where pdftoppm puts the PDF's ink (box edges within 1 mm); with
+// an offset of (3, -2) mm the ink moves by that.
+func TestPageImagesMatchPDF(t *testing.T) {
+	needTool(t, "pdftoppm")
+	cat := loadCat(t)
+	c := acceptedCase(t, cat, "张三", 7)
+	base := newPrinter(t)
+	const dpi = 100
+	docs := map[string]func(q *Printer, w io.Writer) (Result, error){
+		"letter": func(q *Printer, w io.Writer) (Result, error) {
+			return q.Letter(w, LetterData{Case: c, Cat: cat, Number: "N1", ValidDays: 30, Issued: testNow})
+		},
+		"receipt": func(q *Printer, w io.Writer) (Result, error) {
+			return q.Receipt(w, ReceiptData{Case: c, Cat: cat, Office: testOffice, Lookup: "L", Printed: testNow})
+		},
+		"notice": func(q *Printer, w io.Writer) (Result, error) {
+			return q.Notice(w, NoticeData{Case: c, Cat: cat, Office: testOffice, Printed: testNow})
+		},
+	}
+	mm := func(px int) float64 { return float64(px) * 25.4 / dpi }
+	for name, draw := range docs {
+		for _, off := range [][2]float64{{0, 0}, {3, -2}} {
+			p := base.WithOffset(off[0], off[1])
+			pages, res, err := p.PageImages(dpi, draw)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if len(pages) != res.Pages || len(pages) == 0 {
+				t.Fatalf("%s: %d images for %d pages", name, len(pages), res.Pages)
+			}
+			if b := pages[0].Bounds(); b.Dx() != 827 || b.Dy() != 1169 {
+				t.Errorf("%s: page is %v px, want A4 at %d dpi (827x1169)", name, b, dpi)
+			}
+			var pdf bytes.Buffer
+			if _, err := draw(p, &pdf); err != nil {
+				t.Fatal(err)
+			}
+			in := filepath.Join(t.TempDir(), "d.pdf")
+			if err := os.WriteFile(in, pdf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want := inkBox(t, in, dpi)
+			got := grayInk(pages[0])
+			for i, d := range []int{got.Min.X - want.Min.X, got.Min.Y - want.Min.Y, got.Max.X - want.Max.X, got.Max.Y - want.Max.Y} {
+				if math.Abs(mm(d)) > 1 {
+					t.Errorf("%s offset %v: preview ink edge %d is %.2f mm off the PDF's: preview %v, PDF %v", name, off, i, mm(d), got, want)
+				}
+			}
+			if off == [2]float64{3, -2} {
+				plain, _, _ := base.PageImages(dpi, draw)
+				p0 := grayInk(plain[0])
+				if dx, dy := mm(got.Min.X-p0.Min.X), mm(got.Min.Y-p0.Min.Y); math.Abs(dx-3) > 0.3 || math.Abs(dy+2) > 0.3 {
+					t.Errorf("%s: offset (3, -2) moved the preview's ink by (%.2f, %.2f) mm", name, dx, dy)
+				}
+			}
+			if name == "letter" && off == [2]float64{} && os.Getenv("VETDESK_PREVIEW_OUT") != "" {
+				var b bytes.Buffer
+				png.Encode(&b, pages[0])
+				os.WriteFile(filepath.Join(os.Getenv("VETDESK_PREVIEW_OUT"), "letter.png"), b.Bytes(), 0o644)
+			}
+		}
+	}
+}
+
+// grayInk is the box of an image's pixels darker than mid grey.
+func grayInk(img *image.Gray) image.Rectangle {
+	box := image.Rectangle{Min: image.Pt(math.MaxInt, math.MaxInt)}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if img.GrayAt(x, y).Y < 0x80 {
+				box.Min.X, box.Min.Y = min(box.Min.X, x), min(box.Min.Y, y)
+				box.Max.X, box.Max.Y = max(box.Max.X, x+1), max(box.Max.Y, y+1)
+			}
+		}
+	}
+	return box
+}
