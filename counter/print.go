@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -99,89 +101,147 @@ type Printing struct {
 // PrintDocument prints doc (casework.DocReceipt, …) of case caseID as a and
 // returns the saved PDF's path.
 func (p *Printing) PrintDocument(ctx context.Context, a store.Actor, doc, caseID string) (path string, err error) {
+	return p.produce(ctx, a, doc, caseID, "", true)
+}
+
+// SaveDocumentAs renders doc of case caseID as a into the file at path
+// (另存PDF), without offset and without sending it anywhere; it is
+// numbered and audited like a print (a saved hukou letter is an issued one).
+func (p *Printing) SaveDocumentAs(ctx context.Context, a store.Actor, doc, caseID, path string) error {
+	_, err := p.produce(ctx, a, doc, caseID, path, false)
+	return err
+}
+
+// PreviewDocument draws doc of case caseID as a as page images at dpi, as
+// PrintDocument would print it now (with its printer's offset). It audits
+// nothing and takes no number: a hukou letter not printed yet shows none.
+func (p *Printing) PreviewDocument(ctx context.Context, a store.Actor, doc, caseID string, dpi float64) ([]*image.Gray, error) {
+	c, err := p.Store.Case(ctx, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("preview %s: %w", doc, err)
+	}
+	_, ox, oy, err := p.DocPrinter(ctx, doc)
+	if err != nil {
+		return nil, fmt.Errorf("preview %s: %w", doc, err)
+	}
+	draw, _, err := p.drawer(ctx, a, doc, c, p.now(), true)
+	if err != nil {
+		return nil, err
+	}
+	pages, _, err := p.Printer.WithOffset(ox, oy).PageImages(dpi, draw)
+	if err != nil {
+		return nil, fmt.Errorf("preview %s: %w", doc, err)
+	}
+	return pages, nil
+}
+
+// produce renders, saves (into Dir, or to saveAs), sends (when send) and
+// audits one document.
+func (p *Printing) produce(ctx context.Context, a store.Actor, doc, caseID, saveAs string, send bool) (path string, err error) {
 	c, err := p.Store.Case(ctx, caseID)
 	if err != nil {
 		return "", fmt.Errorf("print %s: %w", doc, err)
 	}
 	target := doc + " " + c.Number
+	action := "print"
+	if saveAs != "" {
+		action = "save"
+	}
 	defer func() {
 		detail := path
 		if err != nil {
 			detail = err.Error()
 		}
-		if aerr := p.Store.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "print", Target: target, Success: err == nil, Detail: detail}); aerr != nil && err == nil {
+		if aerr := p.Store.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: action, Target: target, Success: err == nil, Detail: detail}); aerr != nil && err == nil {
 			err = fmt.Errorf("print %s: audit: %w", doc, aerr)
 		}
 	}()
-	if c.State == casework.CaseDraft {
-		return "", fmt.Errorf("print %s of a draft: %w", doc, ErrNotPrintable)
-	}
 	now := p.now()
-	office, err := p.office(ctx)
+	draw, extra, err := p.drawer(ctx, a, doc, c, now, false)
+	target += extra
 	if err != nil {
 		return "", err
 	}
-	name := fmt.Sprintf("%s-%s-%s.pdf", c.Number, doc, now.Format("20060102-150405"))
-	printer, ox, oy, err := p.DocPrinter(ctx, doc)
-	if err != nil {
-		return "", fmt.Errorf("print %s: %w", doc, err)
-	}
-	pr := p.Printer.WithOffset(ox, oy) // the pages are placed for the printer they go to
-	var render func(w io.Writer) error
-	switch doc {
-	case casework.DocReceipt:
-		render = func(w io.Writer) error {
-			_, err := pr.Receipt(w, printing.ReceiptData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Lookup: LookupCode(c), Printed: now})
-			return err
-		}
-	case casework.DocNotice:
-		render = func(w io.Writer) error {
-			_, err := pr.Notice(w, printing.NoticeData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Printed: now})
-			return err
-		}
-	case casework.DocRegForm:
-		render = func(w io.Writer) error {
-			_, err := pr.RegForm(w, printing.RegFormData{Case: c, Cat: p.Cat, Office: office, Printed: now})
-			return err
-		}
-	case casework.DocSubsidyForm:
-		if !c.HasItem("subsidy") {
-			return "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
-		}
-		render = func(w io.Writer) error {
-			_, err := pr.SubsidyForm(w, printing.SubsidyData{Case: c, Cat: p.Cat, Office: office, Printed: now})
-			return err
-		}
-	case casework.DocHukouLetter:
-		if !c.HasItem("hukou") {
-			return "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
-		}
-		number, reprint, err := p.letterNumber(ctx, c, now)
+	pr := p.Printer
+	var printer string
+	if send {
+		var ox, oy float64
+		printer, ox, oy, err = p.DocPrinter(ctx, doc)
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("print %s: %w", doc, err)
 		}
-		target += " " + number
-		if reprint {
-			target += " 补打"
-		}
-		render = func(w io.Writer) error {
-			_, err := pr.Letter(w, printing.LetterData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Number: number,
-				ValidDays: p.validDays(), Issued: now, Reprint: reprint})
-			return err
-		}
-	default:
-		return "", fmt.Errorf("print %q: %w", doc, ErrUnknownDocument)
+		pr = pr.WithOffset(ox, oy) // the pages are placed for the printer they go to
 	}
-	path, err = printing.SaveAtomic(p.Dir, name, render)
+	render := func(w io.Writer) error { _, err := draw(pr, w); return err }
+	dir, name := p.Dir, fmt.Sprintf("%s-%s-%s.pdf", c.Number, doc, now.Format("20060102-150405"))
+	if saveAs != "" {
+		dir, name = filepath.Dir(saveAs), filepath.Base(saveAs)
+	}
+	path, err = printing.SaveAtomic(dir, name, render)
 	if err != nil {
 		return "", fmt.Errorf("print %s: %w", doc, err)
 	}
-	if p.Send != nil {
+	if send && p.Send != nil {
 		if err := p.Send(ctx, path, printer); err != nil {
 			return path, fmt.Errorf("print %s: send: %w", doc, err)
 		}
 	}
 	return path, nil
+}
+
+// drawer returns what draws doc of case c with a given printing.Printer,
+// and what the audit target gains (the letter's number). A preview takes no
+// letter number.
+func (p *Printing) drawer(ctx context.Context, a store.Actor, doc string, c *casework.Case, now time.Time, preview bool) (draw func(*printing.Printer, io.Writer) (printing.Result, error), extra string, err error) {
+	if c.State == casework.CaseDraft {
+		return nil, "", fmt.Errorf("print %s of a draft: %w", doc, ErrNotPrintable)
+	}
+	office, err := p.office(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	switch doc {
+	case casework.DocReceipt:
+		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
+			return pr.Receipt(w, printing.ReceiptData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Lookup: LookupCode(c), Printed: now})
+		}, "", nil
+	case casework.DocNotice:
+		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
+			return pr.Notice(w, printing.NoticeData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Printed: now})
+		}, "", nil
+	case casework.DocRegForm:
+		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
+			return pr.RegForm(w, printing.RegFormData{Case: c, Cat: p.Cat, Office: office, Printed: now})
+		}, "", nil
+	case casework.DocSubsidyForm:
+		if !c.HasItem("subsidy") {
+			return nil, "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
+		}
+		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
+			return pr.SubsidyForm(w, printing.SubsidyData{Case: c, Cat: p.Cat, Office: office, Printed: now})
+		}, "", nil
+	case casework.DocHukouLetter:
+		if !c.HasItem("hukou") {
+			return nil, "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
+		}
+		var number string
+		reprint := true
+		if preview {
+			number, _ = p.Store.Setting(ctx, letterPrefix+c.ID)
+		} else if number, reprint, err = p.letterNumber(ctx, c, now); err != nil {
+			return nil, "", err
+		}
+		extra = " " + number
+		if reprint {
+			extra += " 补打"
+		}
+		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
+			return pr.Letter(w, printing.LetterData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Number: number,
+				ValidDays: p.validDays(), Issued: now, Reprint: reprint && number != ""})
+		}, extra, nil
+	default:
+		return nil, "", fmt.Errorf("print %q: %w", doc, ErrUnknownDocument)
+	}
 }
 
 func (p *Printing) now() time.Time {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"math"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +97,54 @@ func TestParseOffset(t *testing.T) {
 		if (err == nil) != tt.ok || x != tt.x || y != tt.y {
 			t.Errorf("ParseOffset(%q) = %v, %v, %v; want %v, %v, ok %v", tt.in, x, y, err, tt.x, tt.y, tt.ok)
 		}
+	}
+}
+
+// TestPreviewTakesNoNumber guards the preview and 另存PDF: a preview of a
+// hukou letter draws its pages but audits nothing and takes no number, so
+// the first print still gets 第HC01-0001号; 另存PDF writes the chosen
+// file, unmoved by the printer's offset, numbered and audited as "save".
+func TestPreviewTakesNoNumber(t *testing.T) {
+	r := newRig(t)
+	c := r.accepted(t, 3)
+	ctx := context.Background()
+	before, err := r.st.AuditLog(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := r.p.PreviewDocument(ctx, r.a, casework.DocHukouLetter, c.ID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) == 0 || pages[0].Bounds().Dx() != 413 {
+		t.Fatalf("preview: %d pages, first %v; want A4 at 50 dpi", len(pages), pages[0].Bounds())
+	}
+	after, _ := r.st.AuditLog(ctx, 1000)
+	if len(after) != len(before) {
+		t.Errorf("preview wrote %d audit entries, want none", len(after)-len(before))
+	}
+	if err := r.st.SetSetting(ctx, OffsetSetting(""), "3,-2"); err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(t.TempDir(), "letter.pdf")
+	if err := r.p.SaveDocumentAs(ctx, r.a, casework.DocHukouLetter, c.ID, saved); err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfText(t, saved); !strings.Contains(text, "第HC01-0001号") || strings.Contains(text, "补打") {
+		t.Errorf("saved letter after a preview lacks 第HC01-0001号 or says 补打:\n%s", text)
+	}
+	log, _ := r.st.AuditLog(ctx, 1)
+	if len(log) != 1 || log[0].Action != "save" || !strings.Contains(log[0].Target, "HC01-0001") {
+		t.Errorf("last audit entry = %+v, want a save of HC01-0001", log)
+	}
+	printed, err := r.p.PrintDocument(ctx, r.a, casework.DocHukouLetter, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w0, x0, y0 := firstWord(t, saved)
+	w1, x1, y1 := firstWord(t, printed)
+	const mm = 72 / 25.4
+	if w0 != w1 || math.Abs(x1-x0-3*mm) > 0.05 || math.Abs(y1-y0+2*mm) > 0.05 {
+		t.Errorf("saved %q at (%.2f, %.2f), printed %q at (%.2f, %.2f): want only the print moved by (3, -2) mm", w0, x0, y0, w1, x1, y1)
 	}
 }
