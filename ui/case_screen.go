@@ -404,7 +404,37 @@ func printButtons(d *Desk, c *casework.Case, msg *widget.Label) fyne.CanvasObjec
 	if c.HasItem("subsidy") {
 		add("case.print.subsidy", casework.DocSubsidyForm)
 	}
+	if _, ok := d.Svc.Printer.(DocPreviewer); ok {
+		box.Add(previewSelect(d, c, msg))
+	}
 	return box
+}
+
+// previewSelect offers the print preview of each document the case has.
+func previewSelect(d *Desk, c *casework.Case, msg *widget.Label) *widget.Select {
+	docs := []struct{ doc, label string }{{casework.DocReceipt, "preview.doc.receipt"}, {casework.DocNotice, "preview.doc.notice"},
+		{casework.DocRegForm, "preview.doc.regform"}}
+	if c.HasItem("hukou") {
+		docs = append(docs, struct{ doc, label string }{casework.DocHukouLetter, "preview.doc.letter"})
+	}
+	if c.HasItem("subsidy") {
+		docs = append(docs, struct{ doc, label string }{casework.DocSubsidyForm, "preview.doc.subsidy"})
+	}
+	var labels []string
+	for _, dc := range docs {
+		labels = append(labels, T(dc.label))
+	}
+	var sel *widget.Select
+	sel = widget.NewSelect(labels, func(string) {
+		i := sel.SelectedIndex()
+		if i < 0 {
+			return
+		}
+		sel.ClearSelected()
+		showPreview(d, c.ID, docs[i].doc, T("preview.title", map[string]any{"Doc": labels[i]}), msg)
+	})
+	sel.PlaceHolder = T("preview.choose")
+	return sel
 }
 
 // printNow prints in the background and reports where the PDF went.
