@@ -2,7 +2,6 @@ package printing
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -311,37 +309,6 @@ func wordBoxes(t *testing.T, pdf []byte) []wordBox {
 		words = append(words, wordBox{string(m[3]), x, y})
 	}
 	return words
-}
-
-func TestParseLpstatE(t *testing.T) {
-	got := parseLpstatE([]byte("vetdesk-pdf\nHP_LaserJet\n\n  hukou-tray \n"))
-	want := []string{"vetdesk-pdf", "HP_LaserJet", "hukou-tray"}
-	if !slices.Equal(got, want) {
-		t.Errorf("parseLpstatE = %q, want %q", got, want)
-	}
-}
-
-// TestSystemPrintersListsCUPSQueue guards the printer list of 设置: a CUPS
-// queue is listed by the name Send takes.
-func TestSystemPrintersListsCUPSQueue(t *testing.T) {
-	if _, err := exec.LookPath("lpadmin"); err != nil {
-		t.Skip("CUPS not installed")
-	}
-	if ensureCupsd() != nil {
-		t.Skip("cupsd not running")
-	}
-	model, err := cupsPDFModel()
-	if err != nil {
-		t.Skipf("cups-pdf driver not available: %v", err)
-	}
-	if out, err := exec.Command("lpadmin", "-p", "vetdesk-pdf", "-E", "-v", "cups-pdf:/", "-m", model).CombinedOutput(); err != nil {
-		t.Fatalf("lpadmin: %v\n%s", err, out)
-	}
-	var l PrinterLister = SystemPrinters{}
-	got, err := l.Printers(context.Background())
-	if err != nil || !slices.Contains(got, "vetdesk-pdf") {
-		t.Errorf("Printers() = %q, %v; want a list with vetdesk-pdf", got, err)
-	}
 }
 
 func TestSubsetFont(t *testing.T) {
