@@ -27,9 +27,8 @@ DIST_PKGS  := gcc-mingw-w64-x86-64 nsis lintian gcc-aarch64-linux-gnu libc6-dev-
 # themselves, which needs binfmt_misc, so they are skipped.
 ARM64_TEST_PKGS := ./casework/ ./syncapi/ ./store/ ./printing/ ./report/ ./internal/opsig/
 ARM64_TEST_SKIP := ^TestKill
-# The Windows programs run under Wine in the tests (internal/winetest), the
-# window on a virtual X display.
-WINE_PKGS  := wine wine64 xvfb
+# The Windows programs run under Wine in the tests (internal/winetest).
+WINE_PKGS  := wine wine64
 DIST := dist
 VERSION = $(shell ./scripts/version.sh)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
