@@ -155,7 +155,11 @@ func scanOp(rows *sql.Rows) (Op, int64, error) {
 }
 
 func (db *DB) listOps(ctx context.Context, q string, args ...any) ([]Op, []int64, error) {
-	rows, err := db.query(ctx, q, args...)
+	return collectOps(db.query(ctx, q, args...))
+}
+
+// collectOps reads the ops and their sequences of a query on opColumns.
+func collectOps(rows *sql.Rows, err error) ([]Op, []int64, error) {
 	if err != nil {
 		return nil, nil, err
 	}

@@ -176,20 +176,5 @@ func (db *DB) signLegacy(ctx context.Context, id string) error {
 
 // listOpsTx is listOps inside a write transaction.
 func (db *DB) listOpsTx(w *wtx, q string, args ...any) ([]Op, []int64, error) {
-	rows, err := w.query(q, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var ops []Op
-	var seqs []int64
-	for rows.Next() {
-		op, seq, err := scanOp(rows)
-		if err != nil {
-			return nil, nil, err
-		}
-		ops = append(ops, op)
-		seqs = append(seqs, seq)
-	}
-	return ops, seqs, rows.Err()
+	return collectOps(w.query(q, args...))
 }
