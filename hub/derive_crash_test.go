@@ -42,16 +42,7 @@ func TestTaskReleaseSurvivesACrash(t *testing.T) {
 	police := newTestDesk(t, "P1", testUsers[3])
 	enrolID(t, h, police.id, "P1", "police")
 
-	var c *casework.Case
-	for seed := uint64(1); seed < 200 && c == nil; seed++ {
-		d := reportedEarlier(cat, casework.NewGenerator(cat, seed, genNow).Draft(fmt.Sprintf("0193c000-0000-7000-8000-%012d", seed), office, true))
-		if slices.Contains(d.Items, "hukou") && slices.Contains(d.Items, "social_insurance") {
-			c = d
-		}
-	}
-	if c == nil {
-		t.Fatal("no generated case with hukou and social_insurance")
-	}
+	c := reportedEarlier(cat, generatedWith(t, cat, "hukou", "social_insurance"))
 	if _, err := station.db.AcceptCase(ctx, station.actor, cat, c); err != nil {
 		t.Fatal(err)
 	}
@@ -160,16 +151,7 @@ func TestDeptActionEventsSurviveACrash(t *testing.T) {
 	}
 	station := newTestDesk(t, "S1", testUsers[1])
 	enrolID(t, h, station.id, "S1", "")
-	var c *casework.Case
-	for seed := uint64(1); seed < 200 && c == nil; seed++ {
-		d := casework.NewGenerator(cat, seed, genNow).Draft(fmt.Sprintf("0193c000-0000-7000-8000-%012d", seed), office, true)
-		if slices.Contains(d.Items, "hukou") && slices.Contains(d.Items, "idcard") {
-			c = d
-		}
-	}
-	if c == nil {
-		t.Fatal("no generated case with hukou and idcard (which waits on hukou)")
-	}
+	c := generatedWith(t, cat, "hukou", "idcard") // idcard waits on hukou
 	if _, err := station.db.AcceptCase(ctx, station.actor, cat, c); err != nil {
 		t.Fatal(err)
 	}
@@ -277,4 +259,18 @@ func countEvents(t *testing.T, h *Hub, item, state string) int {
 		}
 	}
 	return n
+}
+
+// generatedWith returns the first generated draft of office that applies
+// for every one of items.
+func generatedWith(t *testing.T, cat *casework.Catalogue, items ...string) *casework.Case {
+	t.Helper()
+	for seed := uint64(1); seed < 200; seed++ {
+		d := casework.NewGenerator(cat, seed, genNow).Draft(fmt.Sprintf("0193c000-0000-7000-8000-%012d", seed), office, true)
+		if !slices.ContainsFunc(items, func(it string) bool { return !slices.Contains(d.Items, it) }) {
+			return d
+		}
+	}
+	t.Fatalf("no generated case with %v", items)
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 
-	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
 )
@@ -189,32 +188,12 @@ func (g *pager) text(it item) {
 			gl := sg.fi.glyph(ru)
 			adv := sg.fi.advance(ru) * sz
 			if gl != 0 {
-				sg.fi.mu.Lock()
-				segs, err := sg.fi.sf.LoadGlyph(&sg.fi.buf, sfnt.GlyphIndex(gl), fixed.Int26_6(sz*64), nil)
-				sg.fi.mu.Unlock()
-				if err == nil {
+				if segs, err := sg.fi.outline(gl, fixed.Int26_6(sz*64)); err == nil {
 					bx, by := x, it.y
-					pt := func(p fixed.Point26_6) (float32, float32) {
+					trace(r, segs, func(p fixed.Point26_6) (float32, float32) {
 						px, py := turn(bx+float64(p.X)/64, by+float64(p.Y)/64)
 						return float32((px + g.ox) * g.k), float32((py + g.oy) * g.k)
-					}
-					for _, s := range segs {
-						switch s.Op {
-						case sfnt.SegmentOpMoveTo:
-							r.MoveTo(pt(s.Args[0]))
-						case sfnt.SegmentOpLineTo:
-							r.LineTo(pt(s.Args[0]))
-						case sfnt.SegmentOpQuadTo:
-							x1, y1 := pt(s.Args[0])
-							x2, y2 := pt(s.Args[1])
-							r.QuadTo(x1, y1, x2, y2)
-						case sfnt.SegmentOpCubeTo:
-							x1, y1 := pt(s.Args[0])
-							x2, y2 := pt(s.Args[1])
-							x3, y3 := pt(s.Args[2])
-							r.CubeTo(x1, y1, x2, y2, x3, y3)
-						}
-					}
+					})
 					r.ClosePath()
 				}
 			}

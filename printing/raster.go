@@ -51,33 +51,14 @@ func rasterise(fi *faceInfo, r rune) ([]byte, error) {
 	if w <= 0 {
 		w = glyphPx
 	}
-	fi.mu.Lock()
-	segs, err := fi.sf.LoadGlyph(&fi.buf, sfnt.GlyphIndex(g), fixed.I(glyphPx), nil)
-	fi.mu.Unlock()
+	segs, err := fi.outline(g, fixed.I(glyphPx))
 	if err != nil {
 		return nil, fmt.Errorf("rasterise %U: %w", r, err)
 	}
 	ras := vector.NewRasterizer(w, glyphPx)
 	ras.DrawOp = draw.Src
 	oy := float32(emAscent * glyphPx) // baseline
-	pt := func(p fixed.Point26_6) (float32, float32) { return float32(p.X) / 64, oy + float32(p.Y)/64 }
-	for _, s := range segs {
-		switch s.Op {
-		case sfnt.SegmentOpMoveTo:
-			ras.MoveTo(pt(s.Args[0]))
-		case sfnt.SegmentOpLineTo:
-			ras.LineTo(pt(s.Args[0]))
-		case sfnt.SegmentOpQuadTo:
-			x1, y1 := pt(s.Args[0])
-			x2, y2 := pt(s.Args[1])
-			ras.QuadTo(x1, y1, x2, y2)
-		case sfnt.SegmentOpCubeTo:
-			x1, y1 := pt(s.Args[0])
-			x2, y2 := pt(s.Args[1])
-			x3, y3 := pt(s.Args[2])
-			ras.CubeTo(x1, y1, x2, y2, x3, y3)
-		}
-	}
+	trace(ras, segs, func(p fixed.Point26_6) (float32, float32) { return float32(p.X) / 64, oy + float32(p.Y)/64 })
 	mask := image.NewAlpha(image.Rect(0, 0, w, glyphPx))
 	ras.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
 	img := image.NewNRGBA(mask.Bounds())
@@ -90,4 +71,33 @@ func rasterise(fi *faceInfo, r rune) ([]byte, error) {
 		return nil, fmt.Errorf("rasterise %U: %w", r, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// outline loads glyph g's outline at ppem (26.6 fixed point) from the face.
+func (fi *faceInfo) outline(g uint16, ppem fixed.Int26_6) ([]sfnt.Segment, error) {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	return fi.sf.LoadGlyph(&fi.buf, sfnt.GlyphIndex(g), ppem, nil)
+}
+
+// trace adds a glyph outline to r, each point placed by pt: the one walk
+// over the segments that the PDF's Ext B images and the preview share.
+func trace(r *vector.Rasterizer, segs []sfnt.Segment, pt func(fixed.Point26_6) (float32, float32)) {
+	for _, s := range segs {
+		switch s.Op {
+		case sfnt.SegmentOpMoveTo:
+			r.MoveTo(pt(s.Args[0]))
+		case sfnt.SegmentOpLineTo:
+			r.LineTo(pt(s.Args[0]))
+		case sfnt.SegmentOpQuadTo:
+			x1, y1 := pt(s.Args[0])
+			x2, y2 := pt(s.Args[1])
+			r.QuadTo(x1, y1, x2, y2)
+		case sfnt.SegmentOpCubeTo:
+			x1, y1 := pt(s.Args[0])
+			x2, y2 := pt(s.Args[1])
+			x3, y3 := pt(s.Args[2])
+			r.CubeTo(x1, y1, x2, y2, x3, y3)
+		}
+	}
 }
