@@ -27,6 +27,15 @@ func Demo(ctx context.Context, st *store.DB, cat *casework.Catalogue, a store.Ac
 	if code == "" {
 		code = "DEMO"
 	}
+	// On a desk enrolled with a hub the departments work their own tasks:
+	// the hub refuses tasks a counter creates already worked (and a
+	// station's writes of a department's task), so the demo leaves them
+	// waiting or pending there. A standalone desk gets the worked history.
+	token, err := st.Setting(ctx, store.SettingHubToken)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	worked := token == ""
 	g := casework.NewGenerator(cat, seed, now)
 	rng := g.Rand()
 	batch := make([]*casework.Case, 0, 100)
@@ -67,7 +76,9 @@ func Demo(ctx context.Context, st *store.DB, cat *casework.Catalogue, a store.Ac
 			if _, err := c.Accept(cat, num, when); err != nil {
 				continue // a generated case with a problem stays out of the demo
 			}
-			work(cat, c, when, now, rng.IntN(100))
+			if roll := rng.IntN(100); worked {
+				work(cat, c, when, now, roll)
+			}
 		}
 		batch = append(batch, c)
 		if len(batch) == cap(batch) {

@@ -193,3 +193,39 @@ func TestHubCatalogue(t *testing.T) {
 		t.Errorf("HubCatalogue(broken files) = %v %v, want an error", ok, err)
 	}
 }
+
+// TestDemoOnEnrolledDeskLeavesTasksToDepartments: on a desk enrolled with a
+// hub, demo cases are made as a counter makes them, every task waiting or
+// pending, since the hub refuses tasks created already worked; a
+// standalone desk's demo has worked tasks.
+func TestDemoOnEnrolledDeskLeavesTasksToDepartments(t *testing.T) {
+	ctx := context.Background()
+	for _, enrolled := range []bool{false, true} {
+		r := newRig(t)
+		if enrolled {
+			if err := r.st.SetSetting(ctx, store.SettingHubToken, "token"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := Demo(ctx, r.st, r.cat, r.a, 50, 9, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		worked := 0
+		if err := r.st.EachCase(ctx, func(c *casework.Case) error {
+			for _, task := range c.Tasks {
+				if task.State != casework.TaskWaiting && task.State != casework.TaskPending {
+					worked++
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if enrolled && worked != 0 {
+			t.Errorf("demo on an enrolled desk made %d tasks already worked, want 0", worked)
+		}
+		if !enrolled && worked == 0 {
+			t.Errorf("demo on a standalone desk worked no task, want some")
+		}
+	}
+}
