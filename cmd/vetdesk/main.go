@@ -163,7 +163,10 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		a := e.cliActor(ctx)
 		_ = e.st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: args[0], Success: err == nil, Detail: fmt.Sprintf("bytes=%d", info.Size)})
 		if err == nil {
-			fmt.Printf("backed up to %s (%d bytes), scans in %s\n", args[0], info.Size, args[0]+store.AttachmentsSuffix)
+			fmt.Printf("backed up to %s (%d bytes)\n", args[0], info.Size)
+			if _, err := os.Stat(args[0] + store.AttachmentsSuffix); err == nil { // a store without scans has none
+				fmt.Printf("scans in %s\n", args[0]+store.AttachmentsSuffix)
+			}
 		}
 		return err
 	case "demo":
