@@ -68,6 +68,8 @@ var allowed = map[string][]string{
 
 	// op signatures (#17.5): SM2 and SM4 of gmsm, Argon2id
 	"vetdesk/internal/opsig": {"github.com/emmansun/gmsm/", "golang.org/x/crypto/"},
+	// the store's key file (#12): the wrap of opsig, SM2 and SM4 of gmsm, DPAPI on Windows
+	"vetdesk/internal/keyring": {"vetdesk/internal/opsig", "github.com/emmansun/gmsm/", "golang.org/x/sys/windows"},
 }
 
 // fyneAllowed may depend on fyne; nothing else may.

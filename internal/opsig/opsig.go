@@ -145,6 +145,34 @@ const wrapScheme = "sm4gcm-argon2id"
 // sm4gcm-argon2id$m=…,t=…,p=…$salt$nonce$ciphertext (base64), the public
 // half bound in as additional data.
 func (k *Key) Wrap(password string) (string, error) {
+	d := make([]byte, 32)
+	k.priv.D.FillBytes(d)
+	return WrapSecret(password, d, []byte(k.Public()))
+}
+
+// Unwrap opens a sign_key value with password and checks it against the
+// public half pub (sign_pub).
+func Unwrap(wrapped, pub, password string) (*Key, error) {
+	d, err := UnwrapSecret(wrapped, password, []byte(pub))
+	if err != nil {
+		return nil, err
+	}
+	priv, err := sm2.NewPrivateKey(d)
+	if err != nil {
+		return nil, fmt.Errorf("opsig: wrapped key: %w", err)
+	}
+	k := &Key{priv: priv}
+	if k.Public() != pub {
+		return nil, ErrBadPassword
+	}
+	return k, nil
+}
+
+// WrapSecret encrypts secret under a key derived from password by Argon2id
+// (its own random salt), with SM4-GCM and ad bound in as additional data:
+// sm4gcm-argon2id$m=…,t=…,p=…$salt$nonce$ciphertext (base64). The signing
+// keys (Wrap) and the store's key file (internal/keyring) both use it.
+func WrapSecret(password string, secret, ad []byte) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -157,17 +185,15 @@ func (k *Key) Wrap(password string) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	d := make([]byte, 32)
-	k.priv.D.FillBytes(d)
-	ct := aead.Seal(nil, nonce, d, []byte(k.Public()))
+	ct := aead.Seal(nil, nonce, secret, ad)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("%s$m=%d,t=%d,p=%d$%s$%s$%s", wrapScheme, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(nonce), b64.EncodeToString(ct)), nil
 }
 
-// Unwrap opens a sign_key value with password and checks it against the
-// public half pub (sign_pub).
-func Unwrap(wrapped, pub, password string) (*Key, error) {
+// UnwrapSecret opens what WrapSecret made with password and the same ad; a
+// wrong password, another ad or an altered value is ErrBadPassword.
+func UnwrapSecret(wrapped, password string, ad []byte) ([]byte, error) {
 	parts := strings.Split(wrapped, "$")
 	if len(parts) != 5 || parts[0] != wrapScheme {
 		return nil, errors.New("opsig: wrapped key: unknown form")
@@ -191,19 +217,11 @@ func Unwrap(wrapped, pub, password string) (*Key, error) {
 	if len(nonce) != aead.NonceSize() {
 		return nil, errors.New("opsig: wrapped key: bad nonce")
 	}
-	d, err := aead.Open(nil, nonce, ct, []byte(pub))
+	secret, err := aead.Open(nil, nonce, ct, ad)
 	if err != nil {
 		return nil, ErrBadPassword
 	}
-	priv, err := sm2.NewPrivateKey(d)
-	if err != nil {
-		return nil, fmt.Errorf("opsig: wrapped key: %w", err)
-	}
-	k := &Key{priv: priv}
-	if k.Public() != pub {
-		return nil, ErrBadPassword
-	}
-	return k, nil
+	return secret, nil
 }
 
 func wrapAEAD(password string, salt []byte, t, m uint32, p uint8) (cipher.AEAD, error) {

@@ -1,0 +1,501 @@
+// Package keyring holds the keys of an encrypted store in a key file beside
+// it (FileName). Two levels, so that rotating the data key needs nobody's
+// password:
+//
+//   - a random master key (16 bytes, SM4), wrapped once per user under
+//     their password (Argon2id with its own salt, then SM4-GCM: the wrap of
+//     internal/opsig), and once for recovery to the hub's SM2 public key;
+//   - the store's data key (32 bytes), wrapped under the master key with
+//     SM4-GCM. Rotation adds the next data key beside the current one; the
+//     current one leaves only when the caller says the store was re-keyed,
+//     so a crash in between still opens with one of the two.
+//
+// Failed unwraps are counted in the file, so the next successful open can
+// write them to the store's audit log. The file is written atomically
+// (temporary file, fsync, rename), owner-only; on Windows its whole content
+// is also sealed with DPAPI in machine scope.
+package keyring
+
+import (
+	"bytes"
+	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm4"
+
+	"vetdesk/internal/opsig"
+)
+
+// FileName is the key file's name in the data folder.
+const FileName = "vetdesk.keys"
+
+// DataKeySize is the length of a store's data key (SM4-XTS: two SM4 keys).
+const DataKeySize = 32
+
+const masterSize = 16
+
+var (
+	// ErrBadPassword: the password does not open this user's wrap (or the
+	// wrap was altered).
+	ErrBadPassword = errors.New("keyring: the password does not open the key")
+	// ErrNoWrap: the user has no wrap in this key file.
+	ErrNoWrap = errors.New("keyring: the user has no key on this computer")
+	// ErrLocked: the master key is needed and was not unlocked.
+	ErrLocked = errors.New("keyring: locked")
+	// ErrNotMaster: a recovered key is not this key file's master key.
+	ErrNotMaster = errors.New("keyring: the key is not this store's master key")
+	// ErrNoRecovery: the key file has no recovery wrap.
+	ErrNoRecovery = errors.New("keyring: no recovery wrap")
+)
+
+// Failure is a failed unwrap, kept until it is audited.
+type Failure struct {
+	Login string    `json:"login"`
+	At    time.Time `json:"at"`
+	Why   string    `json:"why"` // "bad password", "no wrap"
+}
+
+type dataEntry struct {
+	ID    string `json:"id"`
+	State string `json:"state"` // stateCurrent, stateNext
+	Wrap  string `json:"wrap"`  // base64 nonce|SM4-GCM(master, key), id as additional data
+}
+
+const (
+	stateCurrent = "current"
+	stateNext    = "next"
+)
+
+type recoveryWrap struct {
+	Hub  string `json:"hub"`  // the hub's SM2 public key, uncompressed point in hex
+	Wrap string `json:"wrap"` // base64 SM2 encryption of recoveryTag|master
+}
+
+type file struct {
+	Version  int               `json:"version"`
+	Users    map[string]string `json:"users"` // login -> opsig wrap of the master key
+	Data     []dataEntry       `json:"data"`
+	Recovery *recoveryWrap     `json:"recovery,omitempty"`
+	Failed   []Failure         `json:"failed,omitempty"`
+}
+
+// Ring is an opened key file; Unlock (or Create, Recover) fills in the
+// master key.
+type Ring struct {
+	path   string
+	f      file
+	master []byte
+}
+
+const recoveryTag = "vetdesk recovery v1\x00"
+
+// Path is the key file beside the store in dir.
+func Path(dir string) string { return filepath.Join(dir, FileName) }
+
+// Exists reports whether a key file is at path.
+func Exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// Create makes new master and data keys, wraps the master key for login
+// under password, and writes the key file at path (which must not exist).
+func Create(path, login, password string) (*Ring, error) {
+	if Exists(path) {
+		return nil, fmt.Errorf("keyring: create %s: %w", path, os.ErrExist)
+	}
+	r := &Ring{path: path, f: file{Version: 1, Users: map[string]string{}}, master: make([]byte, masterSize)}
+	if _, err := rand.Read(r.master); err != nil {
+		return nil, err
+	}
+	if _, err := r.addDataKey(stateCurrent); err != nil {
+		return nil, err
+	}
+	if err := r.wrapFor(login, password); err != nil {
+		return nil, err
+	}
+	return r, r.save()
+}
+
+// Open reads the key file at path, locked.
+func Open(path string) (*Ring, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	if b, err = unprotect(b); err != nil {
+		return nil, fmt.Errorf("keyring: %s: %w", path, err)
+	}
+	r := &Ring{path: path}
+	if err := json.Unmarshal(b, &r.f); err != nil {
+		return nil, fmt.Errorf("keyring: %s: %w", path, err)
+	}
+	if r.f.Version != 1 {
+		return nil, fmt.Errorf("keyring: %s: version %d unknown", path, r.f.Version)
+	}
+	if r.f.Users == nil {
+		r.f.Users = map[string]string{}
+	}
+	return r, nil
+}
+
+// Unlock opens login's wrap with password. A wrong password or a login
+// without a wrap is counted in the file (Failures) and returned as
+// ErrBadPassword or ErrNoWrap.
+func (r *Ring) Unlock(login, password string) error {
+	w, ok := r.f.Users[login]
+	if !ok {
+		return r.failed(login, "no wrap", ErrNoWrap)
+	}
+	m, err := opsig.UnwrapSecret(w, password, userAD(login))
+	if errors.Is(err, opsig.ErrBadPassword) || err == nil && len(m) != masterSize {
+		return r.failed(login, "bad password", ErrBadPassword)
+	}
+	if err != nil {
+		return r.failed(login, "bad wrap", fmt.Errorf("%w: %v", ErrBadPassword, err))
+	}
+	r.master = m
+	return nil
+}
+
+func (r *Ring) failed(login, why string, err error) error {
+	r.f.Failed = append(r.f.Failed, Failure{Login: login, At: time.Now().UTC(), Why: why})
+	if serr := r.save(); serr != nil {
+		return errors.Join(err, serr)
+	}
+	return err
+}
+
+// Unlocked reports whether the master key is in memory.
+func (r *Ring) Unlocked() bool { return r.master != nil }
+
+// Path is where the key file is.
+func (r *Ring) Path() string { return r.path }
+
+// HasUser reports whether login has a wrap.
+func (r *Ring) HasUser(login string) bool { _, ok := r.f.Users[login]; return ok }
+
+// Users lists the logins that have a wrap.
+func (r *Ring) Users() []string {
+	out := make([]string, 0, len(r.f.Users))
+	for l := range r.f.Users {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SetUser wraps the unlocked master key for login under password, replacing
+// any wrap login had (a password change), and saves.
+func (r *Ring) SetUser(login, password string) error {
+	if r.master == nil {
+		return ErrLocked
+	}
+	if err := r.wrapFor(login, password); err != nil {
+		return err
+	}
+	return r.save()
+}
+
+func (r *Ring) wrapFor(login, password string) error {
+	if login == "" || password == "" {
+		return errors.New("keyring: wrap: empty login or password")
+	}
+	w, err := opsig.WrapSecret(password, r.master, userAD(login))
+	if err != nil {
+		return fmt.Errorf("keyring: wrap for %s: %w", login, err)
+	}
+	r.f.Users[login] = w
+	return nil
+}
+
+func userAD(login string) []byte { return []byte("vetdesk keyring v1 user\x00" + login) }
+
+// RemoveUser drops login's wrap and saves; the last wrap is never removed
+// (the store would be left to recovery alone).
+func (r *Ring) RemoveUser(login string) error {
+	if _, ok := r.f.Users[login]; !ok {
+		return nil
+	}
+	if len(r.f.Users) == 1 {
+		return fmt.Errorf("keyring: remove %s: the last wrap stays", login)
+	}
+	delete(r.f.Users, login)
+	return r.save()
+}
+
+// Failures are the failed unwraps not yet audited.
+func (r *Ring) Failures() []Failure { return append([]Failure(nil), r.f.Failed...) }
+
+// ClearFailures forgets the first n failures (those just audited) and saves.
+func (r *Ring) ClearFailures(n int) error {
+	if n <= 0 {
+		return nil
+	}
+	if n > len(r.f.Failed) {
+		n = len(r.f.Failed)
+	}
+	r.f.Failed = append([]Failure(nil), r.f.Failed[n:]...)
+	return r.save()
+}
+
+func (r *Ring) aead() (cipher.AEAD, error) {
+	if r.master == nil {
+		return nil, ErrLocked
+	}
+	block, err := sm4.NewCipher(r.master)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+func (r *Ring) addDataKey(state string) ([]byte, error) {
+	aead, err := r.aead()
+	if err != nil {
+		return nil, err
+	}
+	key := make([]byte, DataKeySize)
+	id := make([]byte, 8)
+	nonce := make([]byte, aead.NonceSize())
+	for _, b := range [][]byte{key, id, nonce} {
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+	}
+	e := dataEntry{ID: hex.EncodeToString(id), State: state}
+	e.Wrap = base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, key, []byte(e.ID)))
+	r.f.Data = append(r.f.Data, e)
+	return key, nil
+}
+
+func (r *Ring) openData(e dataEntry) ([]byte, error) {
+	aead, err := r.aead()
+	if err != nil {
+		return nil, err
+	}
+	b, err := base64.RawStdEncoding.DecodeString(e.Wrap)
+	if err != nil || len(b) < aead.NonceSize() {
+		return nil, fmt.Errorf("keyring: data key %s: malformed", e.ID)
+	}
+	key, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(e.ID))
+	if err != nil || len(key) != DataKeySize {
+		return nil, fmt.Errorf("keyring: data key %s: %w", e.ID, ErrNotMaster)
+	}
+	return key, nil
+}
+
+// DataKeys returns the data keys to try, the current one first, then the
+// next one of an unfinished rotation (a crash after the store was re-keyed
+// but before Committed).
+func (r *Ring) DataKeys() ([][]byte, error) {
+	var cur, next [][]byte
+	for _, e := range r.f.Data {
+		k, err := r.openData(e)
+		if err != nil {
+			return nil, err
+		}
+		if e.State == stateCurrent {
+			cur = append(cur, k)
+		} else {
+			next = append(next, k)
+		}
+	}
+	if len(cur) == 0 {
+		return nil, errors.New("keyring: no current data key")
+	}
+	return append(cur, next...), nil
+}
+
+// OpenStore calls open with each data key in turn (DataKeys) until one
+// opens; isWrongKey tells a wrong key from other failures. When the next
+// key of an unfinished rotation opens, the rotation is committed.
+func (r *Ring) OpenStore(open func(key []byte) error, isWrongKey func(error) bool) error {
+	keys, err := r.DataKeys()
+	if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		err = open(k)
+		if err == nil {
+			if i > 0 {
+				return r.commit(k)
+			}
+			return nil
+		}
+		if !isWrongKey(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// Rotate adds a new data key as the next one and saves; the caller re-keys
+// the store with it and then calls Committed. Until then the current key
+// stays, so a crash in between still opens with one of them.
+func (r *Ring) Rotate() ([]byte, error) {
+	kept := r.f.Data[:0]
+	for _, e := range r.f.Data {
+		if e.State == stateCurrent {
+			kept = append(kept, e)
+		}
+	}
+	r.f.Data = kept
+	key, err := r.addDataKey(stateNext)
+	if err != nil {
+		return nil, err
+	}
+	return key, r.save()
+}
+
+// Committed makes key (from Rotate) the current data key, drops the old
+// one and saves.
+func (r *Ring) Committed(key []byte) error { return r.commit(key) }
+
+func (r *Ring) commit(key []byte) error {
+	var keep []dataEntry
+	for _, e := range r.f.Data {
+		k, err := r.openData(e)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(k, key) {
+			e.State = stateCurrent
+			keep = append(keep, e)
+		}
+	}
+	if len(keep) != 1 {
+		return errors.New("keyring: commit: the key is not in the key file")
+	}
+	r.f.Data = keep
+	return r.save()
+}
+
+// SetRecovery wraps the master key to the hub's SM2 public key (an
+// uncompressed point in hex, as the enrolment answer carries it) and
+// saves. Only that hub's private key opens it.
+func (r *Ring) SetRecovery(hubPub string) error {
+	if r.master == nil {
+		return ErrLocked
+	}
+	pub, err := ParsePublic(hubPub)
+	if err != nil {
+		return err
+	}
+	ct, err := sm2.Encrypt(rand.Reader, pub, append([]byte(recoveryTag), r.master...), nil)
+	if err != nil {
+		return fmt.Errorf("keyring: recovery wrap: %w", err)
+	}
+	r.f.Recovery = &recoveryWrap{Hub: hubPub, Wrap: base64.StdEncoding.EncodeToString(ct)}
+	return r.save()
+}
+
+// RecoveryHub is the hub public key the recovery wrap is for ("" when none).
+func (r *Ring) RecoveryHub() string {
+	if r.f.Recovery == nil {
+		return ""
+	}
+	return r.f.Recovery.Hub
+}
+
+// RecoveryWrap is the recovery wrap as the hub receives it (base64).
+func (r *Ring) RecoveryWrap() (string, error) {
+	if r.f.Recovery == nil {
+		return "", ErrNoRecovery
+	}
+	return r.f.Recovery.Wrap, nil
+}
+
+// ParsePublic parses an SM2 public key given as an uncompressed point in hex.
+func ParsePublic(s string) (*ecdsa.PublicKey, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: hub key: %w", err)
+	}
+	pub, err := sm2.NewPublicKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: hub key: %w", err)
+	}
+	return pub, nil
+}
+
+// OpenRecovery is the hub's half of recovery: it decrypts a recovery wrap
+// with the hub's SM2 private key and returns the master key.
+func OpenRecovery(priv *sm2.PrivateKey, wrap string) ([]byte, error) {
+	ct, err := base64.StdEncoding.DecodeString(wrap)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: recovery wrap: %w", err)
+	}
+	pt, err := sm2.Decrypt(priv, ct)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: recovery wrap: %w", err)
+	}
+	if !bytes.HasPrefix(pt, []byte(recoveryTag)) || len(pt) != len(recoveryTag)+masterSize {
+		return nil, errors.New("keyring: recovery wrap: not a vetdesk master key")
+	}
+	return pt[len(recoveryTag):], nil
+}
+
+// Recover takes the master key the hub returned, checks it opens this key
+// file's data keys, and wraps it for login under password (saved).
+func (r *Ring) Recover(master []byte, login, password string) error {
+	if len(master) != masterSize {
+		return ErrNotMaster
+	}
+	old := r.master
+	r.master = master
+	if _, err := r.DataKeys(); err != nil {
+		r.master = old
+		return ErrNotMaster
+	}
+	return r.SetUser(login, password)
+}
+
+// save writes the file atomically: a temporary file beside it, synced,
+// renamed over, the folder synced.
+func (r *Ring) save() error {
+	b, err := json.MarshalIndent(r.f, "", "  ")
+	if err != nil {
+		return err
+	}
+	if b, err = protect(b); err != nil {
+		return fmt.Errorf("keyring: protect: %w", err)
+	}
+	dir := filepath.Dir(r.path)
+	tmp, err := os.CreateTemp(dir, FileName+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("keyring: save: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil && !isWindows {
+		tmp.Close()
+		return fmt.Errorf("keyring: save: %w", err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("keyring: save: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("keyring: save: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("keyring: save: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), r.path); err != nil {
+		return fmt.Errorf("keyring: save: %w", err)
+	}
+	syncDir(dir)
+	return nil
+}
