@@ -70,6 +70,8 @@ var allowed = map[string][]string{
 	"vetdesk/internal/opsig": {"github.com/emmansun/gmsm/", "golang.org/x/crypto/"},
 	// the store's key file (#12): the wrap of opsig, SM2 and SM4 of gmsm, DPAPI on Windows
 	"vetdesk/internal/keyring": {"vetdesk/internal/opsig", "github.com/emmansun/gmsm/", "golang.org/x/sys/windows"},
+	// the signed hukou letter (#12): SM3 of gmsm, keys of opsig
+	"vetdesk/internal/letterseal": {"github.com/emmansun/gmsm/", "vetdesk/internal/opsig"},
 }
 
 // fyneAllowed may depend on fyne; nothing else may.

@@ -17,6 +17,7 @@ package opsig
 import (
 	"crypto/cipher"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -231,4 +232,72 @@ func wrapAEAD(password string, salt []byte, t, m uint32, p uint8) (cipher.AEAD, 
 		return nil, err
 	}
 	return cipher.NewGCM(block)
+}
+
+// Keys kept outside the user records (the hub's root key, a desk's letter
+// key) and messages other than ops (#12: the signed hukou letter) use the
+// same SM2 keys through the functions below. Callers tag their messages
+// with a domain of their own, so that no such message reads as an op.
+
+// Bytes returns the private scalar (32 bytes), for a key kept in a file
+// or a setting of an encrypted store.
+func (k *Key) Bytes() []byte {
+	d := make([]byte, 32)
+	k.priv.D.FillBytes(d)
+	return d
+}
+
+// ParseKey parses what Bytes returned.
+func ParseKey(d []byte) (*Key, error) {
+	priv, err := sm2.NewPrivateKey(d)
+	if err != nil {
+		return nil, fmt.Errorf("opsig: private key: %w", err)
+	}
+	return &Key{priv: priv}, nil
+}
+
+// PublicKey returns the public half, parsed.
+func (k *Key) PublicKey() *PublicKey { return &PublicKey{pub: &k.priv.PublicKey} }
+
+// SignBytes signs msg (SM2 with SM3 and the default user id, ASN.1), as
+// Sign does an op's Message.
+func (k *Key) SignBytes(msg []byte) ([]byte, error) {
+	sig, err := k.priv.Sign(rand.Reader, msg, sm2.DefaultSM2SignerOpts)
+	if err != nil {
+		return nil, fmt.Errorf("opsig: sign: %w", err)
+	}
+	return sig, nil
+}
+
+// VerifyBytes reports whether sig (ASN.1) is a signature of msg by this key.
+func (p *PublicKey) VerifyBytes(msg, sig []byte) bool {
+	return len(sig) > 0 && sm2.VerifyASN1WithSM2(p.pub, nil, msg, sig)
+}
+
+// Compressed returns the public key as a compressed point (33 bytes).
+func (p *PublicKey) Compressed() []byte {
+	return elliptic.MarshalCompressed(p.pub.Curve, p.pub.X, p.pub.Y)
+}
+
+// String returns the public key as sign_pub holds it (uncompressed, hex).
+func (p *PublicKey) String() string { return hex.EncodeToString(pointBytes(p.pub)) }
+
+// ParsePoint parses a public key given as a point, compressed (33 bytes)
+// or uncompressed (65 bytes); it must lie on the SM2 curve.
+func ParsePoint(b []byte) (*PublicKey, error) {
+	if len(b) == 33 {
+		x, y := elliptic.UnmarshalCompressed(sm2.P256(), b)
+		if x == nil {
+			return nil, errors.New("opsig: public key: not a point of the curve")
+		}
+		b = pointBytes(&ecdsa.PublicKey{Curve: sm2.P256(), X: x, Y: y})
+	}
+	if len(b) != 65 {
+		return nil, errors.New("opsig: public key: bad length")
+	}
+	pub, err := sm2.NewPublicKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("opsig: public key: %w", err)
+	}
+	return &PublicKey{pub: pub}, nil
 }

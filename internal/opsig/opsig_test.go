@@ -110,3 +110,42 @@ func BenchmarkUnwrap(b *testing.B) {
 		}
 	}
 }
+
+// TestKeyBytesAndPointsRoundTrip guards the forms the letter keys are kept
+// and sent in: a private key read back from Bytes signs for the same
+// public key, a compressed or uncompressed point parses to that key, and
+// a point off the curve or of another length is refused.
+func TestKeyBytesAndPointsRoundTrip(t *testing.T) {
+	k, _ := NewKey()
+	k2, err := ParseKey(k.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("vetdesk letter test")
+	sig, err := k2.SignBytes(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range [][]byte{k.PublicKey().Compressed(), pointBytes(&k.priv.PublicKey)} {
+		p, err := ParsePoint(pt)
+		if err != nil {
+			t.Fatalf("ParsePoint(%d bytes): %v", len(pt), err)
+		}
+		if p.String() != k.Public() || !p.VerifyBytes(msg, sig) {
+			t.Errorf("point of %d bytes: key %s, want %s, or signature refused", len(pt), p.String(), k.Public())
+		}
+		if p.VerifyBytes(append(msg, '!'), sig) {
+			t.Error("VerifyBytes accepted a changed message")
+		}
+	}
+	bad := k.PublicKey().Compressed()
+	bad[32] ^= 1
+	if p, err := ParsePoint(bad); err == nil && p.String() == k.Public() {
+		t.Error("a changed compressed point parsed to the same key")
+	}
+	for _, b := range [][]byte{nil, make([]byte, 33), make([]byte, 64)} {
+		if _, err := ParsePoint(b); err == nil {
+			t.Errorf("ParsePoint(%d bytes of zero) succeeded", len(b))
+		}
+	}
+}
