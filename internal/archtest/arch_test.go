@@ -72,6 +72,8 @@ var allowed = map[string][]string{
 	"vetdesk/internal/keyring": {"vetdesk/internal/opsig", "github.com/emmansun/gmsm/", "golang.org/x/sys/windows"},
 	// the signed hukou letter (#12): SM3 of gmsm, keys of opsig
 	"vetdesk/internal/letterseal": {"github.com/emmansun/gmsm/", "vetdesk/internal/opsig"},
+	// the SM4-XTS VFS of the sealed stores (#12)
+	"vetdesk/internal/sealvfs": {"github.com/ncruces/go-sqlite3", "github.com/emmansun/gmsm/", "golang.org/x/crypto/"},
 }
 
 // fyneAllowed may depend on fyne; nothing else may.

@@ -1,0 +1,322 @@
+// Package sealvfs seals SQLite files at rest with SM4-XTS (GB/T 17964-2021)
+// for github.com/ncruces/go-sqlite3 (#12).
+//
+// Importing the package registers the VFS [Name]. It wraps the default VFS and
+// encrypts every file SQLite writes through it: the database, its WAL, its
+// rollback journals, and temporary files (those get a random key each). Only
+// super journals are left alone: they hold file names, never data. The -shm
+// wal-index is not written through the VFS and holds no row data (page
+// numbers, frame numbers, salts and checksums only).
+//
+// # Keys
+//
+// A key is [KeySize] random bytes ([NewKey]): the first half is the SM4 data
+// key, the second the SM4 tweak key. Files are encrypted in 512-byte sectors,
+// the sector number is the tweak. The key is given by the URI parameter
+// hexkey, which [DSN] writes:
+//
+//	file:/path/vetdesk.db?vfs=sm4xts&hexkey=<64 hex digits>
+//
+// or by a PRAGMA immediately after opening (then the key is not kept in the
+// connection's file name):
+//
+//	PRAGMA hexkey='<64 hex digits>';
+//
+// Nothing ever falls back to plaintext. A missing key fails every read and
+// write (SQLITE_AUTH, [ErrNoKey]); a malformed key (not 64 hex digits, or the
+// parameters key and textkey, which this VFS does not take) fails the open
+// (SQLITE_IOERR_BADKEY, [ErrBadKey]); a wrong key fails the first read
+// (SQLITE_NOTADB, [ErrWrongKey]), because page 1 then does not decrypt to
+// "SQLite format 3". A VFS can answer SQLite only with result codes, so pass
+// the errors of a sealed connection through [KeyError] to get the sentinels
+// and a message that names the key. A key cannot be changed on an open
+// connection ([ErrKeySet]): rotating a key is a VACUUM INTO a new file.
+//
+// # Tampering
+//
+// XTS alone detects nothing: a changed byte of ciphertext decrypts to a
+// garbled 16-byte block. [EnableChecksums] turns on the page checksums of
+// go-sqlite3 (8 reserved bytes per page, the checksum VFS of vfs/cksm.go).
+// go-sqlite3 applies them above every registered VFS, so above this one: they
+// are computed over and checked against the plaintext page. A garbled block
+// then fails the page's checksum and the read returns SQLITE_IOERR_DATA.
+// Checksums are stored in the file header (reserved bytes = 8), so a store
+// calls EnableChecksums once, when it creates the file; VACUUM INTO keeps
+// them.
+//
+// What is protected, and what is not:
+//   - Pages of the database file are checked on every read from that file.
+//   - Pages still in the WAL (not yet checkpointed) are not checked by these
+//     checksums when read: go-sqlite3 checksums only the main database file.
+//     SQLite's own WAL frame checksums are checked when a WAL is recovered
+//     (the first connection after all closed): a damaged frame then ends the
+//     WAL there, and the transactions from it on are lost, not read as
+//     garbage. A checkpoint moves the WAL into the checked database file; a
+//     clean close of the last connection checkpoints and deletes the WAL.
+//   - The checksums are not a MAC: they are not keyed. Without the key an
+//     attacker cannot forge a plaintext page with a valid checksum, because
+//     any change of ciphertext garbles a whole 16-byte block, but
+//     XTS is deterministic: the same plaintext in the same sector always
+//     gives the same ciphertext, so a copy of an older version of a sector or
+//     page (rollback, from a backup made with the same key) is accepted, and
+//     someone with several copies of the file learns which sectors changed.
+//     Whole-file integrity (backups, snapshots in transit) needs a signature
+//     or MAC over the file, outside this package.
+//
+// # Temporary files
+//
+// Temporary files (sorts, temp tables, statement journals, VACUUM's copy)
+// are encrypted with a random key each, which lives only in memory.
+// PRAGMA temp_store=memory keeps most of them off the disk altogether and
+// saves the encryption; either way no temporary file is plaintext.
+//
+// # Migration, rotation, snapshots
+//
+// A plaintext store is sealed, or a key rotated, with VACUUM INTO a URI
+// (sqlite needs the URI form, so the database must be opened with URI
+// file names, which the ncruces driver always does):
+//
+//	VACUUM INTO 'file:/path/new.db?vfs=sm4xts&hexkey=<new key>';
+//
+// and back to plaintext (an export) with VACUUM INTO
+// 'file:/path/plain.db?vfs=os' from a sealed connection: vfs=os is needed,
+// because a connection opened with vfs=sm4xts uses it for every file it
+// attaches. [VacuumInto] builds and quotes the statement. The new file keeps
+// the page size and reserved bytes of the source, so a source with checksums
+// gives a target with checksums; after sealing a plaintext store call
+// [EnableChecksums] on the new file. The new file is complete when VACUUM
+// INTO returns; rename it over the old one only after it opened and checked.
+//
+// An encrypted file is attached with its own key in the URI ([AttachSQL]):
+//
+//	ATTACH DATABASE 'file:/path/snap.db?vfs=sm4xts&hexkey=<its key>' AS snap;
+//
+// PRAGMA snap.hexkey after ATTACH does not work: SQLite reads the schema of
+// an attached file at once, so an ATTACH without a key fails with [ErrNoKey].
+// A plaintext file is attached from a sealed connection with vfs=os.
+//
+// The VFS is adapted from go-sqlite3's vfs/xts (MIT License, see
+// LICENSE-ncruces), with gmsm's GB/T 17964 XTS, which is about four times
+// faster than x/crypto/xts with SM4 on 512-byte sectors.
+package sealvfs
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ncruces/go-sqlite3/driver"
+)
+
+// Name is the name of the sealing VFS, for vfs= in a URI.
+const Name = "sm4xts"
+
+// KeySize is the length of a key: an SM4 data key and an SM4 tweak key.
+const KeySize = 32
+
+// Errors of keys. They are wrapped in the *sqlite3.Error that database/sql
+// returns, so errors.Is finds them.
+var (
+	ErrNoKey    = errors.New("sealvfs: the database is sealed and no key was given")
+	ErrBadKey   = errors.New("sealvfs: a key must be 64 hex digits (32 bytes) given as hexkey")
+	ErrWrongKey = errors.New("sealvfs: wrong key, or not a sealed database, or its first page is damaged")
+	ErrKeySet   = errors.New("sealvfs: the key of an open database cannot be changed; use VACUUM INTO to rekey")
+)
+
+// KeyError returns err with the key error it stands for, so that errors.Is
+// finds the sentinel and the message names the key: [ErrWrongKey] for
+// SQLITE_NOTADB, [ErrNoKey] for SQLITE_AUTH, [ErrBadKey] for
+// SQLITE_IOERR_BADKEY. Other errors, and nil, come back unchanged. Use it on
+// errors of sealed connections only: on a plaintext one SQLITE_NOTADB means
+// just that.
+func KeyError(err error) error {
+	var sentinel error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNoKey), errors.Is(err, ErrBadKey), errors.Is(err, ErrWrongKey), errors.Is(err, ErrKeySet):
+		return err
+	case errors.Is(err, codeWrongKey):
+		sentinel = ErrWrongKey
+	case errors.Is(err, codeNoKey):
+		sentinel = ErrNoKey
+	case errors.Is(err, codeBadKey):
+		sentinel = ErrBadKey
+	default:
+		return err
+	}
+	return fmt.Errorf("%w (%w)", sentinel, err)
+}
+
+// NewKey returns a new random key.
+func NewKey() ([]byte, error) {
+	key := make([]byte, KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("sealvfs: new key: %w", err)
+	}
+	return key, nil
+}
+
+// Param is one extra URI parameter of [DSN], such as
+// {"_pragma", "busy_timeout(5000)"} or {"_txlock", "immediate"}.
+type Param struct{ Key, Value string }
+
+// DSN returns the URI that opens path sealed with key, for sql.Open("sqlite3",
+// …) of github.com/ncruces/go-sqlite3/driver. Extra parameters come after
+// the key, in order; vfs and the key parameters are refused.
+func DSN(path string, key []byte, params ...Param) (string, error) {
+	if len(key) != KeySize {
+		return "", ErrBadKey
+	}
+	if path == "" {
+		return "", errors.New("sealvfs: empty path")
+	}
+	var b strings.Builder
+	b.WriteString(fileURI(path))
+	b.WriteString("?vfs=" + Name + "&hexkey=" + hex.EncodeToString(key))
+	for _, p := range params {
+		switch p.Key {
+		case "vfs", "key", "hexkey", "textkey":
+			return "", fmt.Errorf("sealvfs: DSN: parameter %q is set by DSN", p.Key)
+		}
+		b.WriteString("&" + escape(p.Key) + "=" + escape(p.Value))
+	}
+	return b.String(), nil
+}
+
+// fileURI returns the file: URI of path, without parameters.
+func fileURI(path string) string {
+	p := filepath.ToSlash(path)
+	if filepath.VolumeName(path) != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p // file:/C:/dir/x.db
+	}
+	return "file:" + escapePath(p)
+}
+
+// escape percent-encodes all but unreserved characters, for SQLite's URI
+// parser and for the driver's url.ParseQuery alike (a space is %20, never +).
+func escape(s string) string {
+	return escapeExcept(s, "")
+}
+
+func escapePath(s string) string {
+	return escapeExcept(s, "/:")
+}
+
+func escapeExcept(s, keep string) string {
+	const hexd = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '(', c == ')',
+			strings.IndexByte(keep, c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexd[c>>4])
+			b.WriteByte(hexd[c&15])
+		}
+	}
+	return b.String()
+}
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// VacuumInto returns the statement that copies the open database schema
+// ("main" when empty) into a new file at path, sealed with key, or plaintext
+// when key is nil (a checked export of a sealed store).
+func VacuumInto(schema, path string, key []byte) (string, error) {
+	target, err := targetURI(path, key)
+	if err != nil {
+		return "", err
+	}
+	if schema == "" {
+		schema = "main"
+	}
+	return `VACUUM ` + quoteIdent(schema) + ` INTO ` + sqlString(target), nil
+}
+
+// AttachSQL returns the statement that attaches the sealed file at path as
+// schema, with its own key.
+func AttachSQL(path string, key []byte, schema string) (string, error) {
+	if key == nil {
+		return "", ErrBadKey
+	}
+	target, err := targetURI(path, key)
+	if err != nil {
+		return "", err
+	}
+	return `ATTACH DATABASE ` + sqlString(target) + ` AS ` + quoteIdent(schema), nil
+}
+
+func targetURI(path string, key []byte) (string, error) {
+	if key == nil {
+		if path == "" {
+			return "", errors.New("sealvfs: empty path")
+		}
+		// vfs=os: the connection's own VFS would be this one.
+		return fileURI(path) + "?vfs=os", nil
+	}
+	return DSN(path, key)
+}
+
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// IsSealed reports whether the file at path is sealed: a plaintext SQLite
+// database starts with "SQLite format 3\x00", a sealed one does not. An empty
+// file holds nothing and is not sealed.
+func IsSealed(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("sealvfs: is sealed: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(magic))
+	n, err := io.ReadFull(f, head)
+	switch {
+	case n == 0 && err == io.EOF:
+		return false, nil
+	case err != nil && err != io.ErrUnexpectedEOF:
+		return false, fmt.Errorf("sealvfs: is sealed: %w", err)
+	}
+	return !bytes.Equal(head[:n], magic), nil
+}
+
+// EnableChecksums turns on go-sqlite3's page checksums for schema ("main"
+// when empty) of db, so that a changed byte in a page is detected on read.
+// It rebuilds the file (VACUUM) when they were off, so a store calls it once,
+// when it creates or seals the file, outside any transaction. It is a no-op
+// when they are on already.
+func EnableChecksums(ctx context.Context, db *sql.DB, schema string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sealvfs: enable checksums: %w", err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(c any) error {
+		dc, ok := c.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("sealvfs: enable checksums: %T is not a github.com/ncruces/go-sqlite3/driver connection", c)
+		}
+		return dc.Raw().EnableChecksums(schema)
+	})
+	if err != nil {
+		return fmt.Errorf("sealvfs: enable checksums: %w", err)
+	}
+	return nil
+}

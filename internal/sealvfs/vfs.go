@@ -1,0 +1,420 @@
+// This file is adapted from vfs/xts/xts.go and vfs/xts/api.go of
+// github.com/ncruces/go-sqlite3 v0.37.0, MIT License,
+// Copyright (c) 2023 Nuno Cruces; the full notice is in LICENSE-ncruces.
+// Changes: SM4-XTS of GB/T 17964 (gmsm) instead of AES-XTS of x/crypto, only
+// 32-byte hex keys, no text-key KDF, a missing, malformed or wrong key is an
+// error with its own sentinel, and the key cannot be changed once set.
+
+package sealvfs
+
+import (
+	"bytes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+
+	gmcipher "github.com/emmansun/gmsm/cipher"
+	"github.com/emmansun/gmsm/sm4"
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/util/vfsutil"
+	"github.com/ncruces/go-sqlite3/vfs"
+)
+
+func init() {
+	vfs.Register(Name, &sealVFS{VFS: vfs.Find("")})
+}
+
+// sectorSize is the unit of encryption: the smallest SQLite page. The sector
+// number is the XTS tweak.
+const sectorSize = 512
+
+// Ensure sectorSize is a power of two.
+var _ [0]struct{} = [sectorSize & (sectorSize - 1)]struct{}{}
+
+// The VFS can answer SQLite only with result codes (go-sqlite3 keeps a Go
+// error of a VFS only until the next VFS call, and only for CANTOPEN and
+// IOERR), so each key error has its own code, which KeyError turns back into
+// the sentinel.
+const (
+	codeNoKey    = sqlite3.AUTH
+	codeBadKey   = sqlite3.IOERR_BADKEY
+	codeWrongKey = sqlite3.NOTADB
+)
+
+// magic starts every plaintext SQLite database.
+var magic = []byte("SQLite format 3\x00")
+
+// sm4XTS holds the two expanded SM4 keys of one file. Its blocks are
+// read-only after creation, so files of one database may share it.
+type sm4XTS struct {
+	key, tweakKey []byte
+	data, tweak   cipher.Block
+}
+
+func newSM4XTS(key []byte) (*sm4XTS, error) {
+	if len(key) != KeySize {
+		return nil, ErrBadKey
+	}
+	k := bytes.Clone(key)
+	c := &sm4XTS{key: k[:16], tweakKey: k[16:]}
+	var err error
+	if c.data, err = sm4.NewCipher(c.key); err != nil {
+		return nil, err
+	}
+	if c.tweak, err = sm4.NewCipher(c.tweakKey); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// block hands gmsm the blocks expanded once in newSM4XTS, so a sector costs
+// no key schedule.
+func (c *sm4XTS) block(k []byte) (cipher.Block, error) {
+	switch {
+	case len(k) == 16 && &k[0] == &c.key[0]:
+		return c.data, nil
+	case len(k) == 16 && &k[0] == &c.tweakKey[0]:
+		return c.tweak, nil
+	}
+	return sm4.NewCipher(k)
+}
+
+func (c *sm4XTS) encrypt(sector []byte, num uint64) {
+	m, err := gmcipher.NewGBXTSEncrypterWithSector(c.block, c.key, c.tweakKey, num)
+	if err != nil {
+		panic(err) // unreachable: the keys were checked in newSM4XTS
+	}
+	m.CryptBlocks(sector, sector)
+}
+
+func (c *sm4XTS) decrypt(sector []byte, num uint64) {
+	m, err := gmcipher.NewGBXTSDecrypterWithSector(c.block, c.key, c.tweakKey, num)
+	if err != nil {
+		panic(err) // unreachable: the keys were checked in newSM4XTS
+	}
+	m.CryptBlocks(sector, sector)
+}
+
+type sealVFS struct {
+	vfs.VFS
+}
+
+func (s *sealVFS) Open(name string, flags vfs.OpenFlag) (vfs.File, vfs.OpenFlag, error) {
+	// SQLite calls OpenFilename instead.
+	if name == "" {
+		return s.OpenFilename(nil, flags)
+	}
+	return nil, flags, sqlite3.CANTOPEN
+}
+
+func (s *sealVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (file vfs.File, _ vfs.OpenFlag, err error) {
+	file, flags, err = vfsutil.WrapOpenFilename(s.VFS, name, flags)
+
+	// Encrypt everything except super journals (they hold only file names)
+	// and memory files.
+	if err != nil || flags&(vfs.OPEN_SUPER_JOURNAL|vfs.OPEN_MEMORY) != 0 {
+		return file, flags, err
+	}
+
+	var c *sm4XTS
+	var shm vfs.SharedMemory
+	if f, ok := vfsutil.UnwrapFile[*sealFile](name.DatabaseFile()); ok {
+		// A journal or WAL of an open database: the database's key.
+		c, shm = f.cipher, f.shm
+		if c == nil {
+			file.Close()
+			return nil, flags, codeNoKey
+		}
+	} else {
+		mainDB := flags&vfs.OPEN_MAIN_DB != 0
+		if mainDB {
+			shm = vfsutil.WrapSharedMemory(file)
+		}
+		var key []byte
+		if params := name.URIParameters(); name == nil {
+			// Temporary files get a random key.
+			key = make([]byte, KeySize)
+			rand.Read(key)
+		} else if t, ok := params["hexkey"]; ok {
+			if key, err = hex.DecodeString(t[0]); err != nil || len(key) != KeySize {
+				file.Close()
+				return nil, flags, codeBadKey
+			}
+		} else if params.Has("key") || params.Has("textkey") {
+			// Keys of vfs/xts this VFS does not take.
+			file.Close()
+			return nil, flags, codeBadKey
+		} else if mainDB {
+			// The key may still come as PRAGMA hexkey.
+			return &sealFile{File: file, shm: shm, mainDB: true}, flags, nil
+		} else {
+			file.Close()
+			return nil, flags, codeNoKey
+		}
+		if c, err = newSM4XTS(key); err != nil {
+			file.Close()
+			return nil, flags, codeBadKey
+		}
+		return &sealFile{File: file, cipher: c, shm: shm, mainDB: mainDB}, flags, nil
+	}
+	return &sealFile{File: file, cipher: c, shm: shm}, flags, nil
+}
+
+func roundDown(i int64) int64 {
+	return i &^ (sectorSize - 1)
+}
+
+func roundUp[T int | int64](i T) T {
+	return (i + (sectorSize - 1)) &^ (sectorSize - 1)
+}
+
+func isPartial(sector, off int64, len int) bool {
+	return off > sector || off+int64(len) < sector+sectorSize
+}
+
+type sealFile struct {
+	vfs.File
+	cipher *sm4XTS
+	shm    vfs.SharedMemory
+	mainDB bool
+	sector [sectorSize]byte
+}
+
+// Pragma takes PRAGMA hexkey, once, on a database opened without a key.
+func (x *sealFile) Pragma(name, value string) (string, error) {
+	switch name {
+	case "hexkey":
+	case "key", "textkey":
+		return "", vfs.SystemError(ErrBadKey, sqlite3.ERROR)
+	default:
+		return vfsutil.WrapPragma(x.File, name, value)
+	}
+	if x.cipher != nil {
+		return "", vfs.SystemError(ErrKeySet, sqlite3.ERROR)
+	}
+	key, err := hex.DecodeString(value)
+	if err != nil {
+		return "", vfs.SystemError(ErrBadKey, sqlite3.ERROR)
+	}
+	c, err := newSM4XTS(key)
+	if err != nil {
+		return "", vfs.SystemError(err, sqlite3.ERROR)
+	}
+	x.cipher = c
+	return "ok", nil
+}
+
+func (x *sealFile) ReadAt(p []byte, off int64) (n int, err error) {
+	if x.cipher == nil {
+		// Only a main database can miss its key.
+		if off == 0 && len(p) == 100 {
+			// SQLite reads the header when it opens the connection:
+			// pretend the file is empty so the key may come as a PRAGMA.
+			return 0, io.EOF
+		}
+		return 0, codeNoKey
+	}
+
+	min := roundDown(off)
+	max := roundUp(off + int64(len(p)))
+
+	// Read one sector at a time.
+	for ; min < max; min += sectorSize {
+		// A sector only partially covered by this read
+		// may be concurrently rewritten by another connection.
+		m, err := x.readSector(min, isPartial(min, off, len(p)))
+		if m != sectorSize {
+			return n, err
+		}
+
+		data := x.sector[:]
+		x.cipher.decrypt(data, uint64(min/sectorSize))
+		if min == 0 && x.mainDB && !bytes.HasPrefix(data, magic) {
+			// Page 1 of a database always starts with the magic:
+			// this is the wrong key, or not a sealed database.
+			return 0, codeWrongKey
+		}
+
+		if off > min {
+			data = data[off-min:]
+		}
+		n += copy(p[n:], data)
+	}
+
+	if n != len(p) {
+		panic("sealvfs: short read without an error")
+	}
+	return n, nil
+}
+
+func (x *sealFile) WriteAt(p []byte, off int64) (n int, err error) {
+	if x.cipher == nil {
+		return 0, codeNoKey
+	}
+
+	min := roundDown(off)
+	max := roundUp(off + int64(len(p)))
+
+	// Write one sector at a time.
+	for ; min < max; min += sectorSize {
+		data := x.sector[:]
+		num := uint64(min / sectorSize)
+
+		partial := isPartial(min, off, len(p))
+		if partial {
+			// Partial sector write: read-update-write.
+			// We're the single writer, so our read needs no locking.
+			m, err := x.readSector(min, false)
+			if m == sectorSize {
+				x.cipher.decrypt(data, num)
+			} else if err != io.EOF {
+				return n, err
+			} else {
+				// Writing past the EOF: either a new sector, or the final
+				// sector was only partially written, which cannot be
+				// decrypted and is as good as corrupt. Either way, zero pad
+				// the file to the next sector.
+				clear(data)
+			}
+			if off > min {
+				data = data[off-min:]
+			}
+		}
+
+		t := copy(data, p[n:])
+		x.cipher.encrypt(x.sector[:], num)
+
+		m, err := x.writeSector(min, partial)
+		if m != sectorSize {
+			return n, err
+		}
+		n += t
+	}
+
+	if n != len(p) {
+		panic("sealvfs: short write without an error")
+	}
+	return n, nil
+}
+
+func (x *sealFile) readSector(off int64, partial bool) (int, error) {
+	if partial && x.shm != nil {
+		if err := x.shm.IOLock(vfs.LOCK_SHARED, off); err != nil {
+			return 0, err
+		}
+		defer x.shm.IOLock(vfs.LOCK_NONE, off)
+	}
+	return x.File.ReadAt(x.sector[:], off)
+}
+
+func (x *sealFile) writeSector(off int64, partial bool) (int, error) {
+	if partial && x.shm != nil {
+		if err := x.shm.IOLock(vfs.LOCK_EXCLUSIVE, off); err != nil {
+			return 0, err
+		}
+		defer x.shm.IOLock(vfs.LOCK_NONE, off)
+	}
+	return x.File.WriteAt(x.sector[:], off)
+}
+
+func (x *sealFile) DeviceCharacteristics() vfs.DeviceCharacteristic {
+	var _ [0]struct{} = [sectorSize - 512]struct{}{} // Ensure sectorSize is 512.
+	return x.File.DeviceCharacteristics() & (0 |
+		// These flags are safe:
+		vfs.IOCAP_ATOMIC512 |
+		vfs.IOCAP_IMMUTABLE |
+		vfs.IOCAP_SEQUENTIAL |
+		vfs.IOCAP_SUBPAGE_READ |
+		vfs.IOCAP_BATCH_ATOMIC |
+		vfs.IOCAP_UNDELETABLE_WHEN_OPEN)
+}
+
+func (x *sealFile) SectorSize() int {
+	return lcm(x.File.SectorSize(), sectorSize)
+}
+
+func lcm(m, n int) int {
+	if m <= 0 || n <= 0 {
+		return max(m, n)
+	}
+	a, b := m, n
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return m / a * n
+}
+
+func (x *sealFile) Truncate(size int64) error {
+	return x.File.Truncate(roundUp(size))
+}
+
+func (x *sealFile) ChunkSize(size int) {
+	vfsutil.WrapChunkSize(x.File, roundUp(size))
+}
+
+func (x *sealFile) SizeHint(size int64) error {
+	return vfsutil.WrapSizeHint(x.File, roundUp(size))
+}
+
+// Wrap optional methods.
+
+func (x *sealFile) Unwrap() vfs.File {
+	return x.File
+}
+
+func (x *sealFile) SharedMemory() vfs.SharedMemory {
+	return vfsutil.WrapSharedMemory(x.File)
+}
+
+func (x *sealFile) LockState() vfs.LockLevel {
+	return vfsutil.WrapLockState(x.File)
+}
+
+func (x *sealFile) PersistentWAL() bool {
+	return vfsutil.WrapPersistWAL(x.File)
+}
+
+func (x *sealFile) SetPersistentWAL(keepWAL bool) {
+	vfsutil.WrapSetPersistWAL(x.File, keepWAL)
+}
+
+func (x *sealFile) HasMoved() (bool, error) {
+	return vfsutil.WrapHasMoved(x.File)
+}
+
+func (x *sealFile) Overwrite() error {
+	return vfsutil.WrapOverwrite(x.File)
+}
+
+func (x *sealFile) SyncSuper(super string) error {
+	return vfsutil.WrapSyncSuper(x.File, super)
+}
+
+func (x *sealFile) CommitPhaseTwo() error {
+	return vfsutil.WrapCommitPhaseTwo(x.File)
+}
+
+func (x *sealFile) BeginAtomicWrite() error {
+	return vfsutil.WrapBeginAtomicWrite(x.File)
+}
+
+func (x *sealFile) CommitAtomicWrite() error {
+	return vfsutil.WrapCommitAtomicWrite(x.File)
+}
+
+func (x *sealFile) RollbackAtomicWrite() error {
+	return vfsutil.WrapRollbackAtomicWrite(x.File)
+}
+
+func (x *sealFile) CheckpointStart() {
+	vfsutil.WrapCheckpointStart(x.File)
+}
+
+func (x *sealFile) CheckpointDone() {
+	vfsutil.WrapCheckpointDone(x.File)
+}
+
+func (x *sealFile) BusyHandler(handler func() bool) {
+	vfsutil.WrapBusyHandler(x.File, handler)
+}
