@@ -66,6 +66,9 @@ var allowed = map[string][]string{
 	// the hub reuses the store package for its replica, so the merge is written once
 	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "modernc.org/sqlite", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
 
+	// ID card reader SDKs loaded at run time (#14): purego / x/sys/windows, BMP and GB 18030 decoding
+	"vetdesk/idreader": {"github.com/ebitengine/purego", "golang.org/x/sys/windows", "golang.org/x/image/", "golang.org/x/text/"},
+
 	// op signatures (#17.5): SM2 and SM4 of gmsm, Argon2id
 	"vetdesk/internal/opsig": {"github.com/emmansun/gmsm/", "golang.org/x/crypto/"},
 	// the store's key file (#12): the wrap of opsig, SM2 and SM4 of gmsm, DPAPI on Windows

@@ -1,0 +1,68 @@
+package idreader
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+
+	"golang.org/x/sys/windows"
+)
+
+// library is a vendor DLL loaded with LoadLibrary. vetdesk.exe is 64-bit:
+// it needs the vendor's 64-bit DLL.
+type library struct {
+	path string
+	dll  *windows.DLL
+}
+
+func loadLibrary(path string) (*library, error) {
+	dll, err := windows.LoadDLL(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %v: %w", path, err, ErrLibrary)
+	}
+	return &library{path: path, dll: dll}, nil
+}
+
+// bind points the function variable fptr (a func of int32, uint32 and
+// pointer arguments returning int32) at the DLL's function name.
+func (l *library) bind(fptr any, name string) error {
+	p, err := l.dll.FindProc(name)
+	if err != nil {
+		return fmt.Errorf("%s has no %s: %w", l.path, name, ErrLibrary)
+	}
+	fv := reflect.ValueOf(fptr).Elem()
+	ft := fv.Type()
+	fv.Set(reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
+		a := make([]uintptr, len(args))
+		for i, v := range args {
+			switch v.Kind() {
+			case reflect.Pointer:
+				a[i] = v.Pointer()
+			case reflect.Int, reflect.Int32:
+				a[i] = uintptr(v.Int())
+			case reflect.Uint32:
+				a[i] = uintptr(v.Uint())
+			}
+		}
+		r, _, _ := p.Call(a...)
+		runtime.KeepAlive(args) // the buffers stay put while the DLL writes them
+		return []reflect.Value{reflect.ValueOf(int32(r)).Convert(ft.Out(0))}
+	}))
+	return nil
+}
+
+// has reports whether the DLL exports name.
+func (l *library) has(name string) bool {
+	_, err := l.dll.FindProc(name)
+	return err == nil
+}
+
+func (l *library) close() error {
+	if err := l.dll.Release(); err != nil {
+		return fmt.Errorf("unload %s: %w", l.path, err)
+	}
+	return nil
+}
+
+// defaultWLTName is the general interface's photo decoder beside its library.
+const defaultWLTName = "WltRS.dll"
