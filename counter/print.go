@@ -94,8 +94,8 @@ type Printing struct {
 	Printer   *printing.Printer
 	Dir       string // documents folder
 	Now       func() time.Time
-	Send      func(ctx context.Context, pdfPath, printer string) error // nil: save only
-	ValidDays int                                                      // validity of the hukou letter; 0 means 30
+	Send      func(ctx context.Context, job printing.Job) error // nil: save only
+	ValidDays int                                               // validity of the hukou letter; 0 means 30
 }
 
 // PrintDocument prints doc (casework.DocReceipt, …) of case caseID as a and
@@ -182,7 +182,7 @@ func (p *Printing) produce(ctx context.Context, a store.Actor, doc, caseID, save
 		return "", fmt.Errorf("print %s: %w", doc, err)
 	}
 	if send && p.Send != nil {
-		if err := p.Send(ctx, path, printer); err != nil {
+		if err := p.Send(ctx, printing.Job{PDF: path, Printer: printer, Doc: pr, Draw: draw}); err != nil {
 			return path, fmt.Errorf("print %s: send: %w", doc, err)
 		}
 	}

@@ -7,12 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"vetdesk/casework"
+	"vetdesk/printing"
 )
 
 var wordRe = regexp.MustCompile(`<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="[0-9.]+">([^<]*)</word>`)
@@ -44,7 +46,17 @@ func TestPrintSendsToDocumentPrinter(t *testing.T) {
 	var sent []string
 	tick := now
 	r.p.Now = func() time.Time { tick = tick.Add(time.Second); return tick } // one file per print
-	r.p.Send = func(_ context.Context, _, printer string) error { sent = append(sent, printer); return nil }
+	var offsets [][2]float64
+	r.p.Send = func(_ context.Context, job printing.Job) error {
+		sent = append(sent, job.Printer)
+		if job.Doc == nil || job.Draw == nil {
+			t.Errorf("job for %s carries no display list to rasterise (Doc %v, Draw nil %v)", job.Printer, job.Doc, job.Draw == nil)
+			return nil
+		}
+		l := job.Doc.Layout()
+		offsets = append(offsets, [2]float64{l.OffsetXMM, l.OffsetYMM})
+		return nil
+	}
 	for k, v := range map[string]string{SettingPrinter: "desk", PrinterSetting(casework.DocHukouLetter): "hukou-tray",
 		OffsetSetting("hukou-tray"): "3,-2"} {
 		if err := r.st.SetSetting(ctx, k, v); err != nil {
@@ -67,6 +79,11 @@ func TestPrintSendsToDocumentPrinter(t *testing.T) {
 	}
 	if want := []string{"desk", "hukou-tray", "desk"}; len(sent) != 3 || sent[0] != want[0] || sent[1] != want[1] || sent[2] != want[2] {
 		t.Errorf("sent to %q, want %q", sent, want)
+	}
+	// The Windows path draws the pages from the job's Printer: it must be
+	// placed for the printer the job goes to.
+	if want := [][2]float64{{0, 0}, {3, -2}, {0, 0}}; !slices.Equal(offsets, want) {
+		t.Errorf("jobs' offsets %v, want %v", offsets, want)
 	}
 	w0, x0, y0 := firstWord(t, plain)
 	w1, x1, y1 := firstWord(t, moved)

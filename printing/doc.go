@@ -3,7 +3,8 @@
 // (Printer.Notice), the 办理登记表 (Printer.RegForm), the 退役军人落户介绍信
 // with its 存根 (Printer.Letter) and the 一次性经济补助审核表
 // (Printer.SubsidyForm). Each writes a complete PDF to an io.Writer and
-// returns a Result. Send hands a file to CUPS (lp) or the system viewer;
+// returns a Result. Send hands a file to CUPS (lp), or on Windows draws the
+// pages straight to the spooler (GDI, at the printer's resolution);
 // SaveAtomic writes a file so that no reader ever sees half of it.
 //
 // # Wording and layout

@@ -40,30 +40,59 @@ func (p *Printer) PageImages(dpi float64, draw func(q *Printer, w io.Writer) (Re
 	return pages, res, nil
 }
 
+// pageList renders a document with draw like PageImages and returns its
+// display list, one list of items per page, for the Windows spooler
+// (which rasterises it band by band with rasterRect).
+func (p *Printer) pageList(draw func(q *Printer, w io.Writer) (Result, error)) ([][]item, *Printer, error) {
+	var c *canvas
+	q := p.clone(p.layout)
+	q.capture = func(got *canvas) { c = got }
+	if _, err := draw(q, io.Discard); err != nil {
+		return nil, nil, err
+	}
+	if c == nil {
+		return nil, nil, fmt.Errorf("printing: nothing was rendered")
+	}
+	return c.pages, q, nil
+}
+
 type inkKey struct {
 	gray  int
 	alpha float64
 }
 
-// pager draws one page: shapes are collected per ink in rasterizers of
-// the page's size, then laid on white.
+// pager draws one page, or a rectangle of it: shapes are collected per
+// ink in rasterizers of the rectangle's size, then laid on white.
 type pager struct {
 	p      *Printer
-	k      float64 // pixels per mm
+	kx, ky float64 // pixels per mm, across and down
+	x0, y0 float64 // the rectangle's top left, in pixels of the page
 	w, h   int
 	ox, oy float64
 	inks   map[inkKey]*vector.Rasterizer
 	order  []inkKey
 }
 
+// pagePixels is the size of an A4 page in pixels at dpiX × dpiY: 100 %,
+// each millimetre dpi/25.4 pixels, rounded to whole pixels.
+func pagePixels(dpiX, dpiY float64) image.Point {
+	return image.Pt(int(math.Round(pageW*dpiX/25.4)), int(math.Round(pageH*dpiY/25.4)))
+}
+
 func (p *Printer) rasterPage(items []item, dpi float64) *image.Gray {
-	k := dpi / 25.4
-	g := &pager{p: p, k: k, w: int(math.Round(pageW * k)), h: int(math.Round(pageH * k)),
+	return p.rasterRect(items, dpi, dpi, image.Rectangle{Max: pagePixels(dpi, dpi)})
+}
+
+// rasterRect draws the part r (in pixels of the whole page at dpiX ×
+// dpiY) of the page items; the image's bounds are r, so a printer can draw
+// a page in bands of a few megabytes instead of holding all of it.
+func (p *Printer) rasterRect(items []item, dpiX, dpiY float64, r image.Rectangle) *image.Gray {
+	g := &pager{p: p, kx: dpiX / 25.4, ky: dpiY / 25.4, x0: float64(r.Min.X), y0: float64(r.Min.Y), w: r.Dx(), h: r.Dy(),
 		ox: p.layout.OffsetXMM, oy: p.layout.OffsetYMM, inks: map[inkKey]*vector.Rasterizer{}}
 	for _, it := range items {
 		g.item(it)
 	}
-	img := image.NewGray(image.Rect(0, 0, g.w, g.h))
+	img := image.NewGray(r)
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
 	}
@@ -89,10 +118,16 @@ func (g *pager) ras(key inkKey) *vector.Rasterizer {
 	return r
 }
 
+// px places a point of page millimetres (before the offset) in the
+// rasterizers' pixels.
+func (g *pager) px(x, y float64) (float32, float32) {
+	return float32((x+g.ox)*g.kx - g.x0), float32((y+g.oy)*g.ky - g.y0)
+}
+
 // poly adds a closed polygon of page millimetres (before the offset).
 func (g *pager) poly(r *vector.Rasterizer, pts ...[2]float64) {
 	for i, pt := range pts {
-		x, y := float32((pt[0]+g.ox)*g.k), float32((pt[1]+g.oy)*g.k)
+		x, y := g.px(pt[0], pt[1])
 		if i == 0 {
 			r.MoveTo(x, y)
 		} else {
@@ -192,7 +227,7 @@ func (g *pager) text(it item) {
 					bx, by := x, it.y
 					trace(r, segs, func(p fixed.Point26_6) (float32, float32) {
 						px, py := turn(bx+float64(p.X)/64, by+float64(p.Y)/64)
-						return float32((px + g.ox) * g.k), float32((py + g.oy) * g.k)
+						return g.px(px, py)
 					})
 					r.ClosePath()
 				}

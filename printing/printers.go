@@ -9,8 +9,8 @@ type PrinterLister interface {
 }
 
 // SystemPrinters lists the system's print queues: CUPS's destinations on
-// Linux (printers_unix.go); on Windows the list is empty for now, so a desk
-// there only has the default printer (printers_windows.go).
+// Linux (printers_unix.go), the spooler's printers on Windows, the default
+// one first (printers_windows.go).
 type SystemPrinters struct{}
 
 // Printers implements PrinterLister.

@@ -8,8 +8,41 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 )
+
+// sendJob prints the job's PDF with lp at 100 % on A4, or opens it with the
+// system viewer where there is no lp.
+func sendJob(ctx context.Context, job Job) error {
+	pdfPath, printer := job.PDF, job.Printer
+	if lp, err := exec.LookPath("lp"); err == nil {
+		args := append([]string{}, lpNoScaling...)
+		if printer != "" {
+			args = append(args, "-d", printer)
+		}
+		args = append(args, "--", pdfPath)
+		out, err := exec.CommandContext(ctx, lp, args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("print %s with lp: %s: %w", filepath.Base(pdfPath), strings.TrimSpace(string(out)), err)
+		}
+		return nil
+	}
+	var cmd *exec.Cmd
+	if runtime.GOOS == "darwin" {
+		cmd = exec.CommandContext(ctx, "open", pdfPath)
+	} else {
+		if _, err := exec.LookPath("xdg-open"); err != nil {
+			return fmt.Errorf("print %s: %w", filepath.Base(pdfPath), ErrNoViewer)
+		}
+		cmd = exec.CommandContext(ctx, "xdg-open", pdfPath)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("open %s: %s: %w", filepath.Base(pdfPath), strings.TrimSpace(string(out)), err)
+	}
+	return nil
+}
 
 // systemPrinters runs lpstat -e (one destination per line). Without CUPS's
 // client there is no list, and no error: the desk prints to the default.

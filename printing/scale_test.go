@@ -57,7 +57,7 @@ func TestSendCUPSKeepsScale(t *testing.T) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := Send(ctx, path, queue); err != nil {
+	if err := Send(ctx, Job{PDF: path, Printer: queue}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	out := waitCupsPDF(t, name, start)

@@ -6,52 +6,40 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 )
 
-// ErrNoViewer is returned by Send when there is neither CUPS nor a known
-// system viewer to hand the file to.
+// ErrNoViewer is returned by Send, where there is no spooler of its own
+// (not Windows), when there is neither CUPS nor a known system viewer to
+// hand the file to.
 var ErrNoViewer = errors.New("no printer command or system viewer found")
 
-// Send prints the PDF at pdfPath. Where CUPS's lp exists it runs
-// lp [-d printer] -o … file at 100 % on A4 (lpNoScaling; an empty printer
-// means the default destination) and returns lp's message on failure; otherwise it opens the file with the
-// system viewer (xdg-open, open or rundll32) for the clerk to print.
-func Send(ctx context.Context, pdfPath, printer string) error {
-	if _, err := os.Stat(pdfPath); err != nil {
-		return fmt.Errorf("print %s: %w", pdfPath, err)
+// Job is one document to print.
+type Job struct {
+	// PDF is the document as saved; CUPS prints this file.
+	PDF string
+	// Printer names the queue; empty means the system's default.
+	Printer string
+	// Doc is the Printer that drew the PDF, placed for this printer (its
+	// offset), and Draw draws the document again with a Printer like it:
+	// the Windows path rasterises the pages from this display list, the
+	// one the preview draws, instead of reading the PDF.
+	Doc  *Printer
+	Draw func(q *Printer, w io.Writer) (Result, error)
+}
+
+// Send prints job at 100 % on A4. Where CUPS's lp exists (Linux) it runs
+// lp [-d printer] -o … file (lpNoScaling) and returns lp's message on
+// failure; on a unix without lp it opens the PDF with the system viewer
+// (xdg-open, open) for the clerk to print (printers_unix.go). On Windows
+// it draws the pages itself at the printer's resolution and sends them
+// straight to the spooler through GDI, with no viewer and no dialog
+// (printers_windows.go, geometry in spool.go).
+func Send(ctx context.Context, job Job) error {
+	if _, err := os.Stat(job.PDF); err != nil {
+		return fmt.Errorf("print %s: %w", job.PDF, err)
 	}
-	if lp, err := exec.LookPath("lp"); err == nil {
-		args := append([]string{}, lpNoScaling...)
-		if printer != "" {
-			args = append(args, "-d", printer)
-		}
-		args = append(args, "--", pdfPath)
-		out, err := exec.CommandContext(ctx, lp, args...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("print %s with lp: %s: %w", filepath.Base(pdfPath), strings.TrimSpace(string(out)), err)
-		}
-		return nil
-	}
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "windows":
-		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", pdfPath)
-	case "darwin":
-		cmd = exec.CommandContext(ctx, "open", pdfPath)
-	default:
-		if _, err := exec.LookPath("xdg-open"); err != nil {
-			return fmt.Errorf("print %s: %w", filepath.Base(pdfPath), ErrNoViewer)
-		}
-		cmd = exec.CommandContext(ctx, "xdg-open", pdfPath)
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("open %s: %s: %w", filepath.Base(pdfPath), strings.TrimSpace(string(out)), err)
-	}
-	return nil
+	return sendJob(ctx, job)
 }
 
 // SaveAtomic writes what render produces to dir/name: into a temporary file

@@ -78,7 +78,7 @@ func TestSendCUPS(t *testing.T) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := Send(ctx, path, queue); err != nil {
+	if err := Send(ctx, Job{PDF: path, Printer: queue}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	out := waitCupsPDF(t, name, start)
@@ -129,7 +129,7 @@ func TestSendUnknownQueue(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "x.pdf")
 	os.WriteFile(path, []byte("%PDF-1.4\n"), 0o644)
-	err := Send(context.Background(), path, "vetdesk-no-such-queue")
+	err := Send(context.Background(), Job{PDF: path, Printer: "vetdesk-no-such-queue"})
 	if err == nil || !strings.Contains(err.Error(), "lp") {
 		t.Errorf("Send(unknown queue) = %v, want an lp error", err)
 	}
