@@ -1,7 +1,7 @@
 // This file is adapted from vfs/xts/xts.go and vfs/xts/api.go of
 // github.com/ncruces/go-sqlite3 v0.37.0, MIT License,
 // Copyright (c) 2023 Nuno Cruces; the full notice is in LICENSE-ncruces.
-// Changes: SM4-XTS of GB/T 17964 (gmsm) instead of AES-XTS of x/crypto, only
+// Changes: whole sectors are read and written in one call each; SM4-XTS of GB/T 17964 (gmsm) instead of AES-XTS of x/crypto, only
 // 32-byte hex keys, no text-key KDF, a missing, malformed or wrong key is an
 // error with its own sentinel, and the key cannot be changed once set.
 
@@ -169,16 +169,13 @@ func roundUp[T int | int64](i T) T {
 	return (i + (sectorSize - 1)) &^ (sectorSize - 1)
 }
 
-func isPartial(sector, off int64, len int) bool {
-	return off > sector || off+int64(len) < sector+sectorSize
-}
-
 type sealFile struct {
 	vfs.File
 	cipher *sm4XTS
 	shm    vfs.SharedMemory
 	mainDB bool
 	sector [sectorSize]byte
+	buf    []byte // whole sectors on their way to the file
 }
 
 // Pragma takes PRAGMA hexkey, once, on a database opened without a key.
@@ -216,36 +213,54 @@ func (x *sealFile) ReadAt(p []byte, off int64) (n int, err error) {
 		return 0, codeNoKey
 	}
 
-	min := roundDown(off)
-	max := roundUp(off + int64(len(p)))
+	pos, end := off, off+int64(len(p))
+	for pos < end {
+		sec := roundDown(pos)
+		if pos != sec || end-sec < sectorSize {
+			// A sector only partially covered by this read
+			// may be concurrently rewritten by another connection.
+			m, err := x.readSector(sec, true)
+			if m != sectorSize {
+				return n, err
+			}
+			if err := x.decrypt(x.sector[:], sec); err != nil {
+				return 0, err
+			}
+			t := copy(p[n:], x.sector[pos-sec:])
+			n += t
+			pos += int64(t)
+			continue
+		}
 
-	// Read one sector at a time.
-	for ; min < max; min += sectorSize {
-		// A sector only partially covered by this read
-		// may be concurrently rewritten by another connection.
-		m, err := x.readSector(min, isPartial(min, off, len(p)))
-		if m != sectorSize {
+		// Whole sectors: one read, decrypted in place.
+		run := p[n : n+int(roundDown(end)-pos)]
+		m, err := x.File.ReadAt(run, pos)
+		if m != len(run) {
+			m = int(roundDown(int64(m)))
+		}
+		for i := 0; i < m; i += sectorSize {
+			if err := x.decrypt(run[i:i+sectorSize], pos+int64(i)); err != nil {
+				return 0, err
+			}
+		}
+		n += m
+		if m != len(run) {
 			return n, err
 		}
-
-		data := x.sector[:]
-		x.cipher.decrypt(data, uint64(min/sectorSize))
-		if min == 0 && x.mainDB && !bytes.HasPrefix(data, magic) {
-			// Page 1 of a database always starts with the magic:
-			// this is the wrong key, or not a sealed database.
-			return 0, codeWrongKey
-		}
-
-		if off > min {
-			data = data[off-min:]
-		}
-		n += copy(p[n:], data)
-	}
-
-	if n != len(p) {
-		panic("sealvfs: short read without an error")
+		pos += int64(m)
 	}
 	return n, nil
+}
+
+// decrypt decrypts the sector at file offset off in place, and checks that
+// page 1 of a database starts with the magic.
+func (x *sealFile) decrypt(sector []byte, off int64) error {
+	x.cipher.decrypt(sector, uint64(off/sectorSize))
+	if off == 0 && x.mainDB && !bytes.HasPrefix(sector, magic) {
+		// This is the wrong key, or not a sealed database.
+		return codeWrongKey
+	}
+	return nil
 }
 
 func (x *sealFile) WriteAt(p []byte, off int64) (n int, err error) {
@@ -253,21 +268,15 @@ func (x *sealFile) WriteAt(p []byte, off int64) (n int, err error) {
 		return 0, codeNoKey
 	}
 
-	min := roundDown(off)
-	max := roundUp(off + int64(len(p)))
-
-	// Write one sector at a time.
-	for ; min < max; min += sectorSize {
-		data := x.sector[:]
-		num := uint64(min / sectorSize)
-
-		partial := isPartial(min, off, len(p))
-		if partial {
+	pos, end := off, off+int64(len(p))
+	for pos < end {
+		sec := roundDown(pos)
+		if pos != sec || end-sec < sectorSize {
 			// Partial sector write: read-update-write.
 			// We're the single writer, so our read needs no locking.
-			m, err := x.readSector(min, false)
+			m, err := x.readSector(sec, false)
 			if m == sectorSize {
-				x.cipher.decrypt(data, num)
+				x.cipher.decrypt(x.sector[:], uint64(sec/sectorSize))
 			} else if err != io.EOF {
 				return n, err
 			} else {
@@ -275,25 +284,35 @@ func (x *sealFile) WriteAt(p []byte, off int64) (n int, err error) {
 				// sector was only partially written, which cannot be
 				// decrypted and is as good as corrupt. Either way, zero pad
 				// the file to the next sector.
-				clear(data)
+				clear(x.sector[:])
 			}
-			if off > min {
-				data = data[off-min:]
+			t := copy(x.sector[pos-sec:], p[n:])
+			x.cipher.encrypt(x.sector[:], uint64(sec/sectorSize))
+			if m, err := x.writeSector(sec, true); m != sectorSize {
+				return n, err
 			}
+			n += t
+			pos += int64(t)
+			continue
 		}
 
-		t := copy(data, p[n:])
-		x.cipher.encrypt(x.sector[:], num)
-
-		m, err := x.writeSector(min, partial)
-		if m != sectorSize {
-			return n, err
+		// Whole sectors: encrypted into a buffer of the file (p belongs to
+		// SQLite's page cache), one write.
+		size := int(roundDown(end) - pos)
+		if cap(x.buf) < size {
+			x.buf = make([]byte, size)
 		}
-		n += t
-	}
-
-	if n != len(p) {
-		panic("sealvfs: short write without an error")
+		run := x.buf[:size]
+		copy(run, p[n:])
+		for i := 0; i < size; i += sectorSize {
+			x.cipher.encrypt(run[i:i+sectorSize], uint64((pos+int64(i))/sectorSize))
+		}
+		m, err := x.File.WriteAt(run, pos)
+		if m != size {
+			return n + int(roundDown(int64(m))), err
+		}
+		n += size
+		pos += int64(size)
 	}
 	return n, nil
 }
