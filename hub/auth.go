@@ -79,6 +79,7 @@ func (h *Hub) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		"station", d.Station, "department", d.Department)
 	resp := d.wire(h.id)
 	resp.Token = tok
+	resp.RecoveryKey = h.RecoveryPublic()
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -89,6 +90,7 @@ func (d deviceRec) wire(hubID string) syncapi.EnrolResponse {
 
 func (h *Hub) handleConfig(w http.ResponseWriter, r *http.Request, d deviceRec) {
 	cfg := syncapi.Config{Version: syncapi.CurrentVersion, CatalogueVersion: h.cat.Version, Device: d.wire(h.id), ServerTime: h.now().UTC()}
+	cfg.Device.RecoveryKey = h.RecoveryPublic() // desks enrolled before the hub had one learn it here
 	for _, p := range h.cat.PoliceStations {
 		cfg.PoliceStations = append(cfg.PoliceStations, syncapi.PoliceStation{Code: p.Code, Bureau: p.Bureau, Name: p.Name, Division: p.Division})
 	}

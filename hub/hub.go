@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+
 	"vetdesk/casework"
 	"vetdesk/store"
 	"vetdesk/syncapi"
@@ -71,9 +73,10 @@ type Hub struct {
 	catFiles map[string]string
 	now      func() time.Time
 	log      *slog.Logger
-	db       *store.DB // the replica
-	meta     *sql.DB   // hub.db
-	id       string    // the replica's device id, the hub's identity
+	db       *store.DB       // the replica
+	meta     *sql.DB         // hub.db
+	id       string          // the replica's device id, the hub's identity
+	recovery *sm2.PrivateKey // opens the desks' recovery wraps (recovery.go)
 
 	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
 
@@ -123,6 +126,11 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	rk, err := loadOrCreateRecoveryKey(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	h.recovery = rk
 	h.bgCtx, h.bgStop = context.WithCancel(context.Background())
 	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, MaxDrift: h.opt.MaxClockDrift, Catalogue: opt.Catalogue})
 	if err != nil {
@@ -203,6 +211,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("GET "+syncapi.PathHealth, h.health)
 	mux.HandleFunc("POST "+syncapi.PathEnrol, h.handleEnrol)
 	mux.HandleFunc("GET "+syncapi.PathConfig, h.device(h.handleConfig))
+	mux.HandleFunc("POST "+syncapi.PathRecover, h.handleRecover)
 	mux.HandleFunc("POST "+syncapi.PathPush, h.device(h.handlePush))
 	mux.HandleFunc("GET "+syncapi.PathPull, h.device(h.handlePull))
 	mux.HandleFunc("GET "+syncapi.PathSnapshot, h.device(h.handleSnapshot))

@@ -59,6 +59,27 @@ type EnrolResponse struct {
 	Station    string `json:"station"`
 	Department string `json:"department,omitempty"`
 	HubID      string `json:"hub_id"`
+	// RecoveryKey is the hub's SM2 public key (uncompressed point, hex)
+	// that a desk wraps its store's master key to, so that a forgotten
+	// password can be recovered through the hub (PathRecover).
+	RecoveryKey string `json:"recovery_key,omitempty"`
+}
+
+// RecoverRequest asks the hub to open a desk's recovery wrap. A hub admin's
+// login and password authorise it; the device id (enrolled, not revoked)
+// names the desk. The device token is not asked for: it is inside the
+// store the forgotten password locks.
+type RecoverRequest struct {
+	DeviceID      string `json:"device_id"`
+	AdminLogin    string `json:"admin_login"`
+	AdminPassword string `json:"admin_password"`
+	ForLogin      string `json:"for_login"` // the desk user the key is recovered for, for the audit
+	Wrap          string `json:"wrap"`      // the key file's recovery wrap (base64)
+}
+
+// RecoverResponse is the desk store's master key, opened (base64).
+type RecoverResponse struct {
+	MasterKey string `json:"master_key"`
 }
 
 // PoliceStation is an addressee of the hukou letter, as the hub lists them.

@@ -102,6 +102,7 @@ const (
 	PathSnapshotFile = "/v1/snapshot/"    // + SnapshotManifest.ID: GET, with Range
 	PathAttachments  = "/v1/attachments/" // + SHA-256 hex: HEAD, PUT, GET
 	PathDeptTasks    = "/v1/dept/tasks"   // GET ?state=; + "/<case id>/<item>/<action>" POST
+	PathRecover      = "/v1/recover"      // POST RecoverRequest: a desk's master key back (#12)
 )
 
 // Department task actions, the last element of a POST under PathDeptTasks.

@@ -86,6 +86,7 @@ const (
 	SettingCatalogue      = "sync.catalogue_version"
 	SettingCatalogueFiles = "sync.catalogue_files" // JSON object: file name -> content
 	SettingPoliceStation  = "sync.police_stations" // JSON array of syncapi.PoliceStation
+	SettingRecoveryKey    = "sync.recovery_key"    // the hub's SM2 recovery public key (hex)
 )
 
 // Config configures a Client.

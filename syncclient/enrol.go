@@ -94,7 +94,8 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 		return resp, fmt.Errorf("enrol: hub answered for device %q", resp.DeviceID)
 	}
 	for k, v := range map[string]string{SettingHubURL: url, SettingFingerprint: syncapi.Fingerprint(opt.Fingerprint),
-		SettingToken: resp.Token, SettingKind: resp.Kind, SettingDepartment: resp.Department, SettingCursor: "0"} {
+		SettingToken: resp.Token, SettingKind: resp.Kind, SettingDepartment: resp.Department, SettingCursor: "0",
+		SettingRecoveryKey: resp.RecoveryKey} {
 		if err := st.SetSetting(ctx, k, v); err != nil {
 			return resp, fmt.Errorf("enrol: %w", err)
 		}
@@ -140,6 +141,11 @@ func (c *Client) fetchConfig(ctx context.Context) error {
 	}
 	if err := c.st.SetSetting(ctx, SettingCatalogue, cfg.CatalogueVersion); err != nil {
 		return err
+	}
+	if cfg.Device.RecoveryKey != "" {
+		if err := c.st.SetSetting(ctx, SettingRecoveryKey, cfg.Device.RecoveryKey); err != nil {
+			return err
+		}
 	}
 	return c.st.SetSetting(ctx, SettingPoliceStation, string(ps))
 }

@@ -64,7 +64,7 @@ var allowed = map[string][]string{
 	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
 	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire"},
 	// the hub reuses the store package for its replica, so the merge is written once
-	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "modernc.org/sqlite", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
+	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "vetdesk/internal/keyring", "github.com/emmansun/gmsm/", "modernc.org/sqlite", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
 
 	// ID card reader SDKs loaded at run time (#14): purego / x/sys/windows, BMP and GB 18030 decoding
 	"vetdesk/idreader": {"github.com/ebitengine/purego", "golang.org/x/sys/windows", "golang.org/x/image/", "golang.org/x/text/"},

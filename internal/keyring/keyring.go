@@ -77,8 +77,19 @@ const (
 	stateNext    = "next"
 )
 
+// Hub is what a desk needs to ask its hub for recovery without its store
+// (which the forgotten password locks): the hub's SM2 recovery public key
+// (uncompressed point in hex), its address and pinned certificate, and
+// the desk's device id. No credential: the device token stays in the store.
+type Hub struct {
+	Key         string `json:"key"`
+	URL         string `json:"url"`
+	Fingerprint string `json:"fingerprint"`
+	DeviceID    string `json:"device_id"`
+}
+
 type recoveryWrap struct {
-	Hub  string `json:"hub"`  // the hub's SM2 public key, uncompressed point in hex
+	Hub  Hub    `json:"hub"`
 	Wrap string `json:"wrap"` // base64 SM2 encryption of recoveryTag|master
 }
 
@@ -382,14 +393,14 @@ func (r *Ring) commit(key []byte) error {
 	return r.save()
 }
 
-// SetRecovery wraps the master key to the hub's SM2 public key (an
-// uncompressed point in hex, as the enrolment answer carries it) and
-// saves. Only that hub's private key opens it.
-func (r *Ring) SetRecovery(hubPub string) error {
+// SetRecovery wraps the master key to the hub's SM2 public key (hub.Key,
+// as the enrolment answer carries it) and saves it with the rest of hub.
+// Only that hub's private key opens it.
+func (r *Ring) SetRecovery(hub Hub) error {
 	if r.master == nil {
 		return ErrLocked
 	}
-	pub, err := ParsePublic(hubPub)
+	pub, err := ParsePublic(hub.Key)
 	if err != nil {
 		return err
 	}
@@ -397,14 +408,14 @@ func (r *Ring) SetRecovery(hubPub string) error {
 	if err != nil {
 		return fmt.Errorf("keyring: recovery wrap: %w", err)
 	}
-	r.f.Recovery = &recoveryWrap{Hub: hubPub, Wrap: base64.StdEncoding.EncodeToString(ct)}
+	r.f.Recovery = &recoveryWrap{Hub: hub, Wrap: base64.StdEncoding.EncodeToString(ct)}
 	return r.save()
 }
 
-// RecoveryHub is the hub public key the recovery wrap is for ("" when none).
-func (r *Ring) RecoveryHub() string {
+// RecoveryHub is the hub the recovery wrap is for (zero when none).
+func (r *Ring) RecoveryHub() Hub {
 	if r.f.Recovery == nil {
-		return ""
+		return Hub{}
 	}
 	return r.f.Recovery.Hub
 }

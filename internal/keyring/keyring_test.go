@@ -268,11 +268,14 @@ func TestRecoveryWrapOpensOnlyWithTheHubKey(t *testing.T) {
 	r, path := newRing(t)
 	hub, _ := sm2.GenerateKey(rand.Reader)
 	other, _ := sm2.GenerateKey(rand.Reader)
-	if err := r.SetRecovery(pubHex(hub)); err != nil {
+	if err := r.SetRecovery(Hub{Key: pubHex(hub), URL: "https://hub:8443", DeviceID: "dev-1"}); err != nil {
 		t.Fatal(err)
 	}
 	want := currentKey(t, r)
 	locked := reopen(t, path)
+	if locked.RecoveryHub().URL != "https://hub:8443" {
+		t.Fatalf("recovery hub %+v", locked.RecoveryHub())
+	}
 	wrap, err := locked.RecoveryWrap()
 	if err != nil {
 		t.Fatal(err)

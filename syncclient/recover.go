@@ -1,0 +1,44 @@
+package syncclient
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"vetdesk/syncapi"
+)
+
+// RecoverOptions say which hub opens a recovery wrap, over the pinned TLS.
+type RecoverOptions struct {
+	HubURL      string
+	Fingerprint string
+	Request     syncapi.RecoverRequest
+	// HTTPClient overrides the pinned client (tests).
+	HTTPClient *http.Client
+}
+
+// Recover asks the hub to open a desk's recovery wrap and returns the
+// master key. It needs no store: the store is what the lost password locks.
+func Recover(ctx context.Context, opt RecoverOptions) ([]byte, error) {
+	hc := opt.HTTPClient
+	if hc == nil {
+		if opt.Fingerprint == "" {
+			return nil, errors.New("recover: no certificate fingerprint to pin")
+		}
+		hc = PinnedClient(opt.Fingerprint)
+	}
+	c := &Client{http: hc, url: strings.TrimRight(opt.HubURL, "/"), now: time.Now}
+	var resp syncapi.RecoverResponse
+	if err := c.do(ctx, http.MethodPost, syncapi.PathRecover, opt.Request, &resp); err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	key, err := base64.StdEncoding.DecodeString(resp.MasterKey)
+	if err != nil || len(key) == 0 {
+		return nil, errors.New("recover: the hub's answer holds no key")
+	}
+	return key, nil
+}
