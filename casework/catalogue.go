@@ -292,6 +292,20 @@ func (c *Catalogue) Department(code string) *Department { return c.depts[code] }
 // Placement returns the placement type with code, or nil.
 func (c *Catalogue) Placement(code string) *PlacementType { return c.placements[code] }
 
+// PlacementsFor returns, in catalogue order, the placements open to the
+// personnel category (义务兵: 自主就业, 安排工作, 供养): those that list it,
+// or list no category at all. An empty category gets every placement.
+func (c *Catalogue) PlacementsFor(category string) []*PlacementType {
+	var out []*PlacementType
+	for i := range c.Placements {
+		p := &c.Placements[i]
+		if category == "" || len(p.Categories) == 0 || slices.Contains(p.Categories, category) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Division returns the division or zone with code, or nil.
 func (c *Catalogue) Division(code string) *Division { return c.divisions[code] }
 

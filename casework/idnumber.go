@@ -89,26 +89,6 @@ func ParseIDNumber(s string, areas AreaCodes, now time.Time) (IDInfo, error) {
 	return IDInfo{Area: area, Birth: birth, Seq: seq, Male: seq%2 == 1}, nil
 }
 
-// NormalizeIDNumber upper-cases a trailing x and trims spaces.
-func NormalizeIDNumber(s string) string {
-	b := []byte(trimSpace(s))
-	if n := len(b); n > 0 && b[n-1] == 'x' {
-		b[n-1] = 'X'
-	}
-	return string(b)
-}
-
-func trimSpace(s string) string {
-	i, j := 0, len(s)
-	for i < j && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	for j > i && (s[j-1] == ' ' || s[j-1] == '\t') {
-		j--
-	}
-	return s[i:j]
-}
-
 // LuhnValid reports whether a digit string passes the Luhn check.
 func LuhnValid(digits string) bool {
 	sum, double := 0, false

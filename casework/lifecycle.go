@@ -174,7 +174,7 @@ func (c *Case) CompleteTask(cat *Catalogue, item string, result map[string]strin
 	if len(result) > 0 {
 		t.Result = map[string]string{}
 		for k, v := range result {
-			t.Result[k] = v
+			t.Result[k] = cat.NormalizeValue(k, v)
 		}
 	}
 	t.Reason = ""

@@ -113,7 +113,7 @@ func Validate(cat *Catalogue, c *Case, now time.Time) []Problem {
 	}
 	form := BuildForm(cat, c.Items, c.Values)
 	for _, ff := range form.Fields() {
-		v := strings.TrimSpace(c.Values[ff.Field.Code])
+		v := Normalize(ff.Field, c.Values[ff.Field.Code])
 		if v == "" {
 			if ff.Required && ff.Field.Type != TypeDerived {
 				add(Problem{Field: ff.Field.Code, Severity: SeverityError, Reason: ReasonRequired})
@@ -129,10 +129,11 @@ func Validate(cat *Catalogue, c *Case, now time.Time) []Problem {
 }
 
 // CheckValue returns the problems of one value of field code on its own,
-// for checking as the clerk types. Empty values have none.
+// for checking as the clerk types; v is normalised first. Empty values have
+// none.
 func CheckValue(cat *Catalogue, code, v string, now time.Time) []Problem {
 	f := cat.Field(code)
-	v = strings.TrimSpace(v)
+	v = Normalize(f, v)
 	if f == nil || v == "" {
 		return nil
 	}
@@ -152,7 +153,7 @@ func checkValue(cat *Catalogue, f *Field, v string, now time.Time) []Problem {
 	}
 	switch f.Type {
 	case TypeIDNumber:
-		if _, err := ParseIDNumber(NormalizeIDNumber(v), cat.Areas, now); err != nil {
+		if _, err := ParseIDNumber(v, cat.Areas, now); err != nil {
 			return bad(SeverityError, err.(*IDError).Reason, "")
 		}
 	case TypePhone:
@@ -221,10 +222,10 @@ func crossChecks(cat *Catalogue, c *Case, form *Form, now time.Time) []Problem {
 		if form.Field(code) == nil {
 			return ""
 		}
-		return strings.TrimSpace(c.Values[code])
+		return cat.NormalizeValue(code, c.Values[code])
 	}
 	if id := val(FieldIDNumber); id != "" {
-		if info, err := ParseIDNumber(NormalizeIDNumber(id), cat.Areas, now); err == nil {
+		if info, err := ParseIDNumber(id, cat.Areas, now); err == nil {
 			if b := val(FieldBirthDate); b != "" && b != info.Birth.Format(dateLayout) {
 				probs = append(probs, Problem{Field: FieldBirthDate, Severity: SeverityError, Reason: ReasonIDBirthMismatch, Arg: info.Birth.Format(dateLayout)})
 			}

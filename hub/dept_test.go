@@ -93,7 +93,7 @@ func TestDeptAPI(t *testing.T) {
 		{"wrong-key", ids[0], "hukou", syncapi.ActionTake, syncapi.DeptAction{}, 401, ""},
 		{hrss, ids[0], "hukou", syncapi.ActionTake, syncapi.DeptAction{}, 404, ""},
 		{police, ids[0], "hukou", syncapi.ActionTake, syncapi.DeptAction{}, 200, "working"},
-		{police, ids[0], "hukou", syncapi.ActionComplete, syncapi.DeptAction{Result: map[string]string{"hukou_date": "2026-11-30"}}, 200, "done"},
+		{police, ids[0], "hukou", syncapi.ActionComplete, syncapi.DeptAction{Result: map[string]string{"hukou_date": "２０２６－１１－３０\u3000"}}, 200, "done"},
 		{police, ids[0], "hukou", syncapi.ActionComplete, syncapi.DeptAction{}, 409, ""},
 		{police, ids[1], "hukou", syncapi.ActionReturn, syncapi.DeptAction{}, 409, ""},
 		{police, ids[1], "hukou", syncapi.ActionReturn, syncapi.DeptAction{Reason: "缺少户口簿"}, 200, "returned"},
@@ -105,6 +105,10 @@ func TestDeptAPI(t *testing.T) {
 		code := call(t, "POST", fmt.Sprintf("%s/%s/%s/%s", base, tt.caseID, tt.item, tt.action), tt.key, tt.body, &got)
 		if code != tt.wantCode || (tt.wantState != "" && got.State != tt.wantState) {
 			t.Errorf("POST %s %s = %d state %q, want %d %q", tt.item, tt.action, code, got.State, tt.wantCode, tt.wantState)
+		}
+		// a department system's full-width, padded result is normalised like typed input
+		if tt.action == syncapi.ActionComplete && code == 200 && got.Result["hukou_date"] != "2026-11-30" {
+			t.Errorf("POST complete result hukou_date = %q, want 2026-11-30", got.Result["hukou_date"])
 		}
 	}
 	// a revoked key is refused from then on

@@ -48,6 +48,7 @@ type RosterResult struct {
 	Rejected  []RosterReject    // failed rows, in sheet order
 	Warnings  []RosterReject    // accepted rows with something to check
 	Rows      int               // data rows read (empty rows not counted)
+	Skipped   []int             // rows that hold no person: totals, notes (1-based)
 }
 
 // ErrNoHeader is returned when no sheet has a header row naming at least
@@ -212,14 +213,22 @@ func (r *rosterReader) readSheet(ctx context.Context, f *excelize.File, sheet st
 		if blank(cells) {
 			continue
 		}
-		res.Rows++
 		raw := map[string]string{}
+		idCol := -1
 		for i, code := range fields {
 			if code != "" && i < len(cells) {
 				raw[code] = strings.TrimSpace(cells[i])
 			}
+			if code == casework.FieldIDNumber {
+				idCol = i
+			}
 		}
-		e, reasons, warns := r.checkRow(raw)
+		if notPerson(raw, cells) {
+			res.Skipped = append(res.Skipped, n)
+			continue
+		}
+		res.Rows++
+		e, reasons, warns := r.checkRow(raw, numberCell(f, sheet, idCol, n, raw[casework.FieldIDNumber]))
 		if dup, ok := firstRow[e.IDNumber]; ok && len(reasons) == 0 {
 			reasons = append(reasons, fmt.Sprintf("公民身份号码与第%d行重复", dup))
 		}
@@ -263,6 +272,56 @@ func isSerial(v string) bool {
 		return false
 	}
 	return !allDigits(v) || len(v) != 6 && len(v) != 8
+}
+
+// summaryWords start the cells of rows that are not people: totals, notes,
+// signatures under the table.
+var summaryWords = []string{"合计", "总计", "小计", "共计", "累计", "备注", "注:", "注意", "说明", "填表", "制表", "审核", "负责人", "联系人", "报送单位", "填报单位", "单位(盖章)"}
+
+// notPerson reports a row that holds no person: no digit in the ID number
+// column and either no name or a cell that starts a total or a note
+// (合计:40人, 注:身份证号请设为文本格式, 填表人:…). A row with a name and no ID
+// number is a person whose number is missing, and is reported as such.
+func notPerson(raw map[string]string, cells []string) bool {
+	if strings.ContainsAny(casework.NormalizeIDNumber(raw[casework.FieldIDNumber]), "0123456789") {
+		return false
+	}
+	if casework.NormalizeName(raw[casework.FieldName]) == "" {
+		return true
+	}
+	for _, c := range cells {
+		c = strings.NewReplacer("\uff1a", ":", "\uff08", "(", "\uff09", ")").Replace(casework.NormalizeName(c))
+		for _, w := range summaryWords {
+			if strings.HasPrefix(c, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// numberCell reports whether the ID number in column col of row n is held
+// as a number, not text: Excel keeps 15 significant digits of a number, so
+// the last digits of an 18-digit ID number are gone (3.71002E+17). Only a
+// value that looks like a number is looked up in the sheet.
+func numberCell(f *excelize.File, sheet string, col, n int, v string) bool {
+	v = casework.NormalizeIDNumber(v)
+	if col < 0 || v == "" {
+		return false
+	}
+	if _, err := strconv.ParseFloat(v, 64); err != nil {
+		return false
+	}
+	if !allDigits(v) {
+		return true // 3.71002199001011E+17, 371002199001011000.0
+	}
+	cell, err := excelize.CoordinatesToCellName(col+1, n)
+	if err != nil {
+		return false
+	}
+	// a cell without a type attribute is a number (ECMA-376 §18.18.11)
+	t, err := f.GetCellType(sheet, cell)
+	return err == nil && (t == excelize.CellTypeNumber || t == excelize.CellTypeUnset)
 }
 
 func blank(cells []string) bool {

@@ -14,21 +14,23 @@ import (
 )
 
 // checkRow turns the raw cells of a row into an entry, with the reasons it
-// is refused and the warnings it is accepted with, both in Chinese.
-func (r *rosterReader) checkRow(raw map[string]string) (e RosterEntry, reasons, warns []string) {
+// is refused and the warnings it is accepted with, both in Chinese. Every
+// cell is normalised first (casework.Normalize); idNumber says the ID number
+// cell holds a number rather than text.
+func (r *rosterReader) checkRow(raw map[string]string, idNumber bool) (e RosterEntry, reasons, warns []string) {
 	values := map[string]string{}
 	bad := func(format string, a ...any) { reasons = append(reasons, fmt.Sprintf(format, a...)) }
-	if raw[casework.FieldName] == "" {
+	if casework.NormalizeName(raw[casework.FieldName]) == "" {
 		bad("姓名未填写")
 	}
-	id := casework.NormalizeIDNumber(strings.ReplaceAll(raw[casework.FieldIDNumber], " ", ""))
+	id := casework.NormalizeIDNumber(raw[casework.FieldIDNumber])
 	var info casework.IDInfo
 	idOK := false
 	switch {
 	case id == "":
 		bad("公民身份号码未填写")
-	case strings.ContainsAny(id, "Ee") && strings.Contains(id, "+"):
-		bad("公民身份号码被存成了数字,后几位已丢失;请把该列设为文本格式后重新填写")
+	case idNumber, strings.ContainsAny(id, "Ee") && strings.Contains(id, "+"):
+		bad("公民身份号码“%s”在Excel中被存成了数字,只保留了前15位,后几位已丢失、无法还原;请向本人或报送单位重新索取号码,把该列设为“文本”格式后重新填写", raw[casework.FieldIDNumber])
 	default:
 		var err error
 		if info, err = casework.ParseIDNumber(id, r.cat.Areas, r.now); err != nil {
@@ -45,7 +47,7 @@ func (r *rosterReader) checkRow(raw map[string]string) (e RosterEntry, reasons, 
 	e.IDNumber = id
 	for i := range r.cat.Fields { // catalogue order: the same row always reads the same
 		f := &r.cat.Fields[i]
-		cell := raw[f.Code]
+		cell := casework.Normalize(f, raw[f.Code])
 		if cell == "" || f.Code == casework.FieldIDNumber {
 			continue
 		}
@@ -135,8 +137,6 @@ func (r *rosterReader) convert(f *casework.Field, v string) (string, bool) {
 		return strings.TrimSuffix(v, "性"), true
 	case f.Code == casework.FieldCategory && v == "士官":
 		return "军士", true // the word used before the 2024 regulation
-	case f.Type == casework.TypePhone:
-		return strings.NewReplacer(" ", "", "\u3000", "").Replace(v), true
 	}
 	return v, true
 }

@@ -115,12 +115,17 @@ func writeImportSummary(f *excelize.File, st *styles, cat *casework.Catalogue, r
 			mapped = append(mapped, head+"→"+cat.Fields[i].Label)
 		}
 	}
+	skipped := make([]string, len(res.Skipped))
+	for i, n := range res.Skipped {
+		skipped[i] = fmt.Sprintf("第%d行", n)
+	}
 	for _, kv := range []struct {
 		k string
 		v any
 	}{
 		{"数据行数", res.Rows}, {"导入成功", len(res.Entries)}, {"未通过", len(res.Rejected)}, {"已导入但需核对", len(res.Warnings)},
 		{"识别的列", strings.Join(mapped, ";")}, {"未使用的列", strings.Join(res.Ignored, "、")},
+		{"未作为人员读取的行(合计、备注等)", strings.Join(skipped, "、")},
 	} {
 		if err := line(kv.k, kv.v); err != nil {
 			return err
