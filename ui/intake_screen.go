@@ -79,13 +79,9 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 
 	s.Category = widget.NewSelect(s.fieldLabels(casework.FieldCategory), func(string) { s.placementChanged(false) })
 	s.Category.PlaceHolder = T("common.choose")
-	var placeLabels []string
-	for _, p := range s.cat.Placements {
-		s.placeCode = append(s.placeCode, p.Code)
-		placeLabels = append(placeLabels, p.Name)
-	}
-	s.Placement = widget.NewSelect(placeLabels, func(string) { s.placementChanged(true) })
+	s.Placement = widget.NewSelect(nil, func(string) { s.placementChanged(true) })
 	s.Placement.PlaceHolder = T("common.choose")
+	s.offerPlacements()
 	for _, it := range s.cat.Items {
 		code := it.Code
 		s.Items[code] = widget.NewCheck(it.Name, func(bool) { s.itemsChanged() })
@@ -114,6 +110,7 @@ func (s *IntakeScreen) load() {
 	defer func() { s.building = false }()
 	s.ID.SetText(s.C.Value(casework.FieldIDNumber))
 	s.Category.SetSelected(s.C.Value(casework.FieldCategory))
+	s.offerPlacements()
 	for i, code := range s.placeCode {
 		if code == s.C.Placement() {
 			s.Placement.SetSelected(s.Placement.Options[i])
@@ -297,6 +294,7 @@ func (s *IntakeScreen) loadSteps() {
 	if v := s.C.Value(casework.FieldCategory); v != "" {
 		s.Category.SetSelected(v)
 	}
+	s.offerPlacements()
 	for i, code := range s.placeCode {
 		if code == s.C.Placement() {
 			s.Placement.SetSelected(s.Placement.Options[i])
@@ -322,8 +320,13 @@ func (s *IntakeScreen) placementChanged(placement bool) {
 	}
 	s.ensureDraft()
 	s.C.Values[casework.FieldCategory] = s.Category.Selected
+	if !placement {
+		s.offerPlacements()
+	}
 	if i := s.Placement.SelectedIndex(); i >= 0 {
 		s.C.Values[casework.FieldPlacement] = s.placeCode[i]
+	} else {
+		delete(s.C.Values, casework.FieldPlacement)
 	}
 	if placement {
 		s.tickEligible()
@@ -333,6 +336,28 @@ func (s *IntakeScreen) placementChanged(placement bool) {
 	s.refreshDerived()
 	s.rebuild()
 	s.persist()
+}
+
+// offerPlacements offers only the placements the catalogue allows for the
+// chosen personnel category (义务兵 is not offered 转业 or 退休); a chosen
+// placement the category does not allow is cleared.
+func (s *IntakeScreen) offerPlacements() {
+	cur := ""
+	if i := s.Placement.SelectedIndex(); i >= 0 {
+		cur = s.placeCode[i]
+	}
+	s.placeCode = s.placeCode[:0]
+	var labels []string
+	selected := ""
+	for _, p := range s.cat.PlacementsFor(s.Category.Selected) {
+		s.placeCode = append(s.placeCode, p.Code)
+		labels = append(labels, p.Name)
+		if p.Code == cur {
+			selected = p.Name
+		}
+	}
+	s.Placement.Options, s.Placement.Selected = labels, selected
+	s.Placement.Refresh()
 }
 
 // tickEligible ticks every eligible item and disables the others with the
@@ -471,7 +496,7 @@ func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
 			return
 		}
 		s.ensureDraft()
-		s.C.Values[code] = strings.TrimSpace(v)
+		s.C.Values[code] = casework.Normalize(f, v)
 		if code == casework.FieldEnlistDate || code == casework.FieldDischargeDate {
 			s.refreshDerived()
 		}
@@ -479,6 +504,7 @@ func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
 		if s.building || s.C == nil {
 			return
 		}
+		in.Set(s.C.Values[code]) // the clerk sees the normalised value on leaving the field
 		s.checkField(in)
 		if s.dropExcluded() {
 			s.rebuild()

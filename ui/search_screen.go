@@ -152,7 +152,7 @@ func (s *SearchScreen) cell(row, col int) string {
 
 // Run searches with the current query and filters.
 func (s *SearchScreen) Run() {
-	q := store.Query{Text: s.Query.Text, Limit: searchPage, Offset: s.offset}
+	q := store.Query{Text: casework.NormalizeQuery(s.Query.Text), Limit: searchPage, Offset: s.offset}
 	if i := s.State.SelectedIndex(); i > 0 {
 		q.States = []casework.CaseState{s.states[i-1]}
 	}
