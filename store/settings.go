@@ -19,6 +19,11 @@ const (
 	SettingStation = "device.station"
 	// SettingIdleMinutes is the idle lock; a clerk may not turn it off.
 	SettingIdleMinutes = "idle.minutes"
+	// The ID card reader's SDK and the libraries the desk loads for it:
+	// loading a library runs its code, so they are the admin's.
+	SettingCardSDK      = "idcard.sdk"
+	SettingCardLibrary  = "idcard.library"
+	SettingCardPhotoLib = "idcard.photo_library"
 )
 
 // ActionSettings audits a change of settings.
@@ -29,6 +34,7 @@ const ActionSettings = "settings"
 var adminSettings = map[string]bool{
 	SettingOfficePhone: true, SettingOfficeAddress: true, SettingHubURL: true, SettingStation: true,
 	SettingIdleMinutes: true, "backup.dir": true, "backup.auto.hours": true, "backup.auto.keep": true, "backup.warn.days": true,
+	SettingCardSDK: true, SettingCardLibrary: true, SettingCardPhotoLib: true,
 }
 
 // AdminSetting reports whether only an admin may change the setting key.

@@ -314,6 +314,11 @@ func (d *Desk) shortcuts() {
 	}
 	add(fyne.KeyN, func() { d.Open("nav.intake") })
 	add(fyne.KeyF, func() { d.Open("nav.search") })
+	add(fyne.KeyR, func() { // 读身份证 on the intake
+		if s, ok := d.current.(interface{ ReadCard() }); ok {
+			s.ReadCard()
+		}
+	})
 	add(fyne.KeyS, func() {
 		if s, ok := d.current.(interface{ Save() }); ok {
 			s.Save()

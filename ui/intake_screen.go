@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"vetdesk/casework"
+	"vetdesk/idreader"
 	"vetdesk/store"
 )
 
@@ -49,6 +50,14 @@ type IntakeScreen struct {
 	MatCount *widget.Label
 	Result   *fyne.Container
 	Offer    *DraftOffer // the offer to continue an earlier draft, while open
+	// ReadCardBtn reads the ID card on the reader (Ctrl+R); CardInfo says
+	// how the reading went.
+	ReadCardBtn *widget.Button
+	CardInfo    *widget.Label
+	// card is the last card read, kept until its materials are on the
+	// checklist (the items may be chosen after the reading).
+	card     *idreader.Card
+	cardMats map[string]bool // materials the card has been recorded on
 
 	printMsg  *widget.Label // where printing reports, with the result
 	formBox   *fyne.Container
@@ -70,7 +79,10 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 		Items: map[string]*widget.Check{}, ItemNotes: map[string]*widget.Label{},
 		Inputs: map[string]*FieldInput{}, Materials: map[string]*widget.RadioGroup{}, Attach: map[string]*widget.Button{},
 		Problems: widget.NewLabel(""), SavedInfo: widget.NewLabel(""), Saving: widget.NewLabel(""), MatCount: widget.NewLabel(""),
-		formBox: container.NewVBox(), matBox: container.NewVBox(), Result: container.NewVBox()}
+		formBox: container.NewVBox(), matBox: container.NewVBox(), Result: container.NewVBox(),
+		CardInfo: widget.NewLabel(""), cardMats: map[string]bool{}}
+	s.ReadCardBtn = widget.NewButton(T("idcard.button"), s.ReadCard)
+	s.CardInfo.Wrapping = fyne.TextWrapWord
 	s.Problems.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Importance = widget.DangerImportance
@@ -596,6 +608,7 @@ func (s *IntakeScreen) rebuild() {
 		}
 		s.formBox.Add(widget.NewCard("", g.Name, container.NewVBox(rows...)))
 	}
+	s.cardMaterials()
 	s.matBox.Objects = nil
 	for _, line := range cl.Lines {
 		s.matBox.Add(s.materialRow(line))
@@ -843,7 +856,7 @@ func (s *IntakeScreen) showAccepted() {
 	s.printMsg.Wrapping = fyne.TextWrapWord
 	s.Result.Objects = []fyne.CanvasObject{msg, container.NewHBox(open, again), printButtons(s.d, s.C, s.printMsg), s.printMsg, widget.NewSeparator()}
 	s.Result.Refresh()
-	for _, w := range []fyne.Disableable{s.Review, s.ID, s.Category, s.Placement} {
+	for _, w := range []fyne.Disableable{s.Review, s.ID, s.Category, s.Placement, s.ReadCardBtn} {
 		w.Disable()
 	}
 	s.d.Win.Canvas().Focus(open)
@@ -880,7 +893,7 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 		return widget.NewLabelWithStyle(T(key), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	body := container.NewVBox(
-		step("intake.step.id"), s.ID, s.IDInfo, s.Duplicate,
+		step("intake.step.id"), container.NewBorder(nil, nil, nil, s.ReadCardBtn, s.ID), s.IDInfo, s.CardInfo, s.Duplicate,
 		step("intake.step.items"),
 		widget.NewForm(widget.NewFormItem(T("intake.category"), s.Category), widget.NewFormItem(T("intake.placement"), s.Placement)),
 		hint, container.NewGridWithColumns(2, items...),

@@ -84,8 +84,10 @@ type SettingsScreen struct {
 	Printer *shortcutEntry
 	// Printers are the printer of each document type and each printer's offset.
 	Printers *printerSettings
-	Hub      *shortcutEntry
-	Idle     *shortcutEntry
+	// Card is the ID card reader: its SDK, libraries and port.
+	Card *cardSettings
+	Hub  *shortcutEntry
+	Idle *shortcutEntry
 	// BackupEvery, BackupKeep and BackupWarn are the automatic backup's
 	// interval (hours), copies kept, and the dashboard's warning age (days).
 	BackupEvery *shortcutEntry
@@ -127,6 +129,7 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s.Printer.SetText(get(SettingPrinter))
 	s.Printer.SetPlaceHolder(T("settings.printer.default"))
 	s.Printers = newPrinterSettings(d, get)
+	s.Card = newCardSettings(get, d.User.Role == store.RoleAdmin)
 	s.Hub.SetText(get(SettingHub))
 	s.Idle.SetText(get(SettingIdle))
 	if s.Idle.Text == "" {
@@ -201,6 +204,10 @@ func (s *SettingsScreen) Save() {
 		s.Message.SetText(lbl + ":" + T("settings.printer.offset.bad"))
 		return
 	}
+	if !s.Card.check() {
+		s.Message.SetText(T("idcard.port") + ":" + T("idcard.err.port"))
+		return
+	}
 	vals := s.values()
 	vals[SettingIdle] = strconv.Itoa(mins)
 	for k, v := range nums {
@@ -240,6 +247,7 @@ func (s *SettingsScreen) values() map[string]string {
 		v[k] = strings.TrimSpace(v[k])
 	}
 	s.Printers.values(v)
+	s.Card.values(v)
 	return v
 }
 
@@ -415,6 +423,9 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 		widget.NewFormItem(T("settings.printer"), s.Printer),
 	)
 	for _, it := range s.Printers.formItems() {
+		form.AppendItem(it)
+	}
+	for _, it := range s.Card.formItems() {
 		form.AppendItem(it)
 	}
 	for _, it := range []*widget.FormItem{
