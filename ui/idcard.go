@@ -136,7 +136,7 @@ func (s *IntakeScreen) fillCard(c idreader.Card) {
 	v := s.C.Values
 	set := func(code, val string) {
 		if val != "" {
-			v[code] = val
+			v[code] = s.cat.NormalizeValue(code, val) // as if typed
 		}
 	}
 	set(casework.FieldName, c.Name)
