@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"vetdesk/internal/cupstest"
 )
 
 // TestPageImagesMatchPDF guards the print preview: each document's page
@@ -54,7 +56,7 @@ func TestPageImagesMatchPDF(t *testing.T) {
 			if err := os.WriteFile(in, pdf.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			want := inkBox(t, in, dpi)
+			want := cupstest.InkBox(t, in, dpi)
 			got := grayInk(pages[0])
 			for i, d := range []int{got.Min.X - want.Min.X, got.Min.Y - want.Min.Y, got.Max.X - want.Max.X, got.Max.Y - want.Max.Y} {
 				if math.Abs(mm(d)) > 1 {

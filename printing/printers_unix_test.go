@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"slices"
 	"testing"
+
+	"vetdesk/internal/cupstest"
 )
 
 func TestParseLpstatE(t *testing.T) {
@@ -23,16 +25,8 @@ func TestSystemPrintersListsCUPSQueue(t *testing.T) {
 	if _, err := exec.LookPath("lpadmin"); err != nil {
 		t.Skip("CUPS not installed")
 	}
-	if ensureCupsd() != nil {
-		t.Skip("cupsd not running")
-	}
-	model, err := cupsPDFModel()
-	if err != nil {
-		t.Skipf("cups-pdf driver not available: %v", err)
-	}
-	if out, err := exec.Command("lpadmin", "-p", "vetdesk-pdf", "-E", "-v", "cups-pdf:/", "-m", model).CombinedOutput(); err != nil {
-		t.Fatalf("lpadmin: %v\n%s", err, out)
-	}
+	model := cupstest.Skip(t)
+	cupstest.AddQueue(t, "vetdesk-pdf", model)
 	var l PrinterLister = SystemPrinters{}
 	got, err := l.Printers(context.Background())
 	if err != nil || !slices.Contains(got, "vetdesk-pdf") {

@@ -7,6 +7,7 @@ import (
 	"image"
 	"path/filepath"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -161,32 +162,19 @@ func spool(ctx context.Context, job Job, printer string) error {
 	if err != nil {
 		return err
 	}
-	pname, err := windows.UTF16PtrFromString(printer)
+	hdc, dev, err := openPrinterDC(printer)
 	if err != nil {
 		return err
-	}
-	dm, err := a4DevMode(pname) // nil: the driver's defaults
-	if err != nil {
-		return err
-	}
-	var dmp uintptr
-	if len(dm) > 0 {
-		dmp = uintptr(unsafe.Pointer(&dm[0]))
-	}
-	driver, _ := windows.UTF16PtrFromString("WINSPOOL")
-	hdc, _, err := procCreateDC.Call(uintptr(unsafe.Pointer(driver)), uintptr(unsafe.Pointer(pname)), 0, dmp)
-	if hdc == 0 {
-		return fmt.Errorf("CreateDC: %w", err)
 	}
 	defer procDeleteDC.Call(hdc)
-	caps := func(i int) int { r, _, _ := procGetDeviceCaps.Call(hdc, uintptr(i)); return int(int32(r)) }
-	dev := device{DPIX: caps(logPixelsX), DPIY: caps(logPixelsY), OffX: caps(physicalOffsetX), OffY: caps(physicalOffsetY),
-		Width: caps(horzRes), Height: caps(vertRes), PaperW: caps(physicalWidth), PaperH: caps(physicalHeight)}
 	pl, err := devicePlacement(dev, l.OffsetXMM, l.OffsetYMM)
 	if err != nil {
 		return err
 	}
-	docName, _ := windows.UTF16PtrFromString(filepath.Base(job.PDF))
+	// The job's title without ".pdf": CUPS (behind Wine, or a Windows
+	// print server's) types a job by its name's extension, and the
+	// spooler sends what GDI drew, not a PDF.
+	docName, _ := windows.UTF16PtrFromString(strings.TrimSuffix(filepath.Base(job.PDF), filepath.Ext(job.PDF)))
 	di := docInfoW{Size: int32(unsafe.Sizeof(docInfoW{})), DocName: docName}
 	if r, _, err := procStartDoc.Call(hdc, uintptr(unsafe.Pointer(&di))); int32(r) <= 0 {
 		return fmt.Errorf("StartDoc: %w", err)
@@ -218,6 +206,32 @@ func spool(ctx context.Context, job Job, printer string) error {
 	}
 	done = true
 	return nil
+}
+
+// openPrinterDC makes a device context on printer with portrait A4 at
+// 100 % asked for, and reads its geometry. The caller deletes the DC.
+func openPrinterDC(printer string) (hdc uintptr, dev device, err error) {
+	pname, err := windows.UTF16PtrFromString(printer)
+	if err != nil {
+		return 0, device{}, err
+	}
+	dm, err := a4DevMode(pname) // nil: the driver's defaults
+	if err != nil {
+		return 0, device{}, err
+	}
+	var dmp uintptr
+	if len(dm) > 0 {
+		dmp = uintptr(unsafe.Pointer(&dm[0]))
+	}
+	driver, _ := windows.UTF16PtrFromString("WINSPOOL")
+	hdc, _, err = procCreateDC.Call(uintptr(unsafe.Pointer(driver)), uintptr(unsafe.Pointer(pname)), 0, dmp)
+	if hdc == 0 {
+		return 0, device{}, fmt.Errorf("CreateDC: %w", err)
+	}
+	caps := func(i int) int { r, _, _ := procGetDeviceCaps.Call(hdc, uintptr(i)); return int(int32(r)) }
+	dev = device{DPIX: caps(logPixelsX), DPIY: caps(logPixelsY), OffX: caps(physicalOffsetX), OffY: caps(physicalOffsetY),
+		Width: caps(horzRes), Height: caps(vertRes), PaperW: caps(physicalWidth), PaperH: caps(physicalHeight)}
+	return hdc, dev, nil
 }
 
 // stretchDIBits draws the w × h DIB 1:1 with its top left at at (GDI

@@ -1,7 +1,6 @@
 package printing
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vetdesk/internal/cupstest"
 )
 
 func TestSaveAtomic(t *testing.T) {
@@ -46,22 +47,9 @@ func TestSendCUPS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("prints through CUPS")
 	}
-	for _, tool := range []string{"lp", "lpstat", "lpadmin", "lpinfo"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("CUPS client %s not installed (apt-get install cups printer-driver-cups-pdf)", tool)
-		}
-	}
-	if err := ensureCupsd(); err != nil {
-		t.Skipf("cupsd cannot be started here: %v", err)
-	}
-	model, err := cupsPDFModel()
-	if err != nil {
-		t.Skipf("cups-pdf driver not available: %v", err)
-	}
+	model := cupstest.Skip(t)
 	const queue = "vetdesk-pdf"
-	if out, err := exec.Command("lpadmin", "-p", queue, "-E", "-v", "cups-pdf:/", "-m", model).CombinedOutput(); err != nil {
-		t.Fatalf("lpadmin: %v\n%s", err, out)
-	}
+	cupstest.AddQueue(t, queue, model)
 	cat := loadCat(t)
 	p := newPrinter(t)
 	c := acceptedCase(t, cat, "张䶮", 7)
@@ -81,7 +69,7 @@ func TestSendCUPS(t *testing.T) {
 	if err := Send(ctx, Job{PDF: path, Printer: queue}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	out := waitCupsPDF(t, name, start)
+	out := cupstest.WaitPDF(t, name, start)
 	// cups-pdf re-distils through Ghostscript; check form here and
 	// geometry in TestSendCUPSKeepsScale.
 	if b := mustRead(t, out); !bytes.HasPrefix(b, []byte("%PDF-")) {
@@ -95,36 +83,11 @@ func TestSendCUPS(t *testing.T) {
 	t.Logf("cups-pdf wrote %s after %v", out, time.Since(start).Round(time.Millisecond))
 }
 
-// waitCupsPDF waits up to 45 s for cups-pdf's output of the job named
-// name, sent after start, and returns its path.
-func waitCupsPDF(t *testing.T, name string, start time.Time) string {
-	t.Helper()
-	base := strings.TrimSuffix(name, ".pdf")
-	home, _ := os.UserHomeDir()
-	dirs := []string{filepath.Join(home, "PDF"), "/var/spool/cups-pdf/ANONYMOUS", "/var/spool/cups-pdf/root", "/root/PDF"}
-	deadline := time.Now().Add(45 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, dir := range dirs {
-			entries, _ := os.ReadDir(dir)
-			for _, e := range entries {
-				info, err := e.Info()
-				if err != nil || !strings.Contains(e.Name(), base) || info.ModTime().Before(start.Add(-time.Second)) || info.Size() == 0 {
-					continue
-				}
-				return filepath.Join(dir, e.Name())
-			}
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	t.Fatalf("no output from cups-pdf in %v under %v", 45*time.Second, dirs)
-	return ""
-}
-
 func TestSendUnknownQueue(t *testing.T) {
 	if _, err := exec.LookPath("lp"); err != nil {
 		t.Skip("lp not installed")
 	}
-	if ensureCupsd() != nil {
+	if cupstest.Ensure() != nil {
 		t.Skip("cupsd not running")
 	}
 	path := filepath.Join(t.TempDir(), "x.pdf")
@@ -144,57 +107,4 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func cupsRunning() bool {
-	out, err := exec.Command("lpstat", "-r").Output()
-	return err == nil && strings.Contains(string(out), "is running") && !strings.Contains(string(out), "not running")
-}
-
-// ensureCupsd starts the scheduler if it is not running and waits up to
-// ten seconds for it.
-func ensureCupsd() error {
-	if cupsRunning() {
-		return nil
-	}
-	var errs []error
-	if bin, err := exec.LookPath("cupsd"); err == nil {
-		_ = os.MkdirAll("/run/cups", 0o755)
-		if out, err := exec.Command(bin).CombinedOutput(); err != nil { // daemonises
-			errs = append(errs, errors.New("cupsd: "+strings.TrimSpace(string(out))+": "+err.Error()))
-		}
-	} else if out, err := exec.Command("service", "cups", "start").CombinedOutput(); err != nil {
-		errs = append(errs, errors.New("service cups start: "+strings.TrimSpace(string(out))+": "+err.Error()))
-	}
-	for i := 0; i < 50; i++ {
-		if cupsRunning() {
-			return nil
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	errs = append(errs, errors.New("lpstat -r does not report a running scheduler"))
-	return errors.Join(errs...)
-}
-
-// cupsPDFModel returns the cups-pdf PPD name as lpinfo lists it.
-func cupsPDFModel() (string, error) {
-	out, err := exec.Command("lpinfo", "-m").Output()
-	if err != nil {
-		return "", err
-	}
-	var fallback string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		name, _, _ := strings.Cut(sc.Text(), " ")
-		switch {
-		case strings.Contains(name, "CUPS-PDF_opt"):
-			return name, nil
-		case strings.Contains(name, "CUPS-PDF"):
-			fallback = name
-		}
-	}
-	if fallback == "" {
-		return "", errors.New("lpinfo -m lists no CUPS-PDF model")
-	}
-	return fallback, nil
 }

@@ -60,7 +60,7 @@ var allowed = map[string][]string{
 	"vetdesk/syncapi":    {},
 	"vetdesk/fontset":    {"golang.org/x/image/", "vetdesk/assets"},
 	"vetdesk/store":      {"vetdesk/casework", "vetdesk/internal/opsig", "modernc.org/sqlite", "golang.org/x/crypto/", "github.com/google/uuid", "golang.org/x/sys/windows"},
-	"vetdesk/printing":   {"vetdesk/casework", "vetdesk/assets", "vetdesk/fontset", "codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode", "golang.org/x/image/"},
+	"vetdesk/printing":   {"vetdesk/casework", "vetdesk/assets", "vetdesk/fontset", "codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode", "golang.org/x/image/", "golang.org/x/sys/windows"},
 	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
 	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire"},
 	// the hub reuses the store package for its replica, so the merge is written once

@@ -167,13 +167,17 @@ func (w *wine) run(t *testing.T, stdin, exe string, args ...string) string {
 // TestWindowsProgramsUnderWine: the Windows builds open their stores
 // (no chmod of files SQLite holds open), in a data folder whose path has
 // Chinese characters and a space, and do a clerk's and an admin's work:
-// demo data, every document saved, a report, backup and restore, and the
-// hub enrolling and syncing Linux desktops.
+// demo data, every document saved, a letter printed through the spooler
+// to CUPS, a report, backup and restore, and the hub enrolling and syncing
+// Linux desktops.
 func TestWindowsProgramsUnderWine(t *testing.T) {
 	w := setup(t)
 	start := time.Now()
 	t.Run("desktop", func(t *testing.T) { testDesktop(t, w) })
 	t.Logf("desktop under Wine: %s", time.Since(start).Round(100*time.Millisecond))
+	start = time.Now()
+	t.Run("spooler", func(t *testing.T) { testSpooler(t, w) })
+	t.Logf("printing through the spooler under Wine: %s", time.Since(start).Round(100*time.Millisecond))
 	start = time.Now()
 	t.Run("default data folder", func(t *testing.T) { testDefaultDataFolder(t, w) })
 	start = time.Now()
