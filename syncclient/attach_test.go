@@ -14,7 +14,6 @@ import (
 
 	"vetdesk/casework"
 	"vetdesk/hub"
-	"vetdesk/syncclient"
 )
 
 // cutRT cuts the body of the first PUT after half of it, as a dropped
@@ -65,8 +64,8 @@ func (c *cutRT) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestAttachmentResume(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, hub.Options{})
-	rt := &cutRT{base: syncclient.PinnedClient(e.fp).Transport}
-	a := e.desk("A", deskOpt{office: office, login: "clerkA", client: &http.Client{Transport: rt}})
+	rt := &cutRT{}
+	a := e.desk("A", deskOpt{office: office, login: "clerkA", wrap: wrapInto(&rt.base, rt)})
 	b := e.desk("B", deskOpt{office: office, login: "clerkB"})
 	scan := make([]byte, 3<<20)
 	rand.Read(scan)

@@ -92,9 +92,10 @@ const (
 // Config configures a Client.
 type Config struct {
 	Store Store
-	// HTTPClient talks to the hub; nil builds one that pins the
-	// certificate fingerprint saved at enrolment.
-	HTTPClient *http.Client
+	// WrapTransport, when set, wraps the transport that pins the
+	// certificate fingerprint saved at enrolment (tests that inject
+	// network faults). The pin and the https-only check stay.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 	// Interval between rounds after a success; 0 means 30 s. Each wait is
 	// jittered by ±20 %.
 	Interval time.Duration
@@ -125,6 +126,7 @@ type Status struct {
 	LastSuccess time.Time
 	LastAttempt time.Time
 	LastError   string // empty after a success
+	Err         error  // the last round's error; nil after a success
 	NextAttempt time.Time
 	Failures    int // failed rounds in a row
 	// ClockSkew is the hub's clock minus this machine's, measured at every
@@ -274,11 +276,16 @@ func (c *Client) connect(ctx context.Context) error {
 	if url == "" || tok == "" {
 		return ErrNotEnrolled
 	}
-	c.url, c.tok = url, tok
-	c.http = c.cfg.HTTPClient
-	if c.http == nil {
-		c.http = PinnedClient(fp)
+	// an address or pin saved by an older version is checked again: a
+	// desk once enrolled over http must enrol again over https
+	if url, err = hubURL(url); err != nil {
+		return fmt.Errorf("%w: enrol again with the hub's https:// address", err)
 	}
+	if fp, err = pin(fp); err != nil {
+		return fmt.Errorf("saved hub fingerprint: %w: enrol again", err)
+	}
+	c.url, c.tok = url, tok
+	c.http = pinnedClient(fp, c.cfg.WrapTransport)
 	return nil
 }
 
@@ -354,9 +361,9 @@ func (c *Client) Once(ctx context.Context) error {
 		var he *HubError
 		s.Online = err == nil || errors.As(err, &he)
 		if err == nil {
-			s.LastSuccess, s.LastError, s.Failures = now, "", 0
+			s.LastSuccess, s.LastError, s.Err, s.Failures = now, "", nil, 0
 		} else {
-			s.LastError = err.Error()
+			s.LastError, s.Err = err.Error(), err
 			s.Failures++
 		}
 		s.Outbox, s.SetAside, s.Conflicts = ss.Outbox, ss.SetAside, ss.Conflicts

@@ -21,13 +21,64 @@ import (
 // ErrPinMismatch: the hub presented a certificate other than the pinned one.
 var ErrPinMismatch = errors.New("hub certificate does not match the pinned fingerprint")
 
+// ErrNotHTTPS: the hub address is not an https:// one. Device traffic
+// goes only over TLS with the pinned certificate: plain http would carry
+// the enrolment code, the device credential and the cases in clear, and
+// the pin would check nothing.
+var ErrNotHTTPS = errors.New("hub address must start with https:// (plain http is refused: it would carry the enrolment code, the device credential and the cases in clear)")
+
+// ErrBadFingerprint: the fingerprint to pin is not a SHA-256 (64 hex
+// digits, with or without colons, as vetdesk-hub enrol prints it).
+var ErrBadFingerprint = errors.New("certificate fingerprint must be the 64 hex digits vetdesk-hub enrol prints")
+
+// hubURL checks that raw is an https:// address with a host and returns it
+// without a trailing slash.
+func hubURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || !strings.EqualFold(u.Scheme, "https") {
+		return "", fmt.Errorf("%q: %w", raw, ErrNotHTTPS)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("hub address %q: want https://host:port", raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// pin checks and normalises a fingerprint to pin.
+func pin(fingerprint string) (string, error) {
+	fp := syncapi.Fingerprint(fingerprint)
+	if b, err := hex.DecodeString(fp); err != nil || len(b) != sha256.Size {
+		return "", ErrBadFingerprint
+	}
+	return fp, nil
+}
+
+// httpsOnly refuses every request that is not https before it leaves,
+// redirects included, so nothing reaches the hub but through the pinned
+// TLS of next.
+type httpsOnly struct{ next http.RoundTripper }
+
+func (t httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme != "https" {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, fmt.Errorf("%s: %w", r.URL.Redacted(), ErrNotHTTPS)
+	}
+	return t.next.RoundTrip(r)
+}
+
 // PinnedClient returns an HTTP client that accepts exactly the server
 // certificate whose SHA-256 (of the DER leaf) is fingerprint, in any form
 // syncapi.Fingerprint normalises, and refuses every other, CA-signed or
 // not. The hub's certificate is self-signed, so chain checks do not apply;
-// the pin is the check.
+// the pin is the check. It sends nothing but https: a plain http request
+// (or a redirect to one) fails with ErrNotHTTPS before it is sent.
 func PinnedClient(fingerprint string) *http.Client {
-	want := syncapi.Fingerprint(fingerprint)
+	return &http.Client{Transport: httpsOnly{pinnedTransport(syncapi.Fingerprint(fingerprint))}, Timeout: 2 * time.Minute}
+}
+
+func pinnedTransport(want string) *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{
 		MinVersion:         tls.VersionTLS12,
@@ -37,13 +88,24 @@ func PinnedClient(fingerprint string) *http.Client {
 				return ErrPinMismatch
 			}
 			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
-			if hex.EncodeToString(sum[:]) != want {
-				return ErrPinMismatch
+			if got := hex.EncodeToString(sum[:]); got != want {
+				return fmt.Errorf("%w: the server presented %s", ErrPinMismatch, strings.ToUpper(got))
 			}
 			return nil
 		},
 	}
-	return &http.Client{Transport: tr, Timeout: 2 * time.Minute}
+	return tr
+}
+
+// pinnedClient is the client of every connection to the hub: PinnedClient,
+// its transport handed to wrap when set (tests that inject faults), under
+// the https-only check.
+func pinnedClient(fingerprint string, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	hc := PinnedClient(fingerprint)
+	if wrap != nil {
+		hc.Transport = httpsOnly{wrap(hc.Transport)}
+	}
+	return hc
 }
 
 // ErrAlreadyEnrolled: the hub knows this device id and the code was not
@@ -53,12 +115,13 @@ var ErrAlreadyEnrolled = errors.New("device already enrolled with the hub: re-en
 
 // EnrolOptions say how to reach the hub and with which code.
 type EnrolOptions struct {
-	HubURL      string // https://host:port
+	HubURL      string // https://host:port; anything else is refused (ErrNotHTTPS)
 	Fingerprint string // SHA-256 of the hub certificate, as `vetdesk-hub enrol` prints it
 	Code        string // the one-time code
 	DeviceCode  string // the short code wanted for case numbers; empty: the hub picks
-	// HTTPClient overrides the pinned client (tests, proxies).
-	HTTPClient *http.Client
+	// WrapTransport, when set, wraps the pinned transport (tests that
+	// inject network faults). The pin and the https-only check stay.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Enrol trades a one-time code for a device credential and saves, in the
@@ -70,15 +133,15 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 	if err != nil {
 		return syncapi.EnrolResponse{}, err
 	}
-	hc := opt.HTTPClient
-	if hc == nil {
-		if opt.Fingerprint == "" {
-			return syncapi.EnrolResponse{}, errors.New("enrol: no certificate fingerprint to pin")
-		}
-		hc = PinnedClient(opt.Fingerprint)
+	url, err := hubURL(opt.HubURL)
+	if err != nil {
+		return syncapi.EnrolResponse{}, fmt.Errorf("enrol: %w", err)
 	}
-	url := strings.TrimRight(opt.HubURL, "/")
-	c := &Client{st: st, http: hc, url: url, now: time.Now}
+	fp, err := pin(opt.Fingerprint)
+	if err != nil {
+		return syncapi.EnrolResponse{}, fmt.Errorf("enrol: %w", err)
+	}
+	c := &Client{st: st, http: pinnedClient(fp, opt.WrapTransport), url: url, now: time.Now}
 	name, _ := os.Hostname()
 	var resp syncapi.EnrolResponse
 	err = c.do(ctx, http.MethodPost, syncapi.PathEnrol, syncapi.EnrolRequest{Code: opt.Code, DeviceID: dev.ID,
@@ -93,7 +156,7 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 	if resp.DeviceID != dev.ID || resp.Token == "" {
 		return resp, fmt.Errorf("enrol: hub answered for device %q", resp.DeviceID)
 	}
-	for k, v := range map[string]string{SettingHubURL: url, SettingFingerprint: syncapi.Fingerprint(opt.Fingerprint),
+	for k, v := range map[string]string{SettingHubURL: url, SettingFingerprint: fp,
 		SettingToken: resp.Token, SettingKind: resp.Kind, SettingDepartment: resp.Department, SettingCursor: "0",
 		SettingRecoveryKey: resp.RecoveryKey} {
 		if err := st.SetSetting(ctx, k, v); err != nil {

@@ -15,7 +15,6 @@ import (
 	"vetdesk/casework"
 	"vetdesk/hub"
 	"vetdesk/store"
-	"vetdesk/syncclient"
 )
 
 // faultRT sits between a desktop and the hub and misbehaves: it drops
@@ -138,9 +137,8 @@ func TestFaultyNetwork(t *testing.T) {
 	start := time.Now()
 	e := newEnv(t, hub.Options{})
 	mk := func(name, login string, seed uint64) (*desk, *faultRT) {
-		base := syncclient.PinnedClient(e.fp).Transport
-		rt := newFaultRT(base, seed)
-		d := e.desk(name, deskOpt{office: office, login: login, client: &http.Client{Transport: rt, Timeout: 30 * time.Second},
+		rt := newFaultRT(nil, seed)
+		d := e.desk(name, deskOpt{office: office, login: login, wrap: wrapInto(&rt.base, rt),
 			pushBatch: 150, pullPage: 300})
 		return d, rt
 	}
@@ -280,8 +278,8 @@ func TestFaultySnapshot(t *testing.T) {
 	e := newEnv(t, hub.Options{SnapshotMinCases: 5})
 	seed := seedHub(t, e, 30)
 	for i, s := range []uint64{7, 8, 9, 10, 11, 12, 13, 14} {
-		rt := newFaultRT(syncclient.PinnedClient(e.fp).Transport, s)
-		d := e.desk(fmt.Sprintf("F%d", i), deskOpt{office: office, login: "clerkA", client: &http.Client{Transport: rt, Timeout: 30 * time.Second}})
+		rt := newFaultRT(nil, s)
+		d := e.desk(fmt.Sprintf("F%d", i), deskOpt{office: office, login: "clerkA", wrap: wrapInto(&rt.base, rt)})
 		rounds := 0
 		for ; rounds < 100 && d.cl.Once(ctx) != nil; rounds++ {
 		}

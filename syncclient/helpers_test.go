@@ -89,6 +89,15 @@ func newTLSServer(t testing.TB, handler http.Handler) *httptest.Server {
 	return srv
 }
 
+// wrapInto is a WrapTransport that makes the pinned transport the base
+// (*base) of rt and sends through rt.
+func wrapInto(base *http.RoundTripper, rt http.RoundTripper) func(http.RoundTripper) http.RoundTripper {
+	return func(pinned http.RoundTripper) http.RoundTripper {
+		*base = pinned
+		return rt
+	}
+}
+
 func (e *env) actor(login string) store.Actor {
 	u := e.users[login]
 	return store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Department: u.Department, Office: u.Office}
@@ -106,7 +115,7 @@ type desk struct {
 type deskOpt struct {
 	office, dept string
 	login        string
-	client       *http.Client // nil: pinned client
+	wrap         func(http.RoundTripper) http.RoundTripper // wraps the pinned transport
 	pushBatch    int
 	pullPage     int
 	noSnapshot   bool
@@ -129,7 +138,7 @@ func (e *env) desk(name string, o deskOpt) *desk {
 	if _, err := syncclient.Enrol(ctx, db, syncclient.EnrolOptions{HubURL: e.srv.URL, Fingerprint: e.fp, Code: code}); err != nil {
 		e.t.Fatalf("Enrol(%s) = %v", name, err)
 	}
-	cl, err := syncclient.New(syncclient.Config{Store: db, HTTPClient: o.client, PushBatch: o.pushBatch, PullPage: o.pullPage,
+	cl, err := syncclient.New(syncclient.Config{Store: db, WrapTransport: o.wrap, PushBatch: o.pushBatch, PullPage: o.pullPage,
 		NoSnapshot: o.noSnapshot, OnChange: o.onChange, Now: o.now})
 	if err != nil {
 		e.t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"vetdesk/syncapi"
@@ -14,24 +13,23 @@ import (
 
 // RecoverOptions say which hub opens a recovery wrap, over the pinned TLS.
 type RecoverOptions struct {
-	HubURL      string
+	HubURL      string // https://host:port; anything else is refused (ErrNotHTTPS)
 	Fingerprint string
 	Request     syncapi.RecoverRequest
-	// HTTPClient overrides the pinned client (tests).
-	HTTPClient *http.Client
 }
 
 // Recover asks the hub to open a desk's recovery wrap and returns the
 // master key. It needs no store: the store is what the lost password locks.
 func Recover(ctx context.Context, opt RecoverOptions) ([]byte, error) {
-	hc := opt.HTTPClient
-	if hc == nil {
-		if opt.Fingerprint == "" {
-			return nil, errors.New("recover: no certificate fingerprint to pin")
-		}
-		hc = PinnedClient(opt.Fingerprint)
+	url, err := hubURL(opt.HubURL)
+	if err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
 	}
-	c := &Client{http: hc, url: strings.TrimRight(opt.HubURL, "/"), now: time.Now}
+	fp, err := pin(opt.Fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	c := &Client{http: pinnedClient(fp, nil), url: url, now: time.Now}
 	var resp syncapi.RecoverResponse
 	if err := c.do(ctx, http.MethodPost, syncapi.PathRecover, opt.Request, &resp); err != nil {
 		return nil, fmt.Errorf("recover: %w", err)

@@ -53,12 +53,12 @@ func (f *flakyRT) RoundTrip(r *http.Request) (*http.Response, error) {
 // it through OnChange, and syncs once it is back; Kick starts a round.
 func TestRunRecovers(t *testing.T) {
 	e := newEnv(t, hub.Options{})
-	rt := &flakyRT{base: syncclient.PinnedClient(e.fp).Transport}
+	rt := &flakyRT{}
 	rt.n.Store(3)
 	d := e.desk("A", deskOpt{office: office, login: "clerkA"})
 	var mu sync.Mutex
 	var seen []syncclient.Status
-	cl, err := syncclient.New(syncclient.Config{Store: d.db, HTTPClient: &http.Client{Transport: rt},
+	cl, err := syncclient.New(syncclient.Config{Store: d.db, WrapTransport: wrapInto(&rt.base, rt),
 		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, Interval: time.Hour,
 		OnChange: func(s syncclient.Status) { mu.Lock(); seen = append(seen, s); mu.Unlock() }})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"vetdesk/casework"
 	"vetdesk/hub"
 	"vetdesk/store"
-	"vetdesk/syncclient"
 )
 
 // cable is a transport that can be unplugged.
@@ -59,8 +58,8 @@ func TestOfflineLoginSignedOpsAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	net := &cable{next: syncclient.PinnedClient(e.fp).Transport}
-	d := e.desk("A", deskOpt{office: office, client: &http.Client{Transport: net}}) // nobody logged in yet
+	net := &cable{}
+	d := e.desk("A", deskOpt{office: office, wrap: wrapInto(&net.next, net)}) // nobody logged in yet
 	d.sync(t)
 	net.down.Store(true)
 	g := casework.NewGenerator(e.cat, 31, genNow)

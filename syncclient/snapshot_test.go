@@ -68,11 +68,9 @@ func (b *cutBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (e *env) recordingClient() (*http.Client, *recorder) {
-	hc := syncclient.PinnedClient(e.fp)
-	rec := &recorder{base: hc.Transport}
-	hc.Transport = rec
-	return hc, rec
+func (e *env) recordingClient() (func(http.RoundTripper) http.RoundTripper, *recorder) {
+	rec := &recorder{}
+	return wrapInto(&rec.base, rec), rec
 }
 
 // seedHub has a station desk of office accept n cases and edit some, and a
@@ -110,7 +108,7 @@ func TestInitialSyncFromSnapshot(t *testing.T) {
 
 	hc, rec := e.recordingClient()
 	var shown []syncclient.Status
-	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc,
+	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", wrap: hc,
 		onChange: func(s syncclient.Status) { shown = append(shown, s) }})
 	fresh.sync(t)
 	if got := rec.saw(syncapi.PathSnapshotFile); len(got) != 1 {
@@ -170,7 +168,7 @@ func TestSnapshotDownloadResumesAfterCut(t *testing.T) {
 	seed := seedHub(t, e, 8)
 	hc, rec := e.recordingClient()
 	rec.cut = 20_000 // of the gzip-compressed file
-	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc})
+	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", wrap: hc})
 	stale := filepath.Join(filepath.Dir(fresh.db.Path()), "snapshot-0123456789abcdef01234567.part.gz")
 	os.WriteFile(stale, []byte("a download of a snapshot replaced since"), 0o600)
 	if err := fresh.cl.Once(context.Background()); err == nil {
@@ -197,10 +195,10 @@ func TestSnapshotNotOfferedToDepartmentsNorSmallOffices(t *testing.T) {
 	e := newEnv(t, hub.Options{SnapshotMinCases: 5})
 	seedHub(t, e, 8)
 	hc, rec := e.recordingClient()
-	police := e.desk("police", deskOpt{office: office, dept: "police", login: "police", client: hc})
+	police := e.desk("police", deskOpt{office: office, dept: "police", login: "police", wrap: hc})
 	police.sync(t)
 	hc2, rec2 := e.recordingClient()
-	small := e.desk("small", deskOpt{office: otherOffice, login: "clerkX", client: hc2})
+	small := e.desk("small", deskOpt{office: otherOffice, login: "clerkX", wrap: hc2})
 	small.sync(t)
 	if got := rec.saw(syncapi.PathSnapshot); len(got) != 0 {
 		t.Errorf("department desk asked for a snapshot: %v", got)
@@ -235,7 +233,7 @@ func TestSnapshotWithoutItsCompressedCopy(t *testing.T) {
 	}
 	os.Remove(gzs[0])
 	hc, rec := e.recordingClient()
-	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", client: hc})
+	fresh := e.desk("fresh", deskOpt{office: office, login: "clerkA", wrap: hc})
 	fresh.sync(t)
 	if got := rec.saw(syncapi.PathSnapshotFile); len(got) != 2 {
 		t.Errorf("snapshot file requests = %q, want the compressed one refused, then the file", got)

@@ -97,6 +97,9 @@ func (s *SyncScreen) Refresh() {
 		if stat.LastError != "" {
 			lines = append(lines, T("sync.failing", map[string]any{"N": stat.Failures}))
 		}
+		if key := transportRefusal(stat.Err); key != "" {
+			lines = append(lines, T(key))
+		}
 		if stat.SnapshotSize > 0 {
 			lines = append(lines, T("sync.snapshot", map[string]any{"Got": stat.SnapshotGot >> 20, "Size": stat.SnapshotSize >> 20}))
 		} else if stat.Syncing {
@@ -194,6 +197,10 @@ func (s *SyncScreen) enrol() {
 				s.Message.SetText(T("sync.enrol.reenrol", map[string]any{"ID": dev.ID}))
 				return
 			}
+			if key := transportRefusal(err); key != "" {
+				s.Message.SetText(T("sync.enrol.failed", map[string]any{"Ref": T(key)}))
+				return
+			}
 			if err != nil {
 				s.Message.SetText(T("sync.enrol.failed", map[string]any{"Ref": fmt.Sprint(ErrorText(err))}))
 				return
@@ -222,6 +229,22 @@ func (s *SyncScreen) Content() fyne.CanvasObject {
 	}
 	box.Add(s.Message)
 	return wheelView(container.NewPadded(box))
+}
+
+// transportRefusal is the message key of an error that refused the hub's
+// transport (not https, a malformed or mismatched pin), or "".
+func transportRefusal(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, syncclient.ErrNotHTTPS):
+		return "sync.https"
+	case errors.Is(err, syncclient.ErrBadFingerprint):
+		return "sync.fingerprint.bad"
+	case errors.Is(err, syncclient.ErrPinMismatch):
+		return "sync.pin"
+	}
+	return ""
 }
 
 // asideReason is the hub's reason for setting an op aside as the clerk

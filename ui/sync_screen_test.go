@@ -2,7 +2,11 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,5 +150,75 @@ func TestAsideReasonsReadAsChinese(t *testing.T) {
 	}
 	if got := asideReason("quota: full"); !strings.Contains(got, "quota: full") || got == "quota: full" {
 		t.Errorf("asideReason(unknown) = %q, want a general sentence with the hub's words", got)
+	}
+}
+
+// realEnrol enrols through syncclient as cmd/vetdesk does; client is the
+// running client once there is one.
+type realEnrol struct {
+	st     *store.DB
+	client *syncclient.Client
+}
+
+func (r *realEnrol) Client() *syncclient.Client { return r.client }
+func (r *realEnrol) Enrol(ctx context.Context, opt syncclient.EnrolOptions) error {
+	_, err := syncclient.Enrol(ctx, r.st, opt)
+	return err
+}
+
+// TestSyncScreenRefusesInsecureHub guards what the admin reads when the
+// transport is refused: an http:// address, a fingerprint that is not one
+// and a hub whose certificate is not the pinned one each get their own
+// sentence on the enrolment form (not the generic error), and a running
+// sync refused for its pin says so on the screen.
+func TestSyncScreenRefusesInsecureHub(t *testing.T) {
+	f := newFixture(t)
+	svc := &realEnrol{st: f.st}
+	f.desk.Svc.Sync = svc
+	f.desk.LoggedIn(f.admin)
+	var reached atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) }))
+	defer srv.Close()
+	wrongPin := strings.Repeat("AB:", 31) + "AB"
+	f.desk.Open("nav.sync")
+	s := f.desk.Current().(*SyncScreen)
+	tests := []struct{ url, fp, want string }{
+		{"http://" + srv.Listener.Addr().String(), wrongPin, "sync.https"},
+		{srv.URL, "AB:CD", "sync.fingerprint.bad"},
+		{srv.URL, wrongPin, "sync.pin"},
+	}
+	for _, tt := range tests {
+		s.HubURL.SetText(tt.url)
+		s.Finger.SetText(tt.fp)
+		s.Code.SetText("ABCD-EFGH")
+		test.Tap(s.EnrolBtn)
+		want := T("sync.enrol.failed", map[string]any{"Ref": T(tt.want)})
+		waitFor(t, "the enrolment answer", func() bool { return s.Message.Text != T("common.working") })
+		if s.Message.Text != want {
+			t.Errorf("enrol(%s, %s): message = %q, want %q", tt.url, tt.fp, s.Message.Text, want)
+		}
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("the hub got %d requests, want none", n)
+	}
+
+	ctx := context.Background()
+	for k, v := range map[string]string{syncclient.SettingHubURL: srv.URL, syncclient.SettingToken: "token",
+		syncclient.SettingFingerprint: wrongPin} {
+		if err := f.st.SetSetting(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl, err := syncclient.New(syncclient.Config{Store: f.st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Once(ctx); !errors.Is(err, syncclient.ErrPinMismatch) {
+		t.Fatalf("Once() = %v, want ErrPinMismatch", err)
+	}
+	svc.client = cl
+	s.Refresh()
+	if !strings.Contains(s.State.Text, T("sync.pin")) {
+		t.Errorf("sync state = %q, want the pin sentence %q", s.State.Text, T("sync.pin"))
 	}
 }
