@@ -128,7 +128,10 @@ func (q Query) where() (string, []any) {
 			continue
 		}
 		match := "(instr(c.name, ?) > 0 OR instr(c.id_number, ?) > 0 OR instr(c.phone, ?) > 0 OR instr(c.number, ?) > 0)"
-		if grams := termGrams(term); len(grams) > 0 {
+		// A term with a dash is a fragment of a case number across its
+		// parts (2026-HC01-0001): the grams hold only the sequence, so it
+		// is matched by scanning.
+		if grams := termGrams(term); len(grams) > 0 && !strings.Contains(term, "-") {
 			sub := make([]string, len(grams))
 			for i, g := range grams {
 				sub[i] = "SELECT case_rid FROM grams WHERE gram = ?"

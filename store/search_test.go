@@ -67,6 +67,8 @@ func TestSearch(t *testing.T) {
 		{"id with X, lower case", Query{Text: strings.ToLower(people[2].id[10:])}, "李娜"},
 		{"case number", Query{Text: cases[2].Number}, "李娜"},
 		{"case number tail", Query{Text: cases[2].Number[len(cases[2].Number)-6:]}, "李娜"},
+		{"case number fragment across its parts", Query{Text: cases[2].Number[7:]}, "李娜"},
+		{"case number fragment, lower case", Query{Text: strings.ToLower(cases[2].Number[12:])}, "李娜"},
 		{"name and phone", Query{Text: "王伟 2222"}, "王伟"},
 		{"no match", Query{Text: "赵"}, ""},
 		{"state filter", Query{States: []casework.CaseState{casework.CaseAccepted}}, "李娜,王伟"},
