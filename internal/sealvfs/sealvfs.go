@@ -8,6 +8,10 @@
 // wal-index is not written through the VFS and holds no row data (page
 // numbers, frame numbers, salts and checksums only).
 //
+// SQLite pads the WAL after each commit with copies of the commit frame when
+// synchronous=FULL, because the VFS does not claim powersafe overwrite (a
+// partial sector write rewrites the whole sector).
+//
 // # Keys
 //
 // A key is [KeySize] random bytes ([NewKey]): the first half is the SM4 data
@@ -46,22 +50,32 @@
 //
 // What is protected, and what is not:
 //   - Pages of the database file are checked on every read from that file.
-//   - Pages still in the WAL (not yet checkpointed) are not checked by these
-//     checksums when read: go-sqlite3 checksums only the main database file.
-//     SQLite's own WAL frame checksums are checked when a WAL is recovered
-//     (the first connection after all closed): a damaged frame then ends the
-//     WAL there, and the transactions from it on are lost, not read as
-//     garbage. A checkpoint moves the WAL into the checked database file; a
-//     clean close of the last connection checkpoints and deletes the WAL.
-//   - The checksums are not a MAC: they are not keyed. Without the key an
-//     attacker cannot forge a plaintext page with a valid checksum, because
-//     any change of ciphertext garbles a whole 16-byte block, but
-//     XTS is deterministic: the same plaintext in the same sector always
-//     gives the same ciphertext, so a copy of an older version of a sector or
-//     page (rollback, from a backup made with the same key) is accepted, and
-//     someone with several copies of the file learns which sectors changed.
-//     Whole-file integrity (backups, snapshots in transit) needs a signature
-//     or MAC over the file, outside this package.
+//   - Pages in the WAL are checked on every read against SQLite's own
+//     frame checksums, by this VFS (go-sqlite3 checksums only the database
+//     file), and so is every page a checkpoint copies into the database
+//     file: a damaged frame fails with SQLITE_IOERR_DATA instead of being
+//     read, or checkpointed with a fresh page checksum. The one exception: a
+//     connection does not check the frames it wrote in its own transaction
+//     before that commits (SQLite may overwrite them in place and fixes their
+//     checksums at commit); other connections always check them.
+//   - A WAL left on disk (after a crash, or copied from a running store) is
+//     recovered by SQLite when the first connection opens it, and recovery
+//     stops at the first frame whose checksum fails: a damaged WAL loses the
+//     transactions from the damaged frame on, silently, as a crash before
+//     them would; it never yields other data. Nothing in the VFS can tell
+//     this apart from a torn write at a crash.
+//   - The checksums are not a MAC: they are not keyed. Without the key one
+//     cannot forge a plaintext page with a valid checksum, because any change
+//     of ciphertext garbles a whole 16-byte block of plaintext. But XTS is
+//     deterministic: the same plaintext in the same sector always gives the
+//     same ciphertext, so a copy of an older version of a sector (rollback,
+//     from a backup made with the same key) is accepted, and someone with
+//     several copies of the file learns which sectors changed. Whole-file
+//     integrity (backups, snapshots in transit) needs a signature or MAC
+//     over the file, outside this package.
+//   - The -shm wal-index is neither encrypted nor checked; it holds no row
+//     data and SQLite rebuilds it from the WAL when the first connection
+//     opens the database.
 //
 // # Temporary files
 //

@@ -486,7 +486,15 @@ func TestAttachSealed(t *testing.T) {
 	if err := db.QueryRow(`SELECT name FROM snap.people WHERE id_number = ?`, idNumber).Scan(&got); err != nil || got != name {
 		t.Fatalf("attached with key in the URI: %q, %v", got, err)
 	}
+	// The store writes snapshots attached without a journal.
+	exec(t, db, `PRAGMA snap.journal_mode = OFF`)
+	exec(t, db, `PRAGMA snap.synchronous = OFF`)
+	exec(t, db, `INSERT INTO snap.people(id_number, name, phone, note) SELECT id_number || 'b', name, phone, note FROM snap.people`)
 	exec(t, db, `DETACH DATABASE snap`)
+	checkPeople(t, openSealed(t, snapPath, snapKey), 20)
+	if found, _ := leaks(t, dir); len(found) > 0 {
+		t.Errorf("plaintext in the folder: %v", found)
+	}
 
 	tests := []struct {
 		name string
@@ -644,4 +652,111 @@ func TestDSNRefuses(t *testing.T) {
 			t.Errorf("DSN(%s) = %q, want an error", tt.name, dsn)
 		}
 	}
+}
+
+// TestFlippedByteInWALLosesCommitsNotData guards what the package doc
+// promises for a WAL left on disk (a crash, or a copy of a running store):
+// the page checksums do not cover it, but SQLite's frame checksums do when
+// it recovers the WAL, so a flipped byte drops the damaged transaction and
+// those after it, and never yields other data.
+func TestFlippedByteInWALLosesCommitsNotData(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vetdesk.db")
+	key := mustKey(t)
+	db := openSealed(t, path, key, Param{"_pragma", "journal_mode(wal)"}, Param{"_pragma", "wal_autocheckpoint(0)"}, Param{"_pragma", "synchronous(full)"})
+	db.SetMaxOpenConns(1)
+	if err := EnableChecksums(context.Background(), db, ""); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, `CREATE TABLE t(n INTEGER PRIMARY KEY, v TEXT)`)
+	exec(t, db, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	const commits = 20
+	for i := 1; i <= commits; i++ {
+		exec(t, db, `INSERT INTO t VALUES (?, ?)`, i, strings.Repeat(name, 100))
+	}
+	// The files as a crash would leave them: the WAL holds every commit.
+	dbBytes, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.ReadFile(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pageSize int
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	frame := func(i int) int { return 32 + i*(24+pageSize) }
+	frames := (len(wal) - 32) / (24 + pageSize)
+
+	if frames < commits {
+		t.Fatalf("WAL has %d frames for %d commits", frames, commits)
+	}
+
+	type flip struct {
+		name string
+		at   int
+		lose bool // whether a commit must be lost
+	}
+	flips := []flip{{"WAL header", 10, true}}
+	for i := range frames {
+		// With synchronous=FULL, SQLite pads the WAL to a sector after a
+		// commit with copies of the commit frame: losing one of those
+		// loses nothing, so only the first frames must lose a commit.
+		flips = append(flips, flip{fmt.Sprintf("frame %d page", i), frame(i) + 24 + pageSize/2, i < 4})
+	}
+	for _, tt := range flips {
+		t.Run(tt.name, func(t *testing.T) {
+			d := t.TempDir()
+			p := filepath.Join(d, "copy.db")
+			tampered := bytes.Clone(wal)
+			tampered[tt.at] ^= 0x80
+			if err := os.WriteFile(p, dbBytes, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p+"-wal", tampered, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c := openSealed(t, p, key)
+			rows, err := c.Query(`SELECT n, v FROM t ORDER BY n`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			got := 0
+			for rows.Next() {
+				var n int
+				var v string
+				if err := rows.Scan(&n, &v); err != nil {
+					t.Fatal(err)
+				}
+				if got++; n != got || v != strings.Repeat(name, 100) {
+					t.Fatalf("row %d = %d, %.10q…: not a prefix of the commits", got, n, v)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if tt.lose && got == commits {
+				t.Errorf("all %d commits read back from a tampered WAL", got)
+			}
+		})
+	}
+}
+
+// TestReadOnlyOpen guards the store's read-only connections (mode=ro) on a
+// sealed WAL store that a writer holds open.
+func TestReadOnlyOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vetdesk.db")
+	key := mustKey(t)
+	w := openSealed(t, path, key, Param{"_pragma", "journal_mode(wal)"})
+	fillPeople(t, w, 5)
+	r := openSealed(t, path, key, Param{"mode", "ro"}, Param{"_pragma", "busy_timeout(10000)"})
+	checkPeople(t, r, 5)
+	if _, err := r.Exec(`DELETE FROM people`); !errors.Is(err, sqlite3.READONLY) {
+		t.Errorf("DELETE on a read-only connection = %v, want SQLITE_READONLY", err)
+	}
+	exec(t, w, `INSERT INTO people(id_number, name, phone, note) VALUES ('y', 'y', 'y', 'y')`)
+	checkPeople(t, r, 6)
 }

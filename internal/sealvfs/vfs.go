@@ -3,7 +3,8 @@
 // Copyright (c) 2023 Nuno Cruces; the full notice is in LICENSE-ncruces.
 // Changes: whole sectors are read and written in one call each; SM4-XTS of GB/T 17964 (gmsm) instead of AES-XTS of x/crypto, only
 // 32-byte hex keys, no text-key KDF, a missing, malformed or wrong key is an
-// error with its own sentinel, and the key cannot be changed once set.
+// error with its own code, the key cannot be changed once set, and pages read
+// from a WAL are checked against their frame checksums (walcheck.go).
 
 package sealvfs
 
@@ -158,7 +159,9 @@ func (s *sealVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (file vfs
 		}
 		return &sealFile{File: file, cipher: c, shm: shm, mainDB: mainDB}, flags, nil
 	}
-	return &sealFile{File: file, cipher: c, shm: shm}, flags, nil
+	f := &sealFile{File: file, cipher: c, shm: shm, wal: flags&vfs.OPEN_WAL != 0}
+	f.walState.pending, f.walState.commitFrame = -1, -1
+	return f, flags, nil
 }
 
 func roundDown(i int64) int64 {
@@ -174,6 +177,8 @@ type sealFile struct {
 	cipher *sm4XTS
 	shm    vfs.SharedMemory
 	mainDB bool
+	wal    bool
+	walState
 	sector [sectorSize]byte
 	buf    []byte // whole sectors on their way to the file
 }
@@ -212,7 +217,17 @@ func (x *sealFile) ReadAt(p []byte, off int64) (n int, err error) {
 		}
 		return 0, codeNoKey
 	}
+	n, err = x.readPlain(p, off)
+	if x.wal && n == len(p) {
+		if err := x.walCheck(p, off); err != nil {
+			return 0, err
+		}
+	}
+	return n, err
+}
 
+// readPlain reads and decrypts p at off.
+func (x *sealFile) readPlain(p []byte, off int64) (n int, err error) {
 	pos, end := off, off+int64(len(p))
 	for pos < end {
 		sec := roundDown(pos)
@@ -266,6 +281,9 @@ func (x *sealFile) decrypt(sector []byte, off int64) error {
 func (x *sealFile) WriteAt(p []byte, off int64) (n int, err error) {
 	if x.cipher == nil {
 		return 0, codeNoKey
+	}
+	if x.wal {
+		x.walWrote(p, off)
 	}
 
 	pos, end := off, off+int64(len(p))
