@@ -104,9 +104,10 @@ type file struct {
 // Ring is an opened key file; Unlock (or Create, Recover) fills in the
 // master key.
 type Ring struct {
-	path   string
-	f      file
-	master []byte
+	path     string
+	f        file
+	master   []byte
+	imported bool // read from a backup's copy: not written until Install
 }
 
 const recoveryTag = "vetdesk recovery v1\x00"
@@ -123,6 +124,18 @@ func Exists(path string) bool {
 // Create makes new master and data keys, wraps the master key for login
 // under password, and writes the key file at path (which must not exist).
 func Create(path, login, password string) (*Ring, error) {
+	r, err := New(path)
+	if err != nil {
+		return nil, err
+	}
+	return r, r.SetUser(login, password)
+}
+
+// New makes new master and data keys for a key file at path (which must
+// not exist), unlocked and not yet written: the first SetUser writes it.
+// A first run opens its new store with them before the first admin has
+// chosen a password, and no key is ever on disk unwrapped.
+func New(path string) (*Ring, error) {
 	if Exists(path) {
 		return nil, fmt.Errorf("keyring: create %s: %w", path, os.ErrExist)
 	}
@@ -133,10 +146,7 @@ func Create(path, login, password string) (*Ring, error) {
 	if _, err := r.addDataKey(stateCurrent); err != nil {
 		return nil, err
 	}
-	if err := r.wrapFor(login, password); err != nil {
-		return nil, err
-	}
-	return r, r.save()
+	return r, nil
 }
 
 // Open reads the key file at path, locked.
@@ -182,10 +192,24 @@ func (r *Ring) Unlock(login, password string) error {
 
 func (r *Ring) failed(login, why string, err error) error {
 	r.f.Failed = append(r.f.Failed, Failure{Login: login, At: time.Now().UTC(), Why: why})
+	if r.imported {
+		return err
+	}
 	if serr := r.save(); serr != nil {
 		return errors.Join(err, serr)
 	}
 	return err
+}
+
+// Opens reports whether password opens login's wrap, without counting a
+// failure (a logged-in user whose password changed elsewhere is re-wrapped).
+func (r *Ring) Opens(login, password string) bool {
+	w, ok := r.f.Users[login]
+	if !ok {
+		return false
+	}
+	m, err := opsig.UnwrapSecret(w, password, userAD(login))
+	return err == nil && bytes.Equal(m, r.master)
 }
 
 // Unlocked reports whether the master key is in memory.
@@ -473,6 +497,63 @@ func (r *Ring) Recover(master []byte, login, password string) error {
 	return r.SetUser(login, password)
 }
 
+// BackupSuffix names the copy of the key file beside a backup.
+const BackupSuffix = ".keys"
+
+// Export writes a copy of the key file for a backup at path: every wrap as
+// it is, without the failed-unwrap count and without DPAPI (which would
+// bind it to this computer: a backup is for when this computer is gone).
+// What it holds opens only with a user's password, or through the hub.
+func (r *Ring) Export(path string) error {
+	f := r.f
+	f.Failed = nil
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, b)
+}
+
+// Import reads a key file exported beside a backup (Export), locked, to be
+// installed at path with Install.
+func Import(exported, path string) (*Ring, error) {
+	b, err := os.ReadFile(exported)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	r := &Ring{path: path, imported: true}
+	if err := json.Unmarshal(b, &r.f); err != nil || r.f.Version != 1 {
+		return nil, fmt.Errorf("keyring: %s: not a key file (%v)", exported, err)
+	}
+	if r.f.Users == nil {
+		r.f.Users = map[string]string{}
+	}
+	return r, nil
+}
+
+// UnlockLike unlocks r with the master key of other, an unlocked ring of
+// the same store (a backup's key file, opened by the live one): the master
+// key stays for the store's life, only the data key rotates. A ring of
+// another store is ErrNotMaster.
+func (r *Ring) UnlockLike(other *Ring) error {
+	if other.master == nil {
+		return ErrLocked
+	}
+	r.master = other.master
+	if _, err := r.DataKeys(); err != nil {
+		r.master = nil
+		return ErrNotMaster
+	}
+	return nil
+}
+
+// Install writes the ring at its path (protected as any key file is),
+// replacing what is there.
+func (r *Ring) Install() error {
+	r.imported = false
+	return r.save()
+}
+
 // save writes the file atomically: a temporary file beside it, synced,
 // renamed over, the folder synced.
 func (r *Ring) save() error {
@@ -483,7 +564,11 @@ func (r *Ring) save() error {
 	if b, err = protect(b); err != nil {
 		return fmt.Errorf("keyring: protect: %w", err)
 	}
-	dir := filepath.Dir(r.path)
+	return writeAtomic(r.path, b)
+}
+
+func writeAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, FileName+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("keyring: save: %w", err)
@@ -504,7 +589,7 @@ func (r *Ring) save() error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("keyring: save: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), r.path); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("keyring: save: %w", err)
 	}
 	syncDir(dir)

@@ -180,8 +180,31 @@ func TestRemovingAUserRemovesTheirWrap(t *testing.T) {
 	}
 }
 
+func TestNewRingIsWrittenOnlyWithItsFirstUser(t *testing.T) {
+	path := Path(t.TempDir())
+	r, err := New(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.DataKeys(); err != nil {
+		t.Fatal(err)
+	}
+	if Exists(path) {
+		t.Fatal("a key file without a user was written")
+	}
+	if err := r.SetUser("admin", "admin-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := reopen(t, path).Unlock("admin", "admin-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestPasswordChangeRewraps(t *testing.T) {
 	r, path := newRing(t)
+	if !r.Opens("admin", "admin-pass-1") || r.Opens("admin", "new-pass-22") {
+		t.Fatal("Opens is wrong about the password")
+	}
 	if err := r.SetUser("admin", "new-pass-22"); err != nil {
 		t.Fatal(err)
 	}
@@ -337,5 +360,56 @@ func TestKeyFileIsOwnerOnlyAndWrittenWhole(t *testing.T) {
 	}
 	if _, err := Create(path, "x", "y-pass-123"); !errors.Is(err, os.ErrExist) {
 		t.Fatalf("create over an existing key file: %v", err)
+	}
+}
+
+// TestBackupCopyOpensWithPasswordOrTheSameStoresMaster: the key file's
+// copy beside a backup holds no failure count, is written without DPAPI,
+// opens with a password as it was at the backup or with the master key of
+// the live ring of the same store, and a wrong password there writes
+// nothing to the live key file.
+func TestBackupCopyOpensWithPasswordOrTheSameStoresMaster(t *testing.T) {
+	r, path := newRing(t)
+	_ = reopen(t, path).Unlock("admin", "typo")
+	if err := r.Unlock("admin", "admin-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	want := currentKey(t, r)
+	exported := filepath.Join(t.TempDir(), "b.db"+BackupSuffix)
+	if err := r.Export(exported); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(exported)
+	var f file
+	if err := json.Unmarshal(raw, &f); err != nil || len(f.Failed) != 0 {
+		t.Fatalf("the backup's copy is not plain JSON without failures: %v %+v", err, f.Failed)
+	}
+	live := Path(t.TempDir())
+	b, err := Import(exported, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Unlock("admin", "wrong"); !errors.Is(err, ErrBadPassword) {
+		t.Fatalf("wrong password on the copy: %v", err)
+	}
+	if Exists(live) {
+		t.Fatal("a failed unlock of a backup's copy wrote the live key file")
+	}
+	if err := b.UnlockLike(r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(currentKey(t, b), want) {
+		t.Fatal("the copy gives another data key")
+	}
+	other, _ := newRing(t)
+	b2, _ := Import(exported, live)
+	if err := b2.UnlockLike(other); !errors.Is(err, ErrNotMaster) {
+		t.Fatalf("another store's master key: %v", err)
+	}
+	if err := b.Install(); err != nil {
+		t.Fatal(err)
+	}
+	if err := reopen(t, live).Unlock("admin", "admin-pass-1"); err != nil {
+		t.Fatalf("the installed copy: %v", err)
 	}
 }
