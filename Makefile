@@ -8,10 +8,11 @@ DATA  ?= $(CURDIR)/.vetdesk-data
 
 # System packages: cgo/GL/X11 headers that Fyne needs to build, and the tools
 # the tests run for real (PDF text and structure checks, a CJK fallback font,
-# a CUPS PDF printer, LibreOffice for reading workbooks back, a locale).
+# zbarimg to read printed QR codes back, a CUPS PDF printer, LibreOffice for
+# reading workbooks back, a locale).
 BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
               libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev fonts-hanazono
-TEST_PKGS  := poppler-utils qpdf cups printer-driver-cups-pdf \
+TEST_PKGS  := poppler-utils qpdf zbar-tools cups printer-driver-cups-pdf \
               libreoffice-calc-nogui locales
 # make dist: cross compilers (mingw-w64 for Windows, aarch64 gcc and the arm64
 # GL/X11 headers through multiarch for the arm64 desktop), NSIS, lintian, and

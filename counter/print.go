@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"vetdesk/casework"
+	"vetdesk/internal/letterseal"
 	"vetdesk/printing"
 	"vetdesk/store"
+	"vetdesk/syncclient"
 )
 
 // Settings the print service reads from the local store.
@@ -224,20 +226,28 @@ func (p *Printing) drawer(ctx context.Context, a store.Actor, doc string, c *cas
 		if !c.HasItem("hukou") {
 			return nil, "", fmt.Errorf("print %s: %w", doc, ErrNotPrintable)
 		}
-		var number string
+		var number, seal string
 		reprint := true
 		if preview {
 			number, _ = p.Store.Setting(ctx, letterPrefix+c.ID)
-		} else if number, reprint, err = p.letterNumber(ctx, c, now); err != nil {
+		} else if number, reprint, err = p.letterNumber(ctx, a, c, now); err != nil {
 			return nil, "", err
 		}
 		extra = " " + number
 		if reprint {
 			extra += " 补打"
 		}
+		if !preview {
+			seal, err = p.sealLetter(ctx, c, number, now)
+			if errors.Is(err, syncclient.ErrNoLetterKey) {
+				extra += " 未签章" // a standalone desk, or one not synced since enrolment
+			} else if err != nil {
+				return nil, "", err
+			}
+		}
 		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
 			return pr.Letter(w, printing.LetterData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Number: number,
-				ValidDays: p.validDays(), Issued: now, Reprint: reprint && number != ""})
+				ValidDays: p.validDays(), Issued: now, Reprint: reprint && number != "", Seal: seal})
 		}, extra, nil
 	default:
 		return nil, "", fmt.Errorf("print %q: %w", doc, ErrUnknownDocument)
@@ -279,7 +289,7 @@ func (p *Printing) office(ctx context.Context) (printing.OfficeInfo, error) {
 // come from the per-device sequence and carry the device code, so two
 // counters offline never issue the same number and a number is never
 // reused: 威退役落字〔2026〕第HC01-0012号.
-func (p *Printing) letterNumber(ctx context.Context, c *casework.Case, now time.Time) (number string, reprint bool, err error) {
+func (p *Printing) letterNumber(ctx context.Context, a store.Actor, c *casework.Case, now time.Time) (number string, reprint bool, err error) {
 	key := letterPrefix + c.ID
 	if n, err := p.Store.Setting(ctx, key); err == nil && n != "" {
 		return n, true, nil
@@ -296,7 +306,29 @@ func (p *Printing) letterNumber(ctx context.Context, c *casework.Case, now time.
 	if err := p.Store.SetSetting(ctx, key, number); err != nil {
 		return "", false, fmt.Errorf("letter number: %w", err)
 	}
+	if err := p.Store.RecordEvent(ctx, a, c.ID, store.EventLetter, number); err != nil {
+		return "", false, fmt.Errorf("letter number: %w", err)
+	}
 	return number, false, nil
+}
+
+// sealLetter returns the signed text of the QR code of letter number of
+// case c issued now (internal/letterseal), signed with the desk's
+// certified letter key; syncclient.ErrNoLetterKey when it has none.
+func (p *Printing) sealLetter(ctx context.Context, c *casework.Case, number string, now time.Time) (string, error) {
+	lk, err := syncclient.LoadLetterKey(ctx, p.Store)
+	if err != nil {
+		return "", err
+	}
+	id := c.Value(casework.FieldIDNumber)
+	text, err := letterseal.Seal(lk.Key, lk.Cert, letterseal.Letter{Number: number, Case: c.Number,
+		Name: c.Value(casework.FieldName), MaskedID: casework.MaskID(id), IDDigest: letterseal.IDDigest(id, number),
+		Station: printing.StationName(p.Cat.PoliceStation(c.Value(casework.FieldPoliceStation))),
+		Issued:  now, ValidDays: p.validDays()})
+	if err != nil {
+		return "", fmt.Errorf("letter %s: %w", number, err)
+	}
+	return text, nil
 }
 
 // VoidLetter voids the hukou letter of case caseID: its number is kept in
@@ -308,6 +340,10 @@ func (p *Printing) VoidLetter(ctx context.Context, a store.Actor, caseID, reason
 		return fmt.Errorf("void letter of %s: %w", caseID, ErrNotPrintable)
 	}
 	if err := p.Store.SetSetting(ctx, key, ""); err != nil {
+		return fmt.Errorf("void letter: %w", err)
+	}
+	// the event reaches the hub, whose /verify then answers 已作废
+	if err := p.Store.RecordEvent(ctx, a, caseID, store.EventLetterVoid, n); err != nil {
 		return fmt.Errorf("void letter: %w", err)
 	}
 	return p.Store.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "void", Target: n, Success: true, Detail: reason})

@@ -17,6 +17,7 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 
 	"vetdesk/casework"
+	"vetdesk/internal/opsig"
 	"vetdesk/store"
 	"vetdesk/syncapi"
 )
@@ -77,6 +78,9 @@ type Hub struct {
 	meta     *sql.DB         // hub.db
 	id       string          // the replica's device id, the hub's identity
 	recovery *sm2.PrivateKey // opens the desks' recovery wraps (recovery.go)
+	root     *opsig.Key      // certifies the desks' letter keys (rootkey.go)
+
+	verifyLimit verifyLimiter // the /verify page's checks per client a minute
 
 	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
 
@@ -131,6 +135,9 @@ func Open(dir string, opt Options) (*Hub, error) {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	h.recovery = rk
+	if h.root, err = letterRoot(rk); err != nil {
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
 	h.bgCtx, h.bgStop = context.WithCancel(context.Background())
 	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, MaxDrift: h.opt.MaxClockDrift, Catalogue: opt.Catalogue})
 	if err != nil {
@@ -220,6 +227,9 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("PUT "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentPut))
 	mux.HandleFunc("GET "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentGet))
 	mux.HandleFunc("GET "+syncapi.PathDeptTasks, h.dept(h.handleDeptList))
+	mux.HandleFunc("POST "+syncapi.PathLetterKey, h.device(h.handleLetterKey))
+	mux.HandleFunc("GET /verify", h.handleVerify) // for police stations: no credential
+	mux.HandleFunc("POST /verify", h.handleVerify)
 	mux.HandleFunc("POST "+syncapi.PathDeptTasks+"/{case}/{item}/{action}", h.dept(h.handleDeptAction))
 	return h.logged(h.versioned(mux))
 }

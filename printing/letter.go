@@ -5,8 +5,14 @@ import (
 	"io"
 	"time"
 
+	qrcode "github.com/skip2/go-qrcode"
+
 	"vetdesk/casework"
 )
+
+// LetterQRSide is the printed side of the letter's QR code in mm, quiet
+// zone included.
+const LetterQRSide = 34.0
 
 // LetterData is what the 退役军人落户介绍信 shows. The store allocates and
 // audits Number; this package only renders it.
@@ -23,6 +29,10 @@ type LetterData struct {
 	Station *casework.PoliceStation
 	Reprint bool // prints 补打 on both halves
 	Void    bool // prints a 作废 watermark
+	// Seal is the signed text of the letter's QR code (internal/letterseal,
+	// made by the caller with the desk's certified key); empty prints no
+	// QR code. The seal box stays for the physical red seal.
+	Seal string
 }
 
 // Letter writes the 退役军人落户介绍信 on one sheet: the 存根 above, a dashed
@@ -35,6 +45,13 @@ type LetterData struct {
 func (p *Printer) Letter(w io.Writer, d LetterData) (Result, error) {
 	if d.Case == nil || d.Cat == nil {
 		return Result{}, fmt.Errorf("printing: letter: %w", errNoCase)
+	}
+	var qr *qrcode.QRCode
+	if d.Seal != "" {
+		var err error
+		if qr, err = qrcode.New(d.Seal, qrcode.Medium); err != nil {
+			return Result{}, fmt.Errorf("printing: letter qr: %w", err)
+		}
 	}
 	c, cat, cs := p.newCanvas(), d.Cat, d.Case
 	wd := p.words["letter"]
@@ -57,7 +74,7 @@ func (p *Printer) Letter(w io.Writer, d LetterData) (Result, error) {
 		"Head":      "",
 		"Origin":    cs.Value("origin_hukou"),
 		"Address":   cs.Value("settle_address"),
-		"Station":   stationName(st),
+		"Station":   StationName(st),
 		"Days":      d.ValidDays,
 		"Until":     p.dateCN(d.Issued.AddDate(0, 0, d.ValidDays)),
 		"Clerk":     d.Clerk,
@@ -122,6 +139,17 @@ func (p *Printer) Letter(w io.Writer, d LetterData) (Result, error) {
 	c.text(cx-c.measure(seal, 9)/2, y+lh/2-12, seal, 9, false)
 	for i, s := range []string{d.Office.Name, p.dateCN(d.Issued)} {
 		c.text(cx-c.measure(s, size)/2, y+float64(i)*lh+lh/2, s, size, false)
+	}
+	// the signed QR code between the handler and the seal, its caption
+	// below: what a police station scans to verify the letter
+	if qr != nil {
+		qx, qy := c.left+W/2-LetterQRSide/2+4, y-lh
+		if qy+LetterQRSide+8 > c.bottom {
+			qy = c.bottom - LetterQRSide - 8
+		}
+		c.qr(qx, qy, LetterQRSide, qr.Bitmap())
+		cap := wd.s("qr_caption")
+		c.text(qx+(LetterQRSide-c.measure(cap, 9))/2, qy+LetterQRSide+3.5, cap, 9, false)
 	}
 	if d.Void {
 		c.watermark(wd.s("void"), 110, 180)

@@ -19,9 +19,9 @@ func parseDate(s string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// stationName is the addressee of a police station: bureau and station,
+// StationName is the addressee of a police station: bureau and station,
 // with 派出所 appended when the catalogue name lacks it.
-func stationName(st *casework.PoliceStation) string {
+func StationName(st *casework.PoliceStation) string {
 	if st == nil {
 		return ""
 	}
@@ -68,7 +68,7 @@ func (p *Printer) displayValue(cat *casework.Catalogue, c *casework.Case, f *cas
 		}
 	case f.OptionsFrom == casework.OptionsPoliceStations:
 		if st := cat.PoliceStation(v); st != nil {
-			return stationName(st)
+			return StationName(st)
 		}
 	}
 	return v

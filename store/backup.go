@@ -58,8 +58,14 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 // backup restored on another machine must enrol again.
 const SettingHubToken = "sync.token"
 
+// SettingLetterKey holds the private half of the desk's letter key (#12),
+// which signs its hukou letters. Kept like the token: a backup restored on
+// another machine has none, and that desk gets a key of its own certified
+// at its next sync.
+const SettingLetterKey = "seal.key"
+
 // credentialSettings are the settings no backup holds.
-var credentialSettings = []string{SettingHubToken}
+var credentialSettings = []string{SettingHubToken, SettingLetterKey}
 
 // scrubCredentials deletes the credentialSettings from the store file at
 // path, with secure_delete so their bytes do not stay in a free page.

@@ -82,6 +82,20 @@ type RecoverResponse struct {
 	MasterKey string `json:"master_key"`
 }
 
+// LetterKeyRequest asks the hub to certify the public half of the
+// device's letter key (an SM2 point, uncompressed, in hex).
+type LetterKeyRequest struct {
+	PublicKey string `json:"public_key"`
+}
+
+// LetterKeyResponse is the certificate of a letter key (see
+// internal/letterseal) and the hub's root public key that signed it (an
+// SM2 point, uncompressed, in hex), which offline verification needs.
+type LetterKeyResponse struct {
+	Certificate []byte `json:"certificate"`
+	RootKey     string `json:"root_key"`
+}
+
 // PoliceStation is an addressee of the hukou letter, as the hub lists them.
 type PoliceStation struct {
 	Code     string `json:"code"`

@@ -50,10 +50,17 @@ package syncapi
 //     ErrTooOld (their ops stay queued until the desktop is updated, and
 //     are signed when their user next logs in there); every other path
 //     still serves them.
+//   - 6: 2026-12-01: POST PathLetterKey: a station device sends the public
+//     half of its letter key (LetterKeyRequest) and gets it certified by
+//     the hub's root SM2 key, with that root public key
+//     (LetterKeyResponse). A desktop asks after enrolment and at a sync
+//     round while it holds no certificate for its current code and office,
+//     or one ending within 90 days; an older hub answers 404 and the
+//     desktop prints letters without the signed QR code.
 type Version int
 
 // CurrentVersion is the version this build speaks.
-const CurrentVersion Version = 5
+const CurrentVersion Version = 6
 
 // MinPushVersion is the oldest client version whose pushes the hub takes:
 // the first that signs its ops.
@@ -103,6 +110,7 @@ const (
 	PathAttachments  = "/v1/attachments/" // + SHA-256 hex: HEAD, PUT, GET
 	PathDeptTasks    = "/v1/dept/tasks"   // GET ?state=; + "/<case id>/<item>/<action>" POST
 	PathRecover      = "/v1/recover"      // POST RecoverRequest: a desk's master key back (#12)
+	PathLetterKey    = "/v1/letter-key"   // POST LetterKeyRequest: LetterKeyResponse
 )
 
 // Department task actions, the last element of a POST under PathDeptTasks.

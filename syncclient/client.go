@@ -389,6 +389,9 @@ func (c *Client) round(ctx context.Context) error {
 	if err := c.fetchConfig(ctx); err != nil {
 		return err
 	}
+	if err := c.ensureLetterKey(ctx); err != nil { // desks enrolled before letter keys, renewals
+		return err
+	}
 	if err := c.startFromSnapshot(ctx); err != nil {
 		return err
 	}

@@ -170,6 +170,9 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 	if err := c.fetchConfig(ctx); err != nil {
 		return resp, fmt.Errorf("enrol: %w", err)
 	}
+	if err := c.ensureLetterKey(ctx); err != nil {
+		return resp, fmt.Errorf("enrol: %w", err)
+	}
 	return resp, nil
 }
 

@@ -79,7 +79,10 @@ commands:
   revoke    refuse a device's credential (--device ID) or a department key (--dept-key-id ID, or --dept-key KEY);
             a revoked key's webhooks are removed with it
   repair-clock  give the ops stamped more than -max-clock-drift ahead of the hub's clock a new stamp at the
-            hub's clock (audited; devices pick the new stamps up at their next sync)`
+            hub's clock (audited; devices pick the new stamps up at their next sync)
+  verify    check a hukou letter's QR text (or - for standard input): valid, void, or invalid with the reason
+            (audited; the same check as the /verify page); -id ID also checks the bearer's ID number;
+            -root prints the hub's root public key`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := &common{data: defaultDataDir(), logLevel: "info"}
@@ -124,6 +127,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return devices(ctx, c, rest, stdout, stderr)
 	case "repair-clock":
 		return repairClock(ctx, c, rest, stdout, stderr)
+	case "verify":
+		return verifyLetter(ctx, c, rest, stdin, stdout, stderr)
 	}
 	top.Usage()
 	return fmt.Errorf("unknown command %q", cmd)

@@ -14,6 +14,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"vetdesk/hub"
+	"vetdesk/internal/letterseal"
+	"vetdesk/internal/opsig"
 )
 
 // TestBuildWithoutCgo: the hub builds as a pure Go binary, and the version
@@ -146,5 +150,54 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
 		t.Errorf("logs lack the stop record: %s", logs.String())
+	}
+}
+
+// TestVerifyCommand guards `vetdesk-hub verify` (#12): -root prints the
+// root public key a letter is checked against; a letter signed under a key
+// the hub's root key certified is valid (exit status 0), with what it says
+// and the ID check; a changed one is invalid with its reason and a non-zero
+// exit status.
+func TestVerifyCommand(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"-data", data, "verify", "-root"}, strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	root, err := hub.LetterRootKey(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != root.PublicKey().String() {
+		t.Fatalf("verify -root printed %q, want %s", got, root.PublicKey())
+	}
+	desk, _ := opsig.NewKey()
+	now := time.Now()
+	cert, _ := letterseal.Certify(root, "HC01", "371002", desk.PublicKey(), now.AddDate(0, 0, -1), now.AddDate(1, 0, 0))
+	const id, number = "371002199001012113", "威退役落字〔2026〕第HC01-0001号"
+	text, err := letterseal.Seal(desk, cert, letterseal.Letter{Number: number, Case: "371002-2026-HC01-000001", Name: "王海",
+		MaskedID: "371002********2113", IDDigest: letterseal.IDDigest(id, number), Station: "鲸园派出所", Issued: now, ValidDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"-data", data, "verify", "-id", id, "-"}, strings.NewReader(text+"\n"), &out, io.Discard); err != nil {
+		t.Fatalf("verify(good letter) = %v\n%s", err, out.String())
+	}
+	if s := out.String(); !strings.HasPrefix(s, "valid\n") || !strings.Contains(s, number) || !strings.Contains(s, "matches") {
+		t.Errorf("verify(good letter) printed:\n%s", s)
+	}
+	parts := strings.Split(text, ".")
+	parts[2] = parts[2][:10] + strings.Map(func(r rune) rune { // another signature
+		if r == 'A' {
+			return 'B'
+		}
+		return 'A'
+	}, parts[2][10:11]) + parts[2][11:]
+	out.Reset()
+	err = run(ctx, []string{"-data", data, "verify", strings.Join(parts, ".")}, strings.NewReader(""), &out, io.Discard)
+	if err == nil || !strings.HasPrefix(out.String(), "invalid: signature does not match") {
+		t.Errorf("verify(changed signature) = %v, printed:\n%s", err, out.String())
 	}
 }

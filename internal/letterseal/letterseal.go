@@ -30,6 +30,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"strings"
 	"time"
@@ -361,4 +362,42 @@ func (r *reader) str() string {
 		return ""
 	}
 	return string(bytes.Clone(r.bytes(int(n))))
+}
+
+// IsRefusal reports whether err is one of the reasons a letter is refused
+// (rather than a failure to check it).
+func IsRefusal(err error) bool {
+	for _, e := range []error{ErrMalformed, ErrTampered, ErrUncertified, ErrExpired, ErrVoid} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Report writes the command lines' answer to a check: valid, void, or
+// invalid with the reason, then what the letter says (when it could be
+// read), and whether id, when given, is the ID number it was issued for.
+func Report(w io.Writer, s *Sealed, err error, id string) {
+	switch {
+	case err == nil:
+		fmt.Fprintln(w, "valid")
+	case errors.Is(err, ErrVoid):
+		fmt.Fprintln(w, "void: the letter number was voided")
+	default:
+		fmt.Fprintln(w, "invalid:", strings.TrimPrefix(err.Error(), "letter: "))
+	}
+	if s == nil {
+		return
+	}
+	l := s.Letter
+	fmt.Fprintf(w, "number:  %s\ncase:    %s\nname:    %s\nid:      %s\nstation: %s\nissued:  %s\nuntil:   %s\nissuer:  %s %s\n",
+		l.Number, l.Case, l.Name, l.MaskedID, l.Station, l.Issued.Format(time.DateOnly), l.Until().Format(time.DateOnly), s.Cert.Office, s.Cert.Desk)
+	if id = strings.TrimSpace(id); id != "" {
+		if l.MatchesID(id) {
+			fmt.Fprintln(w, "id check: the ID number matches the letter")
+		} else {
+			fmt.Fprintln(w, "id check: the ID number does NOT match the letter")
+		}
+	}
 }
