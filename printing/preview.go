@@ -3,7 +3,6 @@ package printing
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"io"
 	"math"
 
@@ -96,14 +95,24 @@ func (p *Printer) rasterRect(items []item, dpiX, dpiY float64, r image.Rectangle
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
 	}
+	// Each ink's coverage goes into an alpha mask (the rasterizer's fast
+	// path), then over the page in the ink's grey and opacity.
+	mask := image.NewAlpha(image.Rect(0, 0, g.w, g.h)) // same stride as img
 	for _, key := range g.order {
 		a := 1.0
 		if key.alpha > 0 {
 			a = key.alpha
 		}
-		v := uint8(key.gray)
-		src := image.NewUniform(color.NRGBA{v, v, v, uint8(a*255 + 0.5)})
-		g.inks[key].Draw(img, img.Bounds(), src, image.Point{})
+		sa, v := uint32(a*255+0.5), uint32(key.gray)
+		clear(mask.Pix)
+		g.inks[key].Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
+		for i, m := range mask.Pix {
+			if m == 0 {
+				continue
+			}
+			k := (uint32(m)*sa + 127) / 255
+			img.Pix[i] = uint8((uint32(img.Pix[i])*(255-k) + v*k + 127) / 255)
+		}
 	}
 	return img
 }
