@@ -12,7 +12,7 @@ import (
 var testAreas = AreaCodes{
 	"110105": {Name: "朝阳区"}, "440524": {Name: "潮阳县", Historical: true},
 	"371000": {Name: "威海市"}, "371002": {Name: "环翠区"}, "371003": {Name: "文登区"},
-	"371081": {Name: "文登市", Historical: true}, "371082": {Name: "荣成市"}, "371083": {Name: "乳山市"},
+	"371081": {Name: "文登市", Historical: true, Abolished: 2014}, "371082": {Name: "荣成市"}, "371083": {Name: "乳山市"},
 }
 
 var testNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)

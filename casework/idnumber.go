@@ -2,6 +2,7 @@ package casework
 
 import (
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -21,8 +22,13 @@ func (i IDInfo) Sex() string {
 	return "女"
 }
 
-// IDError is a refused ID number; Reason is machine-readable.
-type IDError struct{ Reason string }
+// IDError is a refused ID number; Reason is machine-readable, Arg a detail
+// for the message (for ReasonIDAreaAbolished the year the division was
+// abolished).
+type IDError struct {
+	Reason string
+	Arg    string
+}
 
 func (e *IDError) Error() string { return "id number: " + e.Reason }
 
@@ -33,7 +39,15 @@ const (
 	ReasonIDChecksum = "id_checksum"
 	ReasonIDDate     = "id_date"
 	ReasonIDArea     = "id_area"
+	// ReasonIDBirthEarly: born before MinBirthYear, not a veteran's number.
+	ReasonIDBirthEarly = "id_birth_early"
+	// ReasonIDAreaAbolished: the area code was abolished before the birth
+	// year (Arg: the year), so nobody born then was given it.
+	ReasonIDAreaAbolished = "id_area_abolished"
 )
+
+// MinBirthYear is the earliest birth year accepted in a veteran's ID number.
+const MinBirthYear = 1900
 
 // ErrIDNumber is matched by every *IDError.
 var ErrIDNumber = errors.New("invalid id number")
@@ -55,16 +69,18 @@ func IDCheckDigit(first17 string) byte {
 }
 
 // ParseIDNumber checks an 18-character ID number: format, check digit, a
-// real birth date not in the future of now, and (when areas is not nil) an
-// area code in the GB/T 2260 list, historical codes included. A lower-case x
-// is accepted as X.
+// real birth date from MinBirthYear on and not in the future of now, and
+// (when areas is not nil) an area code in the GB/T 2260 list, historical
+// codes included, that was not abolished before the year of birth. A
+// lower-case x is accepted as X. Input is expected normalised
+// (NormalizeIDNumber).
 func ParseIDNumber(s string, areas AreaCodes, now time.Time) (IDInfo, error) {
 	if len(s) != 18 {
-		return IDInfo{}, &IDError{ReasonIDLength}
+		return IDInfo{}, &IDError{Reason: ReasonIDLength}
 	}
 	for i := 0; i < 17; i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return IDInfo{}, &IDError{ReasonIDFormat}
+			return IDInfo{}, &IDError{Reason: ReasonIDFormat}
 		}
 	}
 	last := s[17]
@@ -72,18 +88,27 @@ func ParseIDNumber(s string, areas AreaCodes, now time.Time) (IDInfo, error) {
 		last = 'X'
 	}
 	if (last < '0' || last > '9') && last != 'X' {
-		return IDInfo{}, &IDError{ReasonIDFormat}
+		return IDInfo{}, &IDError{Reason: ReasonIDFormat}
 	}
 	if IDCheckDigit(s[:17]) != last {
-		return IDInfo{}, &IDError{ReasonIDChecksum}
+		return IDInfo{}, &IDError{Reason: ReasonIDChecksum}
 	}
 	birth, err := time.Parse("20060102", s[6:14])
 	if err != nil || birth.Year() < 1800 || birth.After(now) {
-		return IDInfo{}, &IDError{ReasonIDDate}
+		return IDInfo{}, &IDError{Reason: ReasonIDDate}
+	}
+	if birth.Year() < MinBirthYear {
+		return IDInfo{}, &IDError{Reason: ReasonIDBirthEarly}
 	}
 	area := s[:6]
-	if areas != nil && !areas.Known(area) {
-		return IDInfo{}, &IDError{ReasonIDArea}
+	if areas != nil {
+		ac, ok := areas[area]
+		if !ok {
+			return IDInfo{}, &IDError{Reason: ReasonIDArea}
+		}
+		if ac.Abolished > 0 && birth.Year() > ac.Abolished {
+			return IDInfo{}, &IDError{Reason: ReasonIDAreaAbolished, Arg: strconv.Itoa(ac.Abolished)}
+		}
 	}
 	seq := int(s[14]-'0')*100 + int(s[15]-'0')*10 + int(s[16]-'0')
 	return IDInfo{Area: area, Birth: birth, Seq: seq, Male: seq%2 == 1}, nil

@@ -2,6 +2,8 @@ package casework
 
 import (
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,11 +16,16 @@ func TestParseIDNumber(t *testing.T) {
 		birth  string
 	}{
 		{"11010519491231002X", "", false, "1949-12-31"},
-		{"440524188001010014", "", true, "1880-01-01"},
+		{"440524190001010010", "", true, ""},            // check digit set below: 1900, the first year accepted
 		{"11010519491231002x", "", false, "1949-12-31"}, // lower-case x accepted
 		{"371081199001010010", "", true, "1990-01-01"},  // historical 文登市
 		{"110105194912310021", ReasonIDChecksum, false, ""},
 		{"440524188001010015", ReasonIDChecksum, false, ""},
+		{"440524188001010014", ReasonIDBirthEarly, false, ""}, // GB 11643's own example, but nobody born in 1880 is a veteran
+		{"110105185001010000", "", false, ""},                 // check digit set below
+		{"110105189912310000", "", false, ""},                 // check digit set below
+		{"371081201601010000", "", false, ""},                 // check digit set below: 文登市, abolished 2014
+		{"371081201401010000", "", false, ""},                 // check digit set below: born in the year it was abolished
 		{"11010519491231002", ReasonIDLength, false, ""},
 		{"1101051949123100212", ReasonIDLength, false, ""},
 		{"11010519491231002Y", ReasonIDFormat, false, ""},
@@ -30,11 +37,20 @@ func TestParseIDNumber(t *testing.T) {
 		{"371002203001010000", "", false, ""}, // check digit set below
 	}
 	// rows whose check digit is computed so that only the named rule fails
-	fix := map[int]string{11: ReasonIDDate, 12: ReasonIDArea, 13: ReasonIDArea, 14: ReasonIDDate}
-	for i, r := range fix {
-		first := tests[i].in[:17]
-		tests[i].in = first + string(IDCheckDigit(first))
-		tests[i].reason = r
+	// ("" : valid, birth and sex given)
+	fix := map[string]struct{ reason, birth string }{
+		"440524190001010010": {"", "1900-01-01"},
+		"110105185001010000": {ReasonIDBirthEarly, ""}, "110105189912310000": {ReasonIDBirthEarly, ""},
+		"371081201601010000": {ReasonIDAreaAbolished, ""}, "371081201401010000": {"", "2014-01-01"},
+		"110105194902300000": {ReasonIDDate, ""}, "999999199001010000": {ReasonIDArea, ""},
+		"371071199001010000": {ReasonIDArea, ""}, "371002203001010000": {ReasonIDDate, ""},
+	}
+	for i := range tests {
+		if r, ok := fix[tests[i].in]; ok {
+			first := tests[i].in[:17]
+			tests[i].in = first + string(IDCheckDigit(first))
+			tests[i].reason, tests[i].birth = r.reason, r.birth
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -109,8 +125,29 @@ func TestLuhnAndCreditCode(t *testing.T) {
 	}
 }
 
+func TestLoadAreaCodesAbolished(t *testing.T) {
+	in := "# test\n371081\t文登市\thistorical\t2014\n371003\t文登区\tcurrent\n440524\t潮阳县\thistorical\n"
+	areas, err := LoadAreaCodes(strings.NewReader(in))
+	if err != nil {
+		t.Fatalf("LoadAreaCodes = %v", err)
+	}
+	want := AreaCodes{"371081": {Name: "文登市", Historical: true, Abolished: 2014}, "371003": {Name: "文登区"}, "440524": {Name: "潮阳县", Historical: true}}
+	if !reflect.DeepEqual(areas, want) {
+		t.Errorf("LoadAreaCodes = %+v, want %+v", areas, want)
+	}
+	for _, bad := range []string{"371081\t文登市\thistorical\t20x4\n", "371081\t文登市\thistorical\t1066\n"} {
+		if _, err := LoadAreaCodes(strings.NewReader(bad)); err == nil {
+			t.Errorf("LoadAreaCodes(%q) = nil error, want a bad year", bad)
+		}
+	}
+	// the embedded list knows the years: 文登市 was abolished in 2014
+	if a := loadCity(t).Areas["371081"]; a.Abolished != 2014 {
+		t.Errorf("embedded 371081 = %+v, want abolished 2014", a)
+	}
+}
+
 func FuzzParseIDNumber(f *testing.F) {
-	for _, s := range []string{"11010519491231002X", "440524188001010014", "", "x", "371002199001010018"} {
+	for _, s := range []string{"11010519491231002X", "440524188001010014", "", "x", "371002199001010018", "37108120160101000X", "110105189912310000"} {
 		f.Add(s)
 	}
 	now := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
@@ -128,7 +165,8 @@ func FuzzParseIDNumber(f *testing.F) {
 		if got := first + string(IDCheckDigit(first)); got != NormalizeIDNumber(s) && got != s {
 			t.Fatalf("ParseIDNumber(%q) accepted, rebuilt %q", s, got)
 		}
-		if info.Birth.After(now) || !testAreas.Known(info.Area) {
+		if a := testAreas[info.Area]; info.Birth.After(now) || !testAreas.Known(info.Area) || info.Birth.Year() < MinBirthYear ||
+			a.Abolished > 0 && info.Birth.Year() > a.Abolished {
 			t.Fatalf("ParseIDNumber(%q) accepted birth %v area %s", s, info.Birth, info.Area)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -452,6 +453,9 @@ func (c *Catalogue) materialIndex(code string) int {
 type AreaCode struct {
 	Name       string
 	Historical bool
+	// Abolished is the year a historical code went out of use, 0 when
+	// unknown or current: nobody born after that year was given it.
+	Abolished int
 }
 
 // AreaCodes is the set of division codes valid in ID numbers.
@@ -464,7 +468,9 @@ func (a AreaCodes) Known(code string) bool {
 }
 
 // LoadAreaCodes reads a code list: lines "code<TAB>name<TAB>status" where
-// status is current or historical; lines starting with # are comments.
+// status is current or historical, and for a historical code optionally
+// "<TAB>year", the year it was abolished; lines starting with # are
+// comments.
 func LoadAreaCodes(r io.Reader) (AreaCodes, error) {
 	out := AreaCodes{}
 	sc := bufio.NewScanner(r)
@@ -482,6 +488,13 @@ func LoadAreaCodes(r io.Reader) (AreaCodes, error) {
 		ac := AreaCode{Name: parts[1]}
 		if len(parts) > 2 && parts[2] == "historical" {
 			ac.Historical = true
+		}
+		if len(parts) > 3 && ac.Historical {
+			y, err := strconv.Atoi(parts[3])
+			if err != nil || y < 1949 || y > 2100 {
+				return nil, fmt.Errorf("area codes line %d: abolished year %q", n, parts[3])
+			}
+			ac.Abolished = y
 		}
 		out[parts[0]] = ac
 	}

@@ -154,7 +154,8 @@ func checkValue(cat *Catalogue, f *Field, v string, now time.Time) []Problem {
 	switch f.Type {
 	case TypeIDNumber:
 		if _, err := ParseIDNumber(v, cat.Areas, now); err != nil {
-			return bad(SeverityError, err.(*IDError).Reason, "")
+			ie := err.(*IDError)
+			return bad(SeverityError, ie.Reason, ie.Arg)
 		}
 	case TypePhone:
 		switch {

@@ -35,7 +35,9 @@ func (r *rosterReader) checkRow(raw map[string]string, idNumber bool) (e RosterE
 		var err error
 		if info, err = casework.ParseIDNumber(id, r.cat.Areas, r.now); err != nil {
 			var ie *casework.IDError
-			if errors.As(err, &ie) {
+			if errors.As(err, &ie) && ie.Reason == casework.ReasonIDAreaAbolished {
+				bad("公民身份号码“%s”的前6位是%s年已撤销的行政区划,此后出生的人不会取得这个代码,请核对", id, ie.Arg)
+			} else if errors.As(err, &ie) {
 				bad("公民身份号码“%s”%s", id, idReason[ie.Reason])
 			} else {
 				bad("公民身份号码“%s”有误", id)
@@ -158,11 +160,12 @@ func convertText(r *rosterReader, f *casework.Field, v string) string {
 }
 
 var idReason = map[string]string{
-	casework.ReasonIDLength:   "不是18位",
-	casework.ReasonIDFormat:   "含有数字和末位X以外的字符",
-	casework.ReasonIDChecksum: "校验位不对,请逐位核对",
-	casework.ReasonIDDate:     "中的出生日期无效",
-	casework.ReasonIDArea:     "的前6位不是有效的行政区划代码",
+	casework.ReasonIDLength:     "不是18位",
+	casework.ReasonIDFormat:     "含有数字和末位X以外的字符",
+	casework.ReasonIDChecksum:   "校验位不对,请逐位核对",
+	casework.ReasonIDDate:       "中的出生日期无效",
+	casework.ReasonIDArea:       "的前6位不是有效的行政区划代码",
+	casework.ReasonIDBirthEarly: "中的出生日期早于1900年,请核对",
 }
 
 // problemText words a casework problem of value v of field f.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"vetdesk/casework"
 )
 
 // wide writes ASCII digits and letters full-width, as the IME does.
@@ -125,4 +127,28 @@ func TestImportResultNamesSkippedRows(t *testing.T) {
 		}
 	}
 	t.Errorf("import summary %q has no line for skipped rows", rows)
+}
+
+// TestRosterIDRules guards the rules a veteran's ID number now follows in
+// roster import too: no birth before 1900, no area code abolished before the
+// year of birth (GB/T 2260 years).
+func TestRosterIDRules(t *testing.T) {
+	withCheck := func(first17 string) string {
+		return first17 + string(casework.IDCheckDigit(first17))
+	}
+	rows := [][]any{
+		{"张一", withCheck("37108120160101001")}, // 文登市, abolished 2014
+		{"张二", withCheck("11010518990101001")}, // born 1899
+		{"张三", withCheck("37108119900101001")}, // 文登市, born before 2014: fine
+		{"张四", withCheck("37100320160101001")}, // 文登区: fine
+	}
+	res := readRoster(t, makeRoster(t, nil, []string{"姓名", "公民身份号码"}, rows))
+	if len(res.Entries) != 2 || len(res.Rejected) != 2 {
+		t.Fatalf("ReadRoster = %d entries, rejected %+v, want 2 and 2", len(res.Entries), res.Rejected)
+	}
+	for i, want := range []string{"2014年已撤销", "早于1900年"} {
+		if got := strings.Join(res.Rejected[i].Reasons, ";"); !strings.Contains(got, want) {
+			t.Errorf("row %d reasons %q, want %q", res.Rejected[i].SourceRow, got, want)
+		}
+	}
 }

@@ -107,3 +107,18 @@ func TestSearchNormalisesQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestIntakeRefusesAbolishedArea guards the intake's ID check: 文登市's code
+// for someone born after it was abolished is refused with the year.
+func TestIntakeRefusesAbolishedArea(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	s := NewIntakeScreen(f.desk)
+	f.desk.Show(s)
+	first := "37108120160101001"
+	f.typeInto(s.ID, first+string(casework.IDCheckDigit(first)))
+	press(s.ID, fyne.KeyReturn)
+	if want := T("problem.id_area_abolished", map[string]any{"Arg": "2014"}); s.C != nil || s.IDInfo.Text != want || !strings.Contains(want, "2014") {
+		t.Errorf("ID of 文登市 born 2016: case %v, message %q, want %q", s.C != nil, s.IDInfo.Text, want)
+	}
+}

@@ -257,7 +257,8 @@ func (s *IntakeScreen) submitID() {
 	s.ID.SetText(id)
 	info, err := casework.ParseIDNumber(id, s.cat.Areas, s.d.Svc.Now())
 	if err != nil {
-		s.IDInfo.SetText(T("problem." + err.(*casework.IDError).Reason))
+		ie := err.(*casework.IDError)
+		s.IDInfo.SetText(T("problem."+ie.Reason, map[string]any{"Arg": ie.Arg}))
 		s.IDInfo.Importance = widget.DangerImportance
 		s.IDInfo.Refresh()
 		return

@@ -67,7 +67,7 @@ func TestEveryKeyTranslated(t *testing.T) {
 		casework.ReasonDateFuture, casework.ReasonReportLate, casework.ReasonEnum, casework.ReasonNumberFormat, casework.ReasonMoneyFormat,
 		casework.ReasonBooleanFormat, casework.ReasonCreditCode, casework.ReasonTooShort, casework.ReasonTooLong,
 		casework.ReasonPlacementCategory, casework.ReasonDivision, casework.ReasonIDLength, casework.ReasonIDFormat,
-		casework.ReasonIDChecksum, casework.ReasonIDDate, casework.ReasonIDArea}
+		casework.ReasonIDChecksum, casework.ReasonIDDate, casework.ReasonIDArea, casework.ReasonIDBirthEarly, casework.ReasonIDAreaAbolished}
 	for _, r := range reasons {
 		keys["problem."+r] = true
 	}
