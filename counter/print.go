@@ -178,6 +178,8 @@ func (p *Printing) produce(ctx context.Context, a store.Actor, doc, caseID, save
 	dir, name := p.Dir, fmt.Sprintf("%s-%s-%s.pdf", c.Number, doc, now.Format("20060102-150405"))
 	if saveAs != "" {
 		dir, name = filepath.Dir(saveAs), filepath.Base(saveAs)
+	} else if err := printing.PrivateDir(p.Dir); err != nil {
+		return "", fmt.Errorf("print %s: documents folder: %w", doc, err)
 	}
 	path, err = printing.SaveAtomic(dir, name, render)
 	if err != nil {

@@ -1,6 +1,10 @@
 package printing
 
-// shareable does nothing on Windows: a saved document inherits the access
-// control list of the data folder it is saved in, which the store protects
-// (store/private_windows.go), and the spooler runs as SYSTEM.
-func shareable(path string) error { return nil }
+import "os"
+
+// PrivateDir makes dir when missing. A file mode protects nothing on
+// Windows: a document saved in the data folder's documents/ inherits the
+// access control list the store puts on the data folder
+// (store/platform_windows.go: the user, SYSTEM and Administrators), and the
+// spooler runs as SYSTEM.
+func PrivateDir(dir string) error { return os.MkdirAll(dir, 0o700) }

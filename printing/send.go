@@ -44,12 +44,14 @@ func Send(ctx context.Context, job Job) error {
 
 // SaveAtomic writes what render produces to dir/name: into a temporary file
 // in dir first, synced, then renamed over the target, so a reader never
-// sees half a PDF and a failed render leaves any old file alone.
+// sees half a PDF and a failed render leaves any old file alone. The file
+// is the owner's only (0600), and so is dir when SaveAtomic makes it
+// (0700): a document holds personal data.
 func SaveAtomic(dir, name string, render func(io.Writer) error) (path string, err error) {
 	if name == "" || name != filepath.Base(name) {
 		return "", fmt.Errorf("save %q: name must be a plain file name", name)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("save %s: %w", name, err)
 	}
 	f, err := os.CreateTemp(dir, "."+name+".tmp*")
@@ -70,9 +72,6 @@ func SaveAtomic(dir, name string, render func(io.Writer) error) (path string, er
 		return "", fmt.Errorf("save %s: %w", name, err)
 	}
 	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("save %s: %w", name, err)
-	}
-	if err := shareable(tmp); err != nil {
 		return "", fmt.Errorf("save %s: %w", name, err)
 	}
 	path = filepath.Join(dir, name)
