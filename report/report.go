@@ -2,11 +2,13 @@ package report
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -49,6 +51,31 @@ type Params struct {
 	FullValues bool    // the role may see full ID, phone and bank numbers
 	Title      string  // heading of every sheet; empty: made from Office
 	Sheets     []Sheet // sheets to write, in workbook order; empty: all
+	// Password, when set, encrypts the workbook (ECMA-376 standard
+	// encryption, AES-128, as excelize writes it): Excel, WPS and
+	// LibreOffice ask for it to open the file. CheckPassword says which
+	// passwords are taken.
+	Password string
+}
+
+// Password lengths a workbook password may have: Excel takes at most 255
+// characters; fewer than 8 would be guessed offline in no time.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 255
+)
+
+// ErrPasswordLength: a workbook password shorter than MinPasswordLen or
+// longer than MaxPasswordLen characters.
+var ErrPasswordLength = fmt.Errorf("workbook password must be %d to %d characters", MinPasswordLen, MaxPasswordLen)
+
+// CheckPassword checks a workbook password (Params.Password); the empty
+// one means no encryption and is fine.
+func CheckPassword(pw string) error {
+	if n := utf8.RuneCountInString(pw); pw != "" && (n < MinPasswordLen || n > MaxPasswordLen) {
+		return ErrPasswordLength
+	}
+	return nil
 }
 
 // Result describes a written report. The caller audits exports whose
@@ -59,6 +86,7 @@ type Result struct {
 	Overdue    int     // open tasks overdue at Today
 	FullValues bool    // full ID, phone and bank numbers were written
 	Sheets     []Sheet // sheets written, in workbook order
+	Encrypted  bool    // the workbook opens only with Params.Password
 }
 
 // ErrNoSheet is returned when Params.Sheets names a sheet that does not exist.
@@ -68,6 +96,9 @@ var ErrNoSheet = errors.New("no such sheet")
 func Write(ctx context.Context, w io.Writer, src Source, cat *casework.Catalogue, p Params) (Result, error) {
 	sheets, err := chosenSheets(p.Sheets)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := CheckPassword(p.Password); err != nil {
 		return Result{}, err
 	}
 	if p.Today.IsZero() {
@@ -145,12 +176,31 @@ func Write(ctx context.Context, w io.Writer, src Source, cat *casework.Catalogue
 	}); err != nil {
 		return res, fmt.Errorf("set properties: %w", err)
 	}
-	if err := f.Write(w); err != nil {
+	if err := writeWorkbook(f, w, p.Password); err != nil {
 		return res, fmt.Errorf("write workbook: %w", err)
 	}
 	res.Cases, res.Tasks, res.Overdue = a.cases, a.tasks, len(a.overdue)
 	res.FullValues = p.FullValues && dw != nil
+	res.Encrypted = p.Password != ""
 	return res, nil
+}
+
+// writeWorkbook writes f to w, encrypted with password when it is set.
+func writeWorkbook(f *excelize.File, w io.Writer, password string) error {
+	if password == "" {
+		return f.Write(w)
+	}
+	var plain bytes.Buffer
+	if err := f.Write(&plain); err != nil {
+		return err
+	}
+	enc, err := excelize.Encrypt(plain.Bytes(), &excelize.Options{Password: password})
+	clear(plain.Bytes()) // the workbook in clear goes no further than this
+	if err != nil {
+		return fmt.Errorf("encrypt: %w", err)
+	}
+	_, err = w.Write(enc)
+	return err
 }
 
 func chosenSheets(want []Sheet) ([]Sheet, error) {
