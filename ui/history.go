@@ -35,6 +35,10 @@ func describeEvent(cat *casework.Catalogue, e store.Event) string {
 		switch e.Action {
 		case "accept":
 			return T("history.accept", map[string]any{"Number": e.Detail})
+		case store.EventLetter:
+			return T("history.letter", map[string]any{"Number": e.Detail})
+		case store.EventLetterVoid:
+			return T("history.letter_void", map[string]any{"Number": e.Detail})
 		}
 		return strings.TrimSpace(e.Action + " " + e.Detail)
 	}

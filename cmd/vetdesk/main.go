@@ -175,7 +175,7 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 	if fn := extraCommands[cmd]; fn != nil {
 		return fn(ctx, e, args)
 	}
-	return usageError("unknown command " + cmd + ": use print, report, import, backup, restore, demo or sync")
+	return usageError("unknown command " + cmd + ": use print, report, import, backup, restore, demo, sync, find or verify")
 }
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
