@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -23,8 +24,25 @@ type ReceiptData struct {
 	Printed time.Time // fixes the PDF's dates; the case's AcceptedAt is the 受理时间
 }
 
+// QRPrefix begins the text of the receipt's QR code.
+const QRPrefix = "VETDESK:"
+
 // QRPayload is the text of the receipt's QR code.
-func QRPayload(number, lookup string) string { return "VETDESK:" + number + ":" + lookup }
+func QRPayload(number, lookup string) string { return QRPrefix + number + ":" + lookup }
+
+// ParseQRPayload reads the text of a receipt's QR code back (as a scanner
+// types it): the case number and the look-up code.
+func ParseQRPayload(text string) (number, lookup string, ok bool) {
+	rest, ok := strings.CutPrefix(text, QRPrefix)
+	if !ok {
+		return "", "", false
+	}
+	number, lookup, ok = strings.Cut(rest, ":")
+	if !ok || number == "" {
+		return "", "", false
+	}
+	return number, lookup, true
+}
 
 // Receipt writes the 受理回执: case number, applicant with masked ID, items
 // with promised completion dates, materials received, office, QR code for

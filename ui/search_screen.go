@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/casework"
+	"vetdesk/counter"
 	"vetdesk/store"
 )
 
@@ -59,8 +60,18 @@ func NewSearchScreenWith(d *Desk, preset *SearchPreset) *SearchScreen {
 		s.presetBar.Hide()
 	}
 	s.Query.SetPlaceHolder(T("search.hint"))
-	s.Query.OnChanged = func(string) { s.offset = 0; s.Run() }
-	s.Query.OnSubmitted = func(string) { s.openFirst() }
+	s.Query.OnChanged = func(q string) {
+		s.offset = 0
+		if counter.LooksLikeCode(q) {
+			return // a scanner is typing a receipt's or letter's code
+		}
+		s.Run()
+	}
+	s.Query.OnSubmitted = func(string) {
+		if !s.openScanned() {
+			s.openFirst()
+		}
+	}
 	stateLabels := []string{T("search.state.all")}
 	for _, st := range casework.CaseStates {
 		s.states = append(s.states, st)
@@ -174,6 +185,32 @@ func (s *SearchScreen) Run() {
 	s.Rows, s.total = rows, total
 	s.Total.SetText(T("search.total", map[string]any{"N": total}))
 	s.Results.Refresh()
+}
+
+// openScanned opens the case of a receipt's or hukou letter's QR code that
+// a keyboard-wedge scanner typed into the query; it reports whether the
+// query was such a code.
+func (s *SearchScreen) openScanned() bool {
+	q := s.Query.Text
+	number, ok := counter.CaseNumberFromCode(q)
+	if !ok {
+		if counter.LooksLikeCode(q) {
+			s.Total.SetText(T("search.scan.bad"))
+			return true
+		}
+		return false
+	}
+	c, err := s.d.Svc.Store.CaseByNumber(s.d.ctx(), number)
+	if err == nil && s.d.User.Role != "admin" && s.d.User.Role != "supervisor" && c.Office != s.d.User.Office {
+		err = store.ErrNotFound // as the search would: another office's case is not listed
+	}
+	if err != nil {
+		s.Total.SetText(T("search.scan.notfound", map[string]any{"Number": number}))
+		return true
+	}
+	s.Query.SetText("") // ready for the next scan when the clerk comes back
+	s.open(store.CaseSummary{ID: c.ID, State: c.State})
+	return true
 }
 
 func (s *SearchScreen) openFirst() {
