@@ -20,6 +20,7 @@
 // hexkey, which [DSN] writes:
 //
 //	file:/path/vetdesk.db?vfs=sm4xts&hexkey=<64 hex digits>
+//	file:C:/path/vetdesk.db?vfs=sm4xts&hexkey=<64 hex digits>
 //
 // or by a PRAGMA immediately after opening (then the key is not kept in the
 // connection's file name):
@@ -206,13 +207,11 @@ func DSN(path string, key []byte, params ...Param) (string, error) {
 	return b.String(), nil
 }
 
-// fileURI returns the file: URI of path, without parameters.
+// fileURI returns the file: URI of path, without parameters. A Windows
+// path stays file:C:/dir/x.db: go-sqlite3's VFS takes the path as SQLite
+// hands it over, and would read /C:/dir/x.db as a path on the current drive.
 func fileURI(path string) string {
-	p := filepath.ToSlash(path)
-	if filepath.VolumeName(path) != "" && !strings.HasPrefix(p, "/") {
-		p = "/" + p // file:/C:/dir/x.db
-	}
-	return "file:" + escapePath(p)
+	return "file:" + escapePath(filepath.ToSlash(path))
 }
 
 // escape percent-encodes all but unreserved characters, for SQLite's URI
