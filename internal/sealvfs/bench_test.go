@@ -43,6 +43,13 @@ func benchOpen(b *testing.B, kind string) *sql.DB {
 	return db
 }
 
+// reportCPU reports the process's CPU time per op since start.
+func reportCPU(b *testing.B, start int64) {
+	if start > 0 && b.N > 0 {
+		b.ReportMetric(float64(cpuNanos()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // fields is a case's form, about 1 KB like the store's.
 var fields = strings.Repeat(`{"field":"value 值"}`, 50)
 
@@ -73,6 +80,7 @@ func BenchmarkBulkInsert(b *testing.B) {
 	const cases = 2000
 	for _, kind := range benchKinds {
 		b.Run(kind, func(b *testing.B) {
+			defer reportCPU(b, cpuNanos())
 			for b.Loop() {
 				db := benchOpen(b, kind)
 				insertCases(b, db, 0, cases)
@@ -101,6 +109,7 @@ func BenchmarkPointRead(b *testing.B) {
 			}
 			defer stmt.Close()
 			i := 0
+			defer reportCPU(b, cpuNanos())
 			for b.Loop() {
 				var id, n, f string
 				i = (i + 7919) % cases
@@ -120,6 +129,7 @@ func BenchmarkSmallWriteTx(b *testing.B) {
 			db := benchOpen(b, kind)
 			insertCases(b, db, 0, 5000)
 			i := 5000
+			defer reportCPU(b, cpuNanos())
 			for b.Loop() {
 				tx, err := db.Begin()
 				if err != nil {
