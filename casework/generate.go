@@ -178,6 +178,10 @@ func (g *Generator) Values() map[string]string {
 			v[f.Code] = opts[g.rng.IntN(len(opts))]
 			continue
 		}
+		if opts := g.stationsIn(area); f.OptionsFrom == OptionsPoliceStations && len(opts) > 0 {
+			v[f.Code] = opts[g.rng.IntN(len(opts))] // the station of the settlement address's division
+			continue
+		}
 		switch f.Type {
 		case TypeEnum:
 			if opts := g.cat.Options(&f); len(opts) > 0 {

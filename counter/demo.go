@@ -54,10 +54,12 @@ func Demo(ctx context.Context, st *store.DB, cat *casework.Catalogue, a store.Ac
 		c.Station = dev.Station
 		c.CreatedBy = a.Login
 		if i%25 != 24 { // one in 25 stays a draft
-			when := now.AddDate(0, 0, -rng.IntN(120)).Add(-time.Duration(rng.IntN(8)) * time.Hour)
-			if d, err := time.Parse("2006-01-02", c.Value(casework.FieldDischargeDate)); err == nil && when.Before(d) {
-				when = d.Add(10 * time.Hour)
+			// accepted during office hours of a working day, after discharge
+			discharge, err := time.ParseInLocation("2006-01-02", c.Value(casework.FieldDischargeDate), now.Location())
+			if err != nil {
+				discharge = now.AddDate(0, 0, -120)
 			}
+			when := g.AcceptedAt(120, discharge)
 			c.CreatedAt = when
 			if rng.IntN(6) == 0 { // some materials still missing
 				for _, ms := range c.Materials {

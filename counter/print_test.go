@@ -150,6 +150,7 @@ func TestDemoData(t *testing.T) {
 	if err := Demo(ctx, r.st, r.cat, r.a, 50, 9, now, nil); err != nil {
 		t.Fatal(err)
 	}
+	office := casework.NewGenerator(r.cat, 0, now)
 	n, drafts := 0, 0
 	if err := r.st.EachCase(ctx, func(c *casework.Case) error {
 		n++
@@ -157,6 +158,9 @@ func TestDemoData(t *testing.T) {
 			drafts++
 		} else if len(c.Tasks) == 0 || c.Number == "" {
 			t.Errorf("demo case %s accepted without tasks or number", c.ID)
+		} else if !office.InOfficeHours(c.AcceptedAt.In(now.Location())) || c.AcceptedAt.After(now) {
+			// a counter accepts during office hours on working days
+			t.Errorf("demo case %s accepted %s (%s), want office hours of a working day before now", c.ID, c.AcceptedAt, c.AcceptedAt.Weekday())
 		}
 		return nil
 	}); err != nil {
