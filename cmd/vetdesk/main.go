@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -24,7 +23,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -181,22 +179,13 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	n := fs.Int("n", 300, "cases to generate")
-	as := fs.String("as", "", "login of a user of this device to write them as, their password on standard input "+
-		"(the login unlocks their signing key, so the hub takes the cases); empty: the command line")
+	as := fs.String("as", "", asUsage)
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
-	a := e.cliActor(ctx)
-	if *as != "" {
-		pw, err := bufio.NewReader(os.Stdin).ReadString('\n')
-		if err != nil && pw == "" {
-			return usageError(fmt.Sprintf("demo -as %s: give the password on standard input", *as))
-		}
-		u, err := e.st.Login(ctx, *as, strings.TrimRight(pw, "\r\n"))
-		if err != nil {
-			return fmt.Errorf("demo -as %s: %w", *as, err)
-		}
-		a = store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Department: u.Department, Office: u.Office}
+	a, err := e.actorAs(ctx, "demo", *as)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	if err := counter.Demo(ctx, e.st, e.cat, a, *n, uint64(time.Now().UnixNano()), time.Now(), nil); err != nil {

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"vetdesk/counter"
 	"vetdesk/fontset"
 	"vetdesk/printing"
+	"vetdesk/store"
 	"vetdesk/ui"
 )
 
@@ -52,12 +56,17 @@ func wireServices(e *env, svc *ui.Services) {
 func cmdPrint(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("print", flag.ContinueOnError)
 	save := fs.Bool("save", false, "only save the PDF into the documents folder, send nothing to a printer")
+	as := fs.String("as", "", asUsage)
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
 	}
 	args = fs.Args()
 	if len(args) != 2 {
-		return usageError("usage: vetdesk print [-save] <receipt|notice|regform|hukou_letter|subsidy_form> <case number>")
+		return usageError("usage: vetdesk print [-save] [-as LOGIN] <receipt|notice|regform|hukou_letter|subsidy_form> <case number>")
+	}
+	a, err := e.actorAs(ctx, "print", *as)
+	if err != nil {
+		return err
 	}
 	p, err := printService(e)
 	if err != nil {
@@ -72,7 +81,7 @@ func cmdPrint(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("case %s: %w", args[1], err)
 	}
-	path, err := p.PrintDocument(ctx, e.cliActor(ctx), args[0], c.ID)
+	path, err := p.PrintDocument(ctx, a, args[0], c.ID)
 	if path != "" {
 		fmt.Println(path)
 	}
@@ -80,8 +89,18 @@ func cmdPrint(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdVoidLetter(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("void-letter", flag.ContinueOnError)
+	as := fs.String("as", "", asUsage)
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	args = fs.Args()
 	if len(args) != 2 {
-		return usageError("usage: vetdesk void-letter <case number> <reason>")
+		return usageError("usage: vetdesk void-letter [-as LOGIN] <case number> <reason>")
+	}
+	a, err := e.actorAs(ctx, "void-letter", *as)
+	if err != nil {
+		return err
 	}
 	p, err := printService(e)
 	if err != nil {
@@ -91,5 +110,28 @@ func cmdVoidLetter(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("case %s: %w", args[0], err)
 	}
-	return p.VoidLetter(ctx, e.cliActor(ctx), c.ID, args[1])
+	return p.VoidLetter(ctx, a, c.ID, args[1])
+}
+
+// asUsage is the -as flag of the commands that write ops the hub should
+// take (a letter's issue and void reach it as case events).
+const asUsage = "login of a user of this device to act as, their password on standard input " +
+	"(the login unlocks their signing key, so the hub takes what they do); empty: the command line, whose ops the hub sets aside"
+
+// actorAs returns who command cmd acts as: the user login, logged in with
+// the password read from standard input (unlocking their signing key), or
+// the command line when login is empty.
+func (e *env) actorAs(ctx context.Context, cmd, login string) (store.Actor, error) {
+	if login == "" {
+		return e.cliActor(ctx), nil
+	}
+	pw, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && pw == "" {
+		return store.Actor{}, usageError(fmt.Sprintf("%s -as %s: give the password on standard input", cmd, login))
+	}
+	u, err := e.st.Login(ctx, login, strings.TrimRight(pw, "\r\n"))
+	if err != nil {
+		return store.Actor{}, fmt.Errorf("%s -as %s: %w", cmd, login, err)
+	}
+	return store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Department: u.Department, Office: u.Office}, nil
 }

@@ -5,12 +5,17 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"vetdesk/casework"
 	"vetdesk/internal/letterseal"
 	"vetdesk/internal/opsig"
+	"vetdesk/store"
 	"vetdesk/syncclient"
 )
 
@@ -64,5 +69,68 @@ func TestVerifyCommandLine(t *testing.T) {
 	}
 	if out, err := run(rogue); err == nil || !strings.HasPrefix(out, "invalid: signed with a key the hub never certified") {
 		t.Errorf("verify(another root's letter) = %q, %v", out, err)
+	}
+}
+
+// TestVoidLetterAsUserReachesHub guards that a void made on the command
+// line can reach the hub's /verify (#12): void-letter -as logs the user in
+// with the password on standard input, so the void event is theirs and
+// signed (the hub sets aside ops of the command line's own actor).
+func TestVoidLetterAsUserReachesHub(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := openEnv(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.st.Close()
+	if err := e.st.SetDevice(ctx, store.Device{Code: "HC01", Office: "371002"}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.st.CreateUser(ctx, store.Actor{}, store.User{Login: "admin", Role: store.RoleAdmin}, "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin := func(s string) {
+		p := filepath.Join(dir, "stdin")
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := os.Stdin
+		os.Stdin = f
+		t.Cleanup(func() { os.Stdin = old; f.Close() })
+	}
+	c := casework.NewGenerator(e.cat, 1, time.Now()).Draft(uuid.NewString(), "371002", true)
+	if _, err := e.st.AcceptCase(ctx, e.cliActor(ctx), e.cat, c); err != nil {
+		t.Fatal(err)
+	}
+	stdin("s3cret\n")
+	if err := cmdPrint(ctx, e, []string{"-save", "-as", "admin", casework.DocHukouLetter, c.Number}); err != nil {
+		t.Fatalf("print -as admin = %v", err)
+	}
+	stdin("s3cret\n")
+	if err := cmdVoidLetter(ctx, e, []string{"-as", "admin", c.Number, "填写错误"}); err != nil {
+		t.Fatalf("void-letter -as admin = %v", err)
+	}
+	pub, _, _ := e.st.UserKey(ctx, u.ID)
+	k, _ := opsig.ParsePublic(pub)
+	ops, _ := e.st.Outbox(ctx, 1000)
+	var got []string
+	for _, op := range ops {
+		if op.Entity != store.EntityEvent || !strings.HasPrefix(op.Fields["action"], "letter") {
+			continue
+		}
+		if op.User != u.ID || !k.Verify(opsig.Op{ID: op.ID, Device: op.Device, User: op.User, Wall: op.HLC.Wall, Logical: op.HLC.Logical,
+			Entity: op.Entity, EntityID: op.EntityID, CaseID: op.CaseID, Fields: op.Fields}, op.Sig) {
+			t.Errorf("%s event by %s: not signed by the admin's key", op.Fields["action"], op.User)
+		}
+		got = append(got, op.Fields["action"])
+	}
+	if strings.Join(got, ",") != store.EventLetter+","+store.EventLetterVoid {
+		t.Errorf("letter events in the outbox: %v, want issue then void", got)
 	}
 }
