@@ -2,6 +2,8 @@ package winetest
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,4 +64,43 @@ func testSpooler(t *testing.T, w *wine) {
 	pw, ph := cupstest.IsA4(t, printed)
 	got, want := cupstest.SameInk(t, printed, saved, 100)
 	t.Logf("printed page %.1f x %.1f pt; ink box printed %v, saved PDF %v (px at 100 dpi)", pw, ph, got, want)
+}
+
+// testSpoolerList runs printing's own Windows test (TestSpoolerPrint),
+// cross-compiled without cgo, under Wine: the spooler lists the CUPS
+// queues by name (EnumPrinters) with the default first, and a letter sent
+// to a queue whose defaults are Letter paper fitted to the page comes out
+// on A4.
+func testSpoolerList(t *testing.T, w *wine) {
+	model := cupstest.Skip(t, "pdfinfo")
+	const queue = "vetdesk-wine-letter"
+	cupstest.AddQueue(t, queue, model, "-o", "PageSize=Letter", "-o", "media-default=na_letter_8.5x11in", "-o", "fit-to-page-default=true")
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(w.exes, "printing.test.exe")
+	start := time.Now()
+	build := exec.Command("go", "test", "-c", "-o", exe, "./printing/")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go test -c ./printing/ for Windows: %v\n%s", err, out)
+	}
+	t.Logf("printing.test.exe built in %v", time.Since(start).Round(100*time.Millisecond))
+
+	job := "vetdesk-spool-" + time.Now().Format("150405.000000") + ".pdf"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := w.command(ctx, "printing.test.exe", "-test.run", "^TestSpoolerPrint$", "-test.v")
+	cmd.Env = append(cmd.Env, "VETDESK_SPOOL_PRINTER="+queue, "VETDESK_SPOOL_JOB="+job)
+	start = time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestSpoolerPrint") {
+		t.Fatalf("printing.test.exe -test.run TestSpoolerPrint under Wine: %v\n%s", err, out)
+	}
+	t.Logf("under Wine:\n%s", out)
+	printed := cupstest.WaitPDF(t, job, start)
+	pw, ph := cupstest.IsA4(t, printed)
+	t.Logf("printed on %s (Letter by default): %.1f x %.1f pt", queue, pw, ph)
 }

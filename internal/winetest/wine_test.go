@@ -177,6 +177,7 @@ func TestWindowsProgramsUnderWine(t *testing.T) {
 	t.Logf("desktop under Wine: %s", time.Since(start).Round(100*time.Millisecond))
 	start = time.Now()
 	t.Run("spooler", func(t *testing.T) { testSpooler(t, w) })
+	t.Run("spooler list", func(t *testing.T) { testSpoolerList(t, w) })
 	t.Logf("printing through the spooler under Wine: %s", time.Since(start).Round(100*time.Millisecond))
 	start = time.Now()
 	t.Run("default data folder", func(t *testing.T) { testDefaultDataFolder(t, w) })
