@@ -110,9 +110,13 @@
 // an attached file at once, so an ATTACH without a key fails with [ErrNoKey].
 // A plaintext file is attached from a sealed connection with vfs=os.
 //
+// The URI holds the key: never log a DSN, and prefer PRAGMA hexkey where the
+// file name may be shown (go-sqlite3's errors do not include it).
+//
 // The VFS is adapted from go-sqlite3's vfs/xts (MIT License, see
-// LICENSE-ncruces), with gmsm's GB/T 17964 XTS, which is about four times
-// faster than x/crypto/xts with SM4 on 512-byte sectors.
+// LICENSE-ncruces), with gmsm's GB/T 17964 XTS, which is several times
+// faster than x/crypto/xts over gmsm's SM4 on 512-byte sectors
+// (BenchmarkPageCrypto).
 package sealvfs
 
 import (
@@ -137,8 +141,9 @@ const Name = "sm4xts"
 // KeySize is the length of a key: an SM4 data key and an SM4 tweak key.
 const KeySize = 32
 
-// Errors of keys. They are wrapped in the *sqlite3.Error that database/sql
-// returns, so errors.Is finds them.
+// Errors of keys. SQLite reports them with result codes only; [KeyError]
+// puts them back on the errors of a sealed connection, and PRAGMA hexkey
+// reports them in its message.
 var (
 	ErrNoKey    = errors.New("sealvfs: the database is sealed and no key was given")
 	ErrBadKey   = errors.New("sealvfs: a key must be 64 hex digits (32 bytes) given as hexkey")
