@@ -31,6 +31,7 @@ ARM64_TEST_SKIP := ^TestKill
 # The Windows programs run under Wine in the tests (internal/winetest).
 WINE_PKGS  := wine wine64
 DIST := dist
+WINE_EXES := dist-wine
 VERSION = $(shell ./scripts/version.sh)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -39,10 +40,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: deps-build
 	$(GO) run ./cmd/vetdesk -data "$(DATA)"
 
-# make test builds dist/ once (the Wine tests reuse its .exe files), then
-# runs the Go tests, checks the packages and runs the arm64 tests under qemu.
+# make test builds dist/ once and the Windows programs for Wine (with the
+# build tag of internal/winetest's wineTags: Wine 8 cannot map SQLite's WAL
+# shared memory) into $(WINE_EXES), which the Wine tests reuse, then runs the
+# Go tests, checks the packages and runs the arm64 tests under qemu.
 test: deps-build deps-test vet dist
-	VETDESK_WINDOWS_EXES=$(CURDIR)/$(DIST) $(GO) test -count=1 ./...
+	GOFLAGS=-tags=sqlite3_dotlk nice ./scripts/build-windows.sh $(WINE_EXES)
+	VETDESK_WINDOWS_EXES=$(CURDIR)/$(WINE_EXES) $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory test-dist test-arm64
 
 # Everything into dist/, stamped with `git describe --tags --always --dirty`.

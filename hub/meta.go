@@ -14,7 +14,7 @@ import (
 	"time"
 	"vetdesk/store"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" driver
 )
 
 // metaSchema is hub.db: what only the hub knows. Version 1.
@@ -111,7 +111,7 @@ PRAGMA user_version = 1;
 `
 
 func openMeta(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

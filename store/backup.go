@@ -70,7 +70,7 @@ var credentialSettings = []string{SettingHubToken, SettingLetterKey}
 // scrubCredentials deletes the credentialSettings from the store file at
 // path, with secure_delete so their bytes do not stay in a free page.
 func scrubCredentials(ctx context.Context, path string) error {
-	sdb, err := sql.Open("sqlite", dsn(path, false)+"&_pragma=secure_delete(1)")
+	sdb, err := sql.Open("sqlite3", dsn(path, false)+"&_pragma=secure_delete(1)")
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func heldCredentials(path string) (string, map[string]string) {
 	if _, err := os.Stat(path); err != nil {
 		return "", nil
 	}
-	sdb, err := sql.Open("sqlite", dsn(path, true))
+	sdb, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
 		return "", nil
 	}
@@ -132,7 +132,7 @@ func CheckBackup(path string) error {
 	if err := probe(path); err != nil {
 		return err
 	}
-	sdb, err := sql.Open("sqlite", dsn(path, true))
+	sdb, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
 		return fmt.Errorf("check backup %s: %w", path, err)
 	}

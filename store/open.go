@@ -17,7 +17,7 @@ import (
 	"vetdesk/casework"
 	"vetdesk/internal/opsig"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" driver
 )
 
 // applicationID marks a vetdesk store in the SQLite header ("VETD").
@@ -117,7 +117,7 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := privateFolder(path); err != nil && !errors.Is(err, os.ErrPermission) { // another owner's folder: it stays as it is
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	sdb, err := sql.Open("sqlite", dsn(path, false))
+	sdb, err := sql.Open("sqlite3", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -153,7 +153,7 @@ func Open(path string, opt Options) (*DB, error) {
 // probe checks, on a read-only connection that changes nothing, that an
 // existing file is ours and not from a newer program.
 func probe(path string) error {
-	sdb, err := sql.Open("sqlite", dsn(path, true))
+	sdb, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}

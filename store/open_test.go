@@ -48,7 +48,7 @@ func TestOpenCreatesAndKeepsDevice(t *testing.T) {
 
 func writeSQLite(t *testing.T, path string, stmts ...string) {
 	t.Helper()
-	sdb, err := sql.Open("sqlite", "file:"+path)
+	sdb, err := sql.Open("sqlite3", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -262,7 +262,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 		return fail(err)
 	}
 	defer db.gate.Unlock()
-	sdb, err := sql.Open("sqlite", dsn(path, false))
+	sdb, err := sql.Open("sqlite3", dsn(path, false))
 	if err != nil {
 		return fail(err)
 	}
@@ -413,7 +413,7 @@ func (db *DB) swapFile(path string) error {
 	db.stmts = map[string]*sql.Stmt{}
 	db.smu.Unlock()
 	reopen := func() error {
-		sdb, err := sql.Open("sqlite", dsn(db.path, false))
+		sdb, err := sql.Open("sqlite3", dsn(db.path, false))
 		if err != nil {
 			return err
 		}
