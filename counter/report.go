@@ -23,7 +23,7 @@ func ExportReport(ctx context.Context, st *store.DB, cat *casework.Catalogue, a 
 		p.FullValues = false
 	}
 	defer func() {
-		detail := fmt.Sprintf("office=%s from=%s to=%s cases=%d full=%v", p.Office, p.From.Format("2006-01-02"), p.To.Format("2006-01-02"), res.Cases, res.FullValues)
+		detail := fmt.Sprintf("office=%s from=%s to=%s cases=%d full=%v encrypted=%v", p.Office, p.From.Format("2006-01-02"), p.To.Format("2006-01-02"), res.Cases, res.FullValues, res.Encrypted)
 		if err != nil {
 			detail += " error=" + err.Error()
 		}

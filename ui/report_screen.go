@@ -39,6 +39,8 @@ type ReportScreen struct {
 	To       *shortcutEntry
 	Office   *widget.Select
 	Full     *widget.Check
+	Password *widget.Entry // optional: the workbook opens only with it
+	Repeat   *widget.Entry // the password again
 	Export   *widget.Button
 	Cancel   *widget.Button
 	Import   *widget.Button
@@ -72,6 +74,8 @@ func NewReportScreen(d *Desk) *ReportScreen {
 	if d.User.Role != "supervisor" && d.User.Role != "admin" {
 		s.Full.Disable()
 	}
+	s.Password, s.Repeat = widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	s.Password.SetPlaceHolder(T("report.password.hint"))
 	s.Export = widget.NewButton(T("report.export"), s.AskExport)
 	s.Export.Importance = widget.HighImportance
 	s.Cancel = widget.NewButton(T("common.cancel"), s.stop)
@@ -95,7 +99,16 @@ func (s *ReportScreen) Params() (report.Params, bool) {
 	if i := s.Office.SelectedIndex(); i >= 0 {
 		office = s.offices[i]
 	}
-	return report.Params{From: from, To: to, Office: office, Today: s.d.Svc.Now(), FullValues: s.Full.Checked}, true
+	pw := s.Password.Text
+	if pw != s.Repeat.Text {
+		s.Message.SetText(T("report.err.password.repeat"))
+		return report.Params{}, false
+	}
+	if report.CheckPassword(pw) != nil {
+		s.Message.SetText(T("report.err.password", map[string]any{"Min": report.MinPasswordLen, "Max": report.MaxPasswordLen}))
+		return report.Params{}, false
+	}
+	return report.Params{From: from, To: to, Office: office, Today: s.d.Svc.Now(), FullValues: s.Full.Checked, Password: pw}, true
 }
 
 // AskExport asks where the workbook goes (a save dialog starting in the
@@ -131,7 +144,11 @@ func (s *ReportScreen) ExportTo(path string, done func()) {
 			case err != nil:
 				s.Message.SetText(ErrorText(err))
 			default:
-				s.Message.SetText(T("report.done", map[string]any{"Path": path, "Cases": res.Cases, "Dir": filepath.Dir(path), "File": filepath.Base(path)}))
+				text := T("report.done", map[string]any{"Path": path, "Cases": res.Cases, "Dir": filepath.Dir(path), "File": filepath.Base(path)})
+				if res.Encrypted {
+					text += "\n" + T("report.done.encrypted")
+				}
+				s.Message.SetText(text)
 			}
 			if done != nil {
 				done()
@@ -199,6 +216,8 @@ func (s *ReportScreen) Content() fyne.CanvasObject {
 		widget.NewFormItem(T("report.from"), s.From),
 		widget.NewFormItem(T("report.to"), s.To),
 		widget.NewFormItem(T("report.office"), s.Office),
+		widget.NewFormItem(T("report.password"), s.Password),
+		widget.NewFormItem(T("report.password.repeat"), s.Repeat),
 	)
 	hint := widget.NewLabel(T("report.hint"))
 	hint.Wrapping = fyne.TextWrapWord

@@ -130,3 +130,72 @@ func TestReportExportAsksWhere(t *testing.T) {
 		t.Errorf("remembered folder = %q, want %q", last, docs)
 	}
 }
+
+// TestReportExportWithPassword guards the export dialog's password: the
+// two entries must agree and be 8 to 255 characters (nothing is written
+// otherwise), and the workbook written with it opens only with it, the
+// message says so and the audit entry records it.
+func TestReportExportWithPassword(t *testing.T) {
+	f := newFixture(t)
+	f.seed(10)
+	dir := t.TempDir()
+	f.desk.Svc.Reports = testReports{f, dir}
+	f.desk.LoggedIn(f.admin)
+	f.desk.Open("nav.reports")
+	s := f.desk.Current().(*ReportScreen)
+	s.From.SetText("2026-01-01")
+	s.Full.SetChecked(true)
+	export := func(path string) {
+		t.Helper()
+		done := make(chan struct{})
+		s.ExportTo(path, func() { close(done) })
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Fatal("export did not finish")
+		}
+	}
+	for _, tt := range []struct{ pw, repeat, want string }{
+		{"password-1", "password-2", T("report.err.password.repeat")},
+		{"short", "short", T("report.err.password", map[string]any{"Min": report.MinPasswordLen, "Max": report.MaxPasswordLen})},
+	} {
+		s.Password.SetText(tt.pw)
+		s.Repeat.SetText(tt.repeat)
+		path := filepath.Join(dir, "refused.xlsx")
+		s.ExportTo(path, nil)
+		if s.Message.Text != tt.want {
+			t.Errorf("export with %q/%q: message %q, want %q", tt.pw, tt.repeat, s.Message.Text, tt.want)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Errorf("export with %q/%q wrote %s", tt.pw, tt.repeat, path)
+		}
+	}
+	const pw = "办结报表-2026"
+	s.Password.SetText(pw)
+	s.Repeat.SetText(pw)
+	path := filepath.Join(dir, "sealed.xlsx")
+	export(path)
+	if !strings.Contains(s.Message.Text, T("report.done.encrypted")) {
+		t.Errorf("message = %q, want it to say the workbook is encrypted", s.Message.Text)
+	}
+	if x, err := excelize.OpenFile(path); err == nil {
+		x.Close()
+		t.Error("the workbook opens without its password")
+	}
+	x, err := excelize.OpenFile(path, excelize.Options{Password: pw})
+	if err != nil {
+		t.Fatalf("OpenFile(password) = %v", err)
+	}
+	defer x.Close()
+	if got := x.GetSheetList(); len(got) != 4 {
+		t.Errorf("sheets = %v, want 4", got)
+	}
+	log, _ := f.st.AuditLog(context.Background(), 5)
+	found := false
+	for _, e := range log {
+		found = found || (e.Action == "export" && strings.Contains(e.Detail, "encrypted=true") && strings.Contains(e.Detail, "full=true"))
+	}
+	if !found {
+		t.Errorf("encrypted export not audited as such: %+v", log)
+	}
+}

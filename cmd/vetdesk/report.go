@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"vetdesk/counter"
@@ -42,8 +44,22 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	office := fs.String("office", "", "org unit code (empty or 371000: the whole city)")
 	out := fs.String("o", "report.xlsx", "output workbook")
 	full := fs.Bool("full", false, "unmasked ID, phone and bank numbers (audited)")
+	pwEnv := fs.String("password-env", "", "name of an environment variable holding a password that encrypts the workbook "+
+		"(never the password itself on the command line, where other users see it)")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err.Error())
+	}
+	if fs.NArg() > 0 {
+		return usageError("report: unexpected " + strings.Join(fs.Args(), " ") + " (the workbook password goes in an environment variable named by -password-env)")
+	}
+	password := ""
+	if *pwEnv != "" {
+		if password = os.Getenv(*pwEnv); password == "" {
+			return usageError("report -password-env " + *pwEnv + ": that environment variable is empty or not set")
+		}
+		if err := report.CheckPassword(password); err != nil {
+			return usageError("report: " + err.Error())
+		}
 	}
 	f, err1 := time.ParseInLocation("2006-01-02", *from, time.Local)
 	t, err2 := time.ParseInLocation("2006-01-02", *to, time.Local)
@@ -51,11 +67,15 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return usageError("dates as YYYY-MM-DD")
 	}
 	start := time.Now()
-	res, err := counter.ExportReport(ctx, e.st, e.cat, e.cliActor(ctx), report.Params{From: f, To: t, Office: *office, Today: now, FullValues: *full}, *out)
+	res, err := counter.ExportReport(ctx, e.st, e.cat, e.cliActor(ctx), report.Params{From: f, To: t, Office: *office, Today: now, FullValues: *full, Password: password}, *out)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: %d cases, %d tasks, %d overdue, in %s\n", *out, res.Cases, res.Tasks, res.Overdue, time.Since(start).Round(time.Millisecond))
+	encrypted := ""
+	if res.Encrypted {
+		encrypted = ", encrypted with the password of $" + *pwEnv
+	}
+	fmt.Printf("%s: %d cases, %d tasks, %d overdue, in %s%s\n", *out, res.Cases, res.Tasks, res.Overdue, time.Since(start).Round(time.Millisecond), encrypted)
 	return nil
 }
 
