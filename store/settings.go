@@ -57,7 +57,7 @@ func (db *DB) SaveSettings(ctx context.Context, a Actor, vals map[string]string)
 				continue
 			}
 			if AdminSetting(k) && a.Role != RoleAdmin {
-				return fmt.Errorf("save setting %s as %s: %w", k, a.Role, ErrForbidden)
+				return fmt.Errorf("save setting %s as %q: it is the office's setting, only an admin changes it: %w", k, a.Role, ErrForbidden)
 			}
 			changed = append(changed, k)
 		}

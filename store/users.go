@@ -106,8 +106,11 @@ func (db *DB) CreateUser(ctx context.Context, a Actor, u User, password string) 
 	if err != nil {
 		return User{}, err
 	}
-	if (has && a.Role != RoleAdmin) || (!has && u.Role != RoleAdmin) {
-		return User{}, fmt.Errorf("create user %q: %w", u.Login, ErrForbidden)
+	switch {
+	case !has && u.Role != RoleAdmin:
+		return User{}, fmt.Errorf("create user %q: the first user must be an admin (role %q given): add an admin first (--role admin), then the other users: %w", u.Login, u.Role, ErrForbidden)
+	case has && a.Role != RoleAdmin:
+		return User{}, fmt.Errorf("create user %q as %q: only an admin adds users: %w", u.Login, a.Role, ErrForbidden)
 	}
 	phc, err := hashPassword(password)
 	if err != nil {
@@ -159,7 +162,7 @@ func userFields(u User) map[string]string {
 // only the fields that change, so a move or a disabling travels alone.
 func (db *DB) UpdateUser(ctx context.Context, a Actor, u User) error {
 	if a.Role != RoleAdmin {
-		return fmt.Errorf("update user %s: %w", u.ID, ErrForbidden)
+		return fmt.Errorf("update user %s as %q: only an admin changes users: %w", u.ID, a.Role, ErrForbidden)
 	}
 	if !validRoles[u.Role] {
 		return fmt.Errorf("update user %s: role %q: %w", u.ID, u.Role, ErrBadOp)
@@ -219,7 +222,7 @@ func (db *DB) Users(ctx context.Context) ([]User, error) {
 // hub are refused there.
 func (db *DB) SetPassword(ctx context.Context, a Actor, userID, password string) error {
 	if a.Role != RoleAdmin && a.UserID != userID {
-		return fmt.Errorf("set password %s: %w", userID, ErrForbidden)
+		return fmt.Errorf("set password %s as %q: only an admin sets another user's password (anyone may set their own): %w", userID, a.Role, ErrForbidden)
 	}
 	if password == "" {
 		return fmt.Errorf("set password %s: empty: %w", userID, ErrBadOp)

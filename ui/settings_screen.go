@@ -338,7 +338,7 @@ func (s *SettingsScreen) askRestore() {
 // RestoreFrom restores the backup at path (admin only).
 func (s *SettingsScreen) RestoreFrom(path string) {
 	if s.d.User.Role != "admin" || s.d.Svc.Restore == nil {
-		s.Message.SetText(T("error.forbidden"))
+		s.Message.SetText(T("settings.restore.admin_only"))
 		return
 	}
 	if err := s.d.Svc.Restore(path); err != nil { // the wiring audits it in the restored store
@@ -362,7 +362,7 @@ func (s *SettingsScreen) verify() {
 
 func (s *SettingsScreen) addUser() {
 	if s.d.User.Role != "admin" {
-		s.Message.SetText(T("error.forbidden"))
+		s.Message.SetText(T("settings.user.admin_only"))
 		return
 	}
 	ri := s.NewRole.SelectedIndex()

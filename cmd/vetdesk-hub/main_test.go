@@ -201,3 +201,13 @@ func TestVerifyCommand(t *testing.T) {
 		t.Errorf("verify(changed signature) = %v, printed:\n%s", err, out.String())
 	}
 }
+
+// TestFirstUserRefusalExplains guards the message of `user add` for a first
+// user who is not an admin: it says what is allowed, not only "forbidden".
+func TestFirstUserRefusalExplains(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"-data", t.TempDir(), "user", "add", "--login", "c1", "--role", "clerk"}, strings.NewReader("pw\n"), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "the first user must be an admin") || !strings.Contains(err.Error(), "--role admin") {
+		t.Errorf("user add of a first clerk = %v, want an error saying the first user must be an admin (--role admin)", err)
+	}
+}
