@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
@@ -55,13 +56,17 @@ func (p *Printer) pageList(draw func(q *Printer, w io.Writer) (Result, error)) (
 	return c.pages, q, nil
 }
 
+// inkKey is one ink of a page: a grey, its opacity, and whether it fills
+// a shaded cell (a background: see rasterRect).
 type inkKey struct {
 	gray  int
 	alpha float64
+	fill  bool
 }
 
 // pager draws one page, or a rectangle of it: shapes are collected per
-// ink in rasterizers of the rectangle's size, then laid on white.
+// ink in rasterizers of the rectangle's size, then laid on white, shaded
+// cells first.
 type pager struct {
 	p      *Printer
 	kx, ky float64 // pixels per mm, across and down
@@ -96,9 +101,15 @@ func (p *Printer) rasterRect(items []item, dpiX, dpiY float64, r image.Rectangle
 		img.Pix[i] = 0xff
 	}
 	// Each ink's coverage goes into an alpha mask (the rasterizer's fast
-	// path), then over the page in the ink's grey and opacity.
+	// path), then over the page in the ink's grey and opacity. The shaded
+	// cells' fills go first: the documents draw each under its cell's
+	// border and text, and inks are laid in order of first use, which
+	// would put the first text's black under every later fill.
+	order := slices.Concat(
+		slices.DeleteFunc(slices.Clone(g.order), func(k inkKey) bool { return !k.fill }),
+		slices.DeleteFunc(slices.Clone(g.order), func(k inkKey) bool { return k.fill }))
 	mask := image.NewAlpha(image.Rect(0, 0, g.w, g.h)) // same stride as img
-	for _, key := range g.order {
+	for _, key := range order {
 		a := 1.0
 		if key.alpha > 0 {
 			a = key.alpha
@@ -172,7 +183,7 @@ func (g *pager) item(it item) {
 		g.line(black, it.x, it.y, it.w, it.h, lw)
 	case itemRect:
 		if it.fill {
-			g.rect(g.ras(inkKey{gray: it.gray}), it.x, it.y, it.w, it.h)
+			g.rect(g.ras(inkKey{gray: it.gray, fill: true}), it.x, it.y, it.w, it.h)
 			return
 		}
 		g.box(black, it.x, it.y, it.w, it.h, lw)

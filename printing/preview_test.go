@@ -93,3 +93,31 @@ func grayInk(img *image.Gray) image.Rectangle {
 	}
 	return box
 }
+
+// TestPageImagesTextOverShading guards the text of shaded cells (the
+// tables' headers and labels: 申请人, 序号, …) in the preview and on the
+// Windows printer: the documents fill a cell before drawing its text, so
+// the fill must not be laid over the text. A cell's text is as dark on
+// the shading as it is on white.
+func TestPageImagesTextOverShading(t *testing.T) {
+	p := newPrinter(t)
+	cell := []item{
+		{kind: itemRect, x: 10, y: 10, w: 40, h: 10, fill: true, gray: 235},
+		{kind: itemText, x: 12, y: 17, segs: p.shape("申请人"), size: 12},
+		{kind: itemRect, x: 10, y: 30, w: 40, h: 10, fill: true, gray: 235}, // a later fill, elsewhere
+	}
+	dark := func(items []item) int {
+		img := p.rasterRect(items, 150, 150, image.Rect(0, 0, 400, 400))
+		n := 0
+		for _, v := range img.Pix {
+			if v < 0x80 {
+				n++
+			}
+		}
+		return n
+	}
+	onWhite, onShade := dark(cell[1:2]), dark(cell)
+	if onWhite == 0 || onShade < onWhite*9/10 {
+		t.Errorf("text in a shaded cell has %d dark pixels, on white %d: the shading covers it", onShade, onWhite)
+	}
+}
