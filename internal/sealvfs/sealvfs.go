@@ -87,16 +87,15 @@
 //
 // # Migration, rotation, snapshots
 //
-// A plaintext store is sealed, or a key rotated, with VACUUM INTO a URI
-// (sqlite needs the URI form, so the database must be opened with URI
-// file names, which the ncruces driver always does):
+// A plaintext store is sealed, or a key rotated, with VACUUM INTO a URI,
+// bound as a parameter so that the key is not in the SQL text ([VacuumInto]):
 //
-//	VACUUM INTO 'file:/path/new.db?vfs=sm4xts&hexkey=<new key>';
+//	VACUUM INTO ?  -- 'file:/path/new.db?vfs=sm4xts&hexkey=<new key>'
 //
 // and back to plaintext (an export) with VACUUM INTO
 // 'file:/path/plain.db?vfs=os' from a sealed connection: vfs=os is needed,
 // because a connection opened with vfs=sm4xts uses it for every file it
-// attaches. [VacuumInto] builds and quotes the statement. The new file keeps
+// attaches ([Target]). The new file keeps
 // the page size and reserved bytes of the source, so a source with checksums
 // gives a target with checksums; after sealing a plaintext store call
 // [EnableChecksums] on the new file. The new file is complete when VACUUM
@@ -104,14 +103,16 @@
 //
 // An encrypted file is attached with its own key in the URI ([AttachSQL]):
 //
-//	ATTACH DATABASE 'file:/path/snap.db?vfs=sm4xts&hexkey=<its key>' AS snap;
+//	ATTACH DATABASE ? AS snap;  -- 'file:/path/snap.db?vfs=sm4xts&hexkey=<its key>'
 //
 // PRAGMA snap.hexkey after ATTACH does not work: SQLite reads the schema of
 // an attached file at once, so an ATTACH without a key fails with [ErrNoKey].
 // A plaintext file is attached from a sealed connection with vfs=os.
 //
-// The URI holds the key: never log a DSN, and prefer PRAGMA hexkey where the
-// file name may be shown (go-sqlite3's errors do not include it).
+// The URI holds the key: never log a DSN or a target URI, bind URIs as
+// parameters rather than writing them into SQL text, and pass errors of
+// sealed connections through [KeyError], because SQLite's "unable to open
+// database: <file name>" repeats the URI.
 //
 // The VFS is adapted from go-sqlite3's vfs/xts (MIT License, see
 // LICENSE-ncruces), with gmsm's GB/T 17964 XTS, which is several times
@@ -130,6 +131,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/ncruces/go-sqlite3/driver"
@@ -151,30 +153,50 @@ var (
 	ErrKeySet   = errors.New("sealvfs: the key of an open database cannot be changed; use VACUUM INTO to rekey")
 )
 
-// KeyError returns err with the key error it stands for, so that errors.Is
-// finds the sentinel and the message names the key: [ErrWrongKey] for
-// SQLITE_NOTADB, [ErrNoKey] for SQLITE_AUTH, [ErrBadKey] for
-// SQLITE_IOERR_BADKEY. Other errors, and nil, come back unchanged. Use it on
+// KeyError returns err fit to return, show or log from a sealed
+// connection: with the key error it stands for, so that errors.Is finds the
+// sentinel and the message names the key ([ErrWrongKey] for SQLITE_NOTADB,
+// [ErrNoKey] for SQLITE_AUTH, [ErrBadKey] for SQLITE_IOERR_BADKEY), and
+// without the key: SQLite names the file it could not open, URI and hexkey
+// included, in its message (an ATTACH or VACUUM INTO to a missing folder),
+// and KeyError takes the hex digits out. errors.Is and errors.As still see
+// the original error. Other errors, and nil, come back unchanged. Use it on
 // errors of sealed connections only: on a plaintext one SQLITE_NOTADB means
 // just that.
 func KeyError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var sentinel error
 	switch {
-	case err == nil:
-		return nil
 	case errors.Is(err, ErrNoKey), errors.Is(err, ErrBadKey), errors.Is(err, ErrWrongKey), errors.Is(err, ErrKeySet):
-		return err
 	case errors.Is(err, codeWrongKey):
 		sentinel = ErrWrongKey
 	case errors.Is(err, codeNoKey):
 		sentinel = ErrNoKey
 	case errors.Is(err, codeBadKey):
 		sentinel = ErrBadKey
-	default:
-		return err
 	}
-	return fmt.Errorf("%w (%w)", sentinel, err)
+	if sentinel != nil {
+		err = fmt.Errorf("%w (%w)", sentinel, err)
+	}
+	if msg := err.Error(); hexkeyParam.MatchString(msg) {
+		return &redacted{msg: hexkeyParam.ReplaceAllString(msg, "${1}hexkey=…"), err: err}
+	}
+	return err
 }
+
+// hexkeyParam matches the key in a URI.
+var hexkeyParam = regexp.MustCompile(`([?&])hexkey=[0-9A-Fa-f]*`)
+
+// redacted is an error whose message lost the key.
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r *redacted) Error() string { return r.msg }
+func (r *redacted) Unwrap() error { return r.err }
 
 // NewKey returns a new random key.
 func NewKey() ([]byte, error) {
@@ -248,44 +270,45 @@ func escapeExcept(s, keep string) string {
 	return b.String()
 }
 
-// sqlString quotes s as an SQL string literal.
-func sqlString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
-// VacuumInto returns the statement that copies the open database schema
-// ("main" when empty) into a new file at path, sealed with key, or plaintext
-// when key is nil (a checked export of a sealed store).
-func VacuumInto(schema, path string, key []byte) (string, error) {
-	target, err := targetURI(path, key)
-	if err != nil {
-		return "", err
+// VacuumInto returns the statement that copies schema ("main" when empty)
+// of the open database into a new file at path, sealed with key, or
+// plaintext when key is nil (an export of a sealed store), and the target
+// URI to bind to its one parameter: the key never is in the SQL text.
+//
+//	q, uri, err := sealvfs.VacuumInto("", newPath, newKey)
+//	_, err = db.ExecContext(ctx, q, uri)
+func VacuumInto(schema, path string, key []byte) (query, uri string, err error) {
+	if uri, err = Target(path, key); err != nil {
+		return "", "", err
 	}
 	if schema == "" {
 		schema = "main"
 	}
-	return `VACUUM ` + quoteIdent(schema) + ` INTO ` + sqlString(target), nil
+	return `VACUUM ` + quoteIdent(schema) + ` INTO ?`, uri, nil
 }
 
 // AttachSQL returns the statement that attaches the sealed file at path as
-// schema, with its own key.
-func AttachSQL(path string, key []byte, schema string) (string, error) {
+// schema, and its URI with its own key, to bind to the statement's one
+// parameter.
+func AttachSQL(path string, key []byte, schema string) (query, uri string, err error) {
 	if key == nil {
-		return "", ErrBadKey
+		return "", "", ErrBadKey
 	}
-	target, err := targetURI(path, key)
-	if err != nil {
-		return "", err
+	if uri, err = Target(path, key); err != nil {
+		return "", "", err
 	}
-	return `ATTACH DATABASE ` + sqlString(target) + ` AS ` + quoteIdent(schema), nil
+	return `ATTACH DATABASE ? AS ` + quoteIdent(schema), uri, nil
 }
 
-func targetURI(path string, key []byte) (string, error) {
+// Target returns the URI that ATTACH or VACUUM INTO on a sealed connection
+// needs for the file at path: sealed with key, or plaintext (vfs=os) when
+// key is nil, since a connection opened with this VFS uses it for every
+// file it attaches.
+func Target(path string, key []byte) (string, error) {
 	if key == nil {
 		if path == "" {
 			return "", errors.New("sealvfs: empty path")
 		}
-		// vfs=os: the connection's own VFS would be this one.
 		return fileURI(path) + "?vfs=os", nil
 	}
 	return DSN(path, key)

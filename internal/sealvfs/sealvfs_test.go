@@ -404,13 +404,15 @@ func TestVacuumIntoSealAndBack(t *testing.T) {
 	plain := openPlain(t, plainPath, "_pragma=journal_mode(wal)")
 	fillPeople(t, plain, 100)
 
-	sealedPath := filepath.Join(dir, "sealed?.db")
+	// '%41' would be 'A' if the URI did not escape it; '?' and '#' would
+	// end the path.
+	sealedPath := filepath.Join(dir, "sealed #2 %41.db")
 	key := mustKey(t)
-	q, err := VacuumInto("", sealedPath, key)
+	q, uri, err := VacuumInto("", sealedPath, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec(t, plain, q)
+	exec(t, plain, q, uri)
 	plain.Close()
 	if sealed, err := IsSealed(sealedPath); err != nil || !sealed {
 		t.Fatalf("IsSealed(VACUUM INTO target) = %v, %v; want true", sealed, err)
@@ -427,11 +429,11 @@ func TestVacuumIntoSealAndBack(t *testing.T) {
 	// Rotate: sealed to sealed with a new key, checksums kept.
 	rotatedPath := filepath.Join(dir, "rotated.db")
 	newKey := mustKey(t)
-	q, err = VacuumInto("main", rotatedPath, newKey)
+	q, uri, err = VacuumInto("main", rotatedPath, newKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec(t, db, q)
+	exec(t, db, q, uri)
 	rotated := openSealed(t, rotatedPath, newKey)
 	checkPeople(t, rotated, 100)
 	var reserved int
@@ -445,11 +447,11 @@ func TestVacuumIntoSealAndBack(t *testing.T) {
 
 	// Back to plaintext.
 	backPath := filepath.Join(dir, "export.db")
-	q, err = VacuumInto("", backPath, nil)
+	q, uri, err = VacuumInto("", backPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec(t, db, q)
+	exec(t, db, q, uri)
 	if sealed, err := IsSealed(backPath); err != nil || sealed {
 		t.Fatalf("IsSealed(plaintext export) = %v, %v; want false", sealed, err)
 	}
@@ -477,11 +479,11 @@ func TestAttachSealed(t *testing.T) {
 
 	db := openSealed(t, filepath.Join(dir, "vetdesk.db"), mustKey(t))
 	db.SetMaxOpenConns(1)
-	q, err := AttachSQL(snapPath, snapKey, "snap")
+	q, uri, err := AttachSQL(snapPath, snapKey, "snap")
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec(t, db, q)
+	exec(t, db, q, uri)
 	var got string
 	if err := db.QueryRow(`SELECT name FROM snap.people WHERE id_number = ?`, idNumber).Scan(&got); err != nil || got != name {
 		t.Fatalf("attached with key in the URI: %q, %v", got, err)
@@ -810,5 +812,44 @@ func TestHotJournalRollsBack(t *testing.T) {
 	var ok string
 	if err := c.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
 		t.Errorf("integrity_check = %q, %v", ok, err)
+	}
+}
+
+// TestKeyErrorHidesTheKey guards the key in error messages: SQLite repeats
+// the URI of a file it cannot open, hexkey included; KeyError takes the key
+// out and keeps the error's code for errors.Is.
+func TestKeyErrorHidesTheKey(t *testing.T) {
+	dir := t.TempDir()
+	key := mustKey(t)
+	db := openSealed(t, filepath.Join(dir, "vetdesk.db"), key)
+	fillPeople(t, db, 1)
+	missing := filepath.Join(dir, "no such folder", "new.db")
+	vacuum, vacuumURI, err := VacuumInto("", missing, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach, attachURI, err := AttachSQL(missing, key, "snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hexKey := fmt.Sprintf("%x", key)
+	for _, tt := range []struct{ query, uri string }{{vacuum, vacuumURI}, {attach, attachURI}} {
+		if strings.Contains(tt.query, hexKey) {
+			t.Errorf("the key is in the SQL text %q", tt.query)
+		}
+		_, raw := db.Exec(tt.query, tt.uri)
+		if raw == nil {
+			t.Fatalf("%s into a missing folder went through", tt.query)
+		}
+		if !strings.Contains(raw.Error(), hexKey) {
+			t.Fatalf("SQLite no longer repeats the URI (%v): the test shows nothing", raw)
+		}
+		err := KeyError(raw)
+		if strings.Contains(err.Error(), hexKey) {
+			t.Errorf("KeyError(%v) still shows the key", raw)
+		}
+		if !strings.Contains(err.Error(), "hexkey=…") || !errors.Is(err, sqlite3.CANTOPEN) {
+			t.Errorf("KeyError(%v) = %v: want the URI without its key, and SQLITE_CANTOPEN", raw, err)
+		}
 	}
 }
