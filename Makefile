@@ -8,11 +8,12 @@ DATA  ?= $(CURDIR)/.vetdesk-data
 
 # System packages: cgo/GL/X11 headers that Fyne needs to build, and the tools
 # the tests run for real (PDF text and structure checks, a CJK fallback font,
-# zbarimg to read printed QR codes back, a CUPS PDF printer, LibreOffice for
+# zbarimg to read printed QR codes back, a CUPS PDF printer, SANE's scanimage
+# with its test backend as a scanner, LibreOffice for
 # reading workbooks back, a locale).
 BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
               libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev fonts-hanazono
-TEST_PKGS  := poppler-utils qpdf zbar-tools cups printer-driver-cups-pdf \
+TEST_PKGS  := poppler-utils qpdf zbar-tools cups printer-driver-cups-pdf sane-utils \
               libreoffice-calc-nogui locales
 # make dist: cross compilers (mingw-w64 for Windows, aarch64 gcc and the arm64
 # GL/X11 headers through multiarch for the arm64 desktop), NSIS, lintian, and

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"io"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 
 	"vetdesk/casework"
 	"vetdesk/idreader"
+	"vetdesk/scan"
 	"vetdesk/store"
 )
 
@@ -58,6 +60,8 @@ type IntakeScreen struct {
 	// checklist (the items may be chosen after the reading).
 	card     *idreader.Card
 	cardMats map[string]bool // materials the card has been recorded on
+	// scans takes the document camera's and scanner's images (scans.go).
+	scans *scanBar
 
 	printMsg  *widget.Label // where printing reports, with the result
 	formBox   *fyne.Container
@@ -82,6 +86,7 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 		formBox: container.NewVBox(), matBox: container.NewVBox(), Result: container.NewVBox(),
 		CardInfo: widget.NewLabel(""), cardMats: map[string]bool{}}
 	s.ReadCardBtn = widget.NewButton(T("idcard.button"), s.ReadCard)
+	s.scans = s.newScanBar()
 	s.CardInfo.Wrapping = fyne.TextWrapWord
 	s.Problems.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Wrapping = fyne.TextWrapWord
@@ -610,6 +615,7 @@ func (s *IntakeScreen) rebuild() {
 		s.formBox.Add(widget.NewCard("", g.Name, container.NewVBox(rows...)))
 	}
 	s.cardMaterials()
+	s.refreshTargets(cl)
 	s.matBox.Objects = nil
 	for _, line := range cl.Lines {
 		s.matBox.Add(s.materialRow(line))
@@ -642,6 +648,7 @@ func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObjec
 					s.C.Materials[code].Status = st
 				}
 			}
+			s.collecting(code)
 			s.persist()
 		})
 		rg.Horizontal = true
@@ -651,7 +658,7 @@ func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObjec
 	rg.Refresh()
 	att := s.Attach[code]
 	if att == nil {
-		att = widget.NewButton("", func() { s.attach(code) })
+		att = widget.NewButton("", func() { s.collecting(code); s.attach(code) })
 		s.Attach[code] = att
 	}
 	att.SetText(T("intake.material.attach"))
@@ -675,9 +682,18 @@ func (s *IntakeScreen) attach(code string) {
 	chooseFile(s.d.Win, func(r fyne.URIReadCloser) { s.AttachReader(code, r) })
 }
 
-// AttachReader stores a scan of material code.
+// AttachReader stores a scan of material code; an image is compressed
+// first (scan.Compress), anything else (a PDF) is kept as it is.
 func (s *IntakeScreen) AttachReader(code string, r io.Reader) {
-	hash, err := s.d.Svc.Store.PutAttachment(s.d.ctx(), r)
+	b, err := io.ReadAll(r)
+	if err != nil {
+		s.Problems.SetText(ErrorText(err))
+		return
+	}
+	if c, err := scan.Compress(bytes.NewReader(b), scan.DefaultLimits); err == nil {
+		b = c
+	}
+	hash, err := s.d.Svc.Store.PutAttachment(s.d.ctx(), bytes.NewReader(b))
 	if err != nil {
 		s.Problems.SetText(ErrorText(err))
 		return
@@ -899,9 +915,10 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 		widget.NewForm(widget.NewFormItem(T("intake.category"), s.Category), widget.NewFormItem(T("intake.placement"), s.Placement)),
 		hint, container.NewGridWithColumns(2, items...),
 		step("intake.step.form"), s.formBox,
-		step("intake.step.materials"), s.MatCount, s.matBox,
+		step("intake.step.materials"), s.MatCount, s.scans.box, s.matBox,
 		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems,
 	)
+	s.watchScans()
 	var view fyne.CanvasObject
 	s.scroll, view = wheelScroll(container.NewPadded(body))
 	return container.NewBorder(container.NewPadded(s.Result), nil, nil, nil, view)

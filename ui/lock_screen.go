@@ -98,6 +98,9 @@ func (s *LockScreen) unlock() {
 	if l.focused != nil {
 		d.Win.Canvas().Focus(l.focused)
 	}
+	if r, ok := d.current.(interface{ Resume() }); ok {
+		r.Resume() // what Leave stopped (the intake's camera folder) starts again
+	}
 }
 
 // adminUnlock lets an admin end the locked session: the open intake is

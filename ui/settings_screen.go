@@ -86,8 +86,10 @@ type SettingsScreen struct {
 	Printers *printerSettings
 	// Card is the ID card reader: its SDK, libraries and port.
 	Card *cardSettings
-	Hub  *shortcutEntry
-	Idle *shortcutEntry
+	// Scans are the document camera's folder and the SANE scanner.
+	Scans *scanSettings
+	Hub   *shortcutEntry
+	Idle  *shortcutEntry
 	// BackupEvery, BackupKeep and BackupWarn are the automatic backup's
 	// interval (hours), copies kept, and the dashboard's warning age (days).
 	BackupEvery *shortcutEntry
@@ -130,6 +132,7 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 	s.Printer.SetPlaceHolder(T("settings.printer.default"))
 	s.Printers = newPrinterSettings(d, get)
 	s.Card = newCardSettings(get, d.User.Role == store.RoleAdmin)
+	s.Scans = newScanSettings(get)
 	s.Hub.SetText(get(SettingHub))
 	s.Idle.SetText(get(SettingIdle))
 	if s.Idle.Text == "" {
@@ -248,6 +251,7 @@ func (s *SettingsScreen) values() map[string]string {
 	}
 	s.Printers.values(v)
 	s.Card.values(v)
+	s.Scans.values(v)
 	return v
 }
 
@@ -425,7 +429,7 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 	for _, it := range s.Printers.formItems() {
 		form.AppendItem(it)
 	}
-	for _, it := range s.Card.formItems() {
+	for _, it := range append(s.Card.formItems(), s.Scans.formItems()...) {
 		form.AppendItem(it)
 	}
 	for _, it := range []*widget.FormItem{

@@ -68,6 +68,8 @@ var allowed = map[string][]string{
 
 	// ID card reader SDKs loaded at run time (#14): purego / x/sys/windows, BMP and GB 18030 decoding
 	"vetdesk/idreader": {"github.com/ebitengine/purego", "golang.org/x/sys/windows", "golang.org/x/image/", "golang.org/x/text/"},
+	// document camera folder and SANE scans (#14)
+	"vetdesk/scan": {"github.com/fsnotify/fsnotify", "golang.org/x/image/"},
 
 	// op signatures (#17.5): SM2 and SM4 of gmsm, Argon2id
 	"vetdesk/internal/opsig": {"github.com/emmansun/gmsm/", "golang.org/x/crypto/"},
