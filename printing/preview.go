@@ -18,7 +18,9 @@ import (
 //
 // The pages come from the same display list as the PDF, with p's layout
 // and offset, drawn by this package from the fonts' outlines: no second
-// PDF engine. Dashes and faux bold are drawn solid and regular.
+// PDF engine. Dashes follow the PDF's patterns; faux bold (the PDF's
+// stroked outline) is the outline filled around a ring as wide as the
+// PDF's stroke.
 func (p *Printer) PageImages(dpi float64, draw func(q *Printer, w io.Writer) (Result, error)) ([]*image.Gray, Result, error) {
 	if dpi < 10 || dpi > 600 {
 		return nil, Result{}, fmt.Errorf("printing: preview at %v dpi: want 10 to 600", dpi)
@@ -180,7 +182,17 @@ func (g *pager) item(it item) {
 	black := g.ras(inkKey{})
 	switch it.kind {
 	case itemLine:
-		g.line(black, it.x, it.y, it.w, it.h, lw)
+		if !it.dash {
+			g.line(black, it.x, it.y, it.w, it.h, lw)
+			return
+		}
+		// render.go's pattern: 2 mm on, 1.5 off, from the start.
+		dx, dy := it.w-it.x, it.h-it.y
+		n := math.Hypot(dx, dy)
+		for s := 0.0; s < n; s += 3.5 {
+			e := min(s+2, n)
+			g.line(black, it.x+dx*s/n, it.y+dy*s/n, it.x+dx*e/n, it.y+dy*e/n, lw)
+		}
 	case itemRect:
 		if it.fill {
 			g.rect(g.ras(inkKey{gray: it.gray, fill: true}), it.x, it.y, it.w, it.h)
@@ -189,9 +201,21 @@ func (g *pager) item(it item) {
 		g.box(black, it.x, it.y, it.w, it.h, lw)
 	case itemCircle:
 		const n = 96
-		for i := 0; i < n; i++ {
-			a0, a1 := 2*math.Pi*float64(i)/n, 2*math.Pi*float64(i+1)/n
-			g.line(black, it.x+it.w*math.Cos(a0), it.y+it.w*math.Sin(a0), it.x+it.w*math.Cos(a1), it.y+it.w*math.Sin(a1), lw)
+		arc := func(a0, a1 float64) { // a0 < a1, in radians
+			k := max(1, int(math.Ceil((a1-a0)/(2*math.Pi)*n)))
+			for i := 0; i < k; i++ {
+				b0, b1 := a0+(a1-a0)*float64(i)/float64(k), a0+(a1-a0)*float64(i+1)/float64(k)
+				g.line(black, it.x+it.w*math.Cos(b0), it.y+it.w*math.Sin(b0), it.x+it.w*math.Cos(b1), it.y+it.w*math.Sin(b1), lw)
+			}
+		}
+		if !it.dash || it.w <= 0 {
+			arc(0, 2*math.Pi)
+			return
+		}
+		// render.go's pattern: 1.5 mm on, 1.2 off, along the circle.
+		c := 2 * math.Pi * it.w
+		for s := 0.0; s < c; s += 2.7 {
+			arc(s/it.w, min(s+1.5, c)/it.w)
 		}
 	case itemQR:
 		if len(it.qr) == 0 {
@@ -230,6 +254,17 @@ func (g *pager) text(it item) {
 		dx, dy := x-pageW/2, y-pageH/2
 		return pageW/2 + dx*cos + dy*sin, pageH/2 - dx*sin + dy*cos
 	}
+	// Faux bold: render.go strokes the outline size·0.035 pt wide (a raw
+	// PDF operator, so points) over its fill; here the fill is repeated
+	// around a ring of half that width.
+	rings := [][2]float64{{0, 0}}
+	if it.bold {
+		rad := it.size * 0.035 * ptMM / 2
+		for i := 0; i < 8; i++ {
+			s, c := math.Sincos(float64(i) * math.Pi / 4)
+			rings = append(rings, [2]float64{rad * c, rad * s})
+		}
+	}
 	x := it.x
 	for _, sg := range it.segs {
 		if sg.kind == segMissing {
@@ -244,12 +279,14 @@ func (g *pager) text(it item) {
 			adv := sg.fi.advance(ru) * sz
 			if gl != 0 {
 				if segs, err := sg.fi.outline(gl, fixed.Int26_6(sz*64)); err == nil {
-					bx, by := x, it.y
-					trace(r, segs, func(p fixed.Point26_6) (float32, float32) {
-						px, py := turn(bx+float64(p.X)/64, by+float64(p.Y)/64)
-						return g.px(px, py)
-					})
-					r.ClosePath()
+					for _, o := range rings {
+						bx, by := x+o[0], it.y+o[1]
+						trace(r, segs, func(p fixed.Point26_6) (float32, float32) {
+							px, py := turn(bx+float64(p.X)/64, by+float64(p.Y)/64)
+							return g.px(px, py)
+						})
+						r.ClosePath()
+					}
 				}
 			}
 			x += adv

@@ -3,11 +3,15 @@ package printing
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 
 	"vetdesk/internal/cupstest"
@@ -119,5 +123,97 @@ func TestPageImagesTextOverShading(t *testing.T) {
 	onWhite, onShade := dark(cell[1:2]), dark(cell)
 	if onWhite == 0 || onShade < onWhite*9/10 {
 		t.Errorf("text in a shaded cell has %d dark pixels, on white %d: the shading covers it", onShade, onWhite)
+	}
+}
+
+// TestPageImagesInkLikePDF guards how heavy the page images are next to
+// the PDF (pdftoppm at the same resolution): the shaded cells' text, faux
+// bold and dashes drawn as the PDF draws them keep each document's count
+// of dark pixels within 4 % of the PDF's (regular for bold left the letter
+// 6 % light, the shading over its text the receipt 7 %).
+func TestPageImagesInkLikePDF(t *testing.T) {
+	needTool(t, "pdftoppm")
+	cat := loadCat(t)
+	c := acceptedCase(t, cat, "张三", 7)
+	p := newPrinter(t)
+	const dpi = 300
+	docs := map[string]func(q *Printer, w io.Writer) (Result, error){
+		"letter": func(q *Printer, w io.Writer) (Result, error) {
+			return q.Letter(w, LetterData{Case: c, Cat: cat, Number: "N1", ValidDays: 30, Issued: testNow})
+		},
+		"receipt": func(q *Printer, w io.Writer) (Result, error) {
+			return q.Receipt(w, ReceiptData{Case: c, Cat: cat, Office: testOffice, Lookup: "L", Printed: testNow})
+		},
+		"notice": func(q *Printer, w io.Writer) (Result, error) {
+			return q.Notice(w, NoticeData{Case: c, Cat: cat, Office: testOffice, Printed: testNow})
+		},
+	}
+	for name, draw := range docs {
+		pages, _, err := p.PageImages(dpi, draw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pdf bytes.Buffer
+		if _, err := draw(p, &pdf); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		in := filepath.Join(dir, "d.pdf")
+		if err := os.WriteFile(in, pdf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("pdftoppm", "-f", "1", "-l", "1", "-r", strconv.Itoa(dpi), "-gray", "-png", "-singlefile", in, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, out)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "p.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want int
+		r := ref.Bounds().Intersect(pages[0].Bounds())
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if pages[0].GrayAt(x, y).Y < 0x80 {
+					got++
+				}
+				if color.GrayModel.Convert(ref.At(x, y)).(color.Gray).Y < 0x80 {
+					want++
+				}
+			}
+		}
+		if d := float64(got-want) / float64(want); want == 0 || math.Abs(d) > 0.04 {
+			t.Errorf("%s at %d dpi: %d dark pixels, the PDF %d (%+.1f %%)", name, dpi, got, want, 100*d)
+		} else {
+			t.Logf("%s at %d dpi: %d dark pixels, the PDF %d (%+.1f %%)", name, dpi, got, want, 100*d)
+		}
+	}
+}
+
+// TestPageImagesDashes guards dashed lines (the letter's 骑缝线): drawn
+// 2 mm on and 1.5 mm off from the start, as the PDF draws them.
+func TestPageImagesDashes(t *testing.T) {
+	p := newPrinter(t)
+	const dpi = 254 // 10 px per mm
+	img := p.rasterRect([]item{{kind: itemLine, x: 5, y: 5, w: 25, h: 5, lw: 0.5, dash: true}}, dpi, dpi, image.Rect(0, 0, 400, 100))
+	var runs [][2]int // ink runs along the line, in px
+	for x := 0; x < 400; x++ {
+		if img.GrayAt(x, 50).Y >= 0x80 {
+			continue
+		}
+		if n := len(runs); n > 0 && runs[n-1][1] == x {
+			runs[n-1][1] = x + 1
+		} else {
+			runs = append(runs, [2]int{x, x + 1})
+		}
+	}
+	// 20 mm: on at 0, 3.5, 7, 10.5, 14, 17.5 (the last 2.5 mm long, cut
+	// to 2), from x = 5 mm.
+	want := [][2]int{{50, 70}, {85, 105}, {120, 140}, {155, 175}, {190, 210}, {225, 245}}
+	if !slices.Equal(runs, want) {
+		t.Errorf("dashed line's ink runs %v px, want %v", runs, want)
 	}
 }
