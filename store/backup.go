@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"vetdesk/internal/sealvfs"
 )
 
 // Backup writes a consistent copy of the store to dest: VACUUM INTO a
@@ -24,14 +25,23 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	if err := os.WriteFile(tmp, nil, 0o600); err != nil {
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
+	q, args := `VACUUM INTO ?`, []any{tmp}
+	if db.key != nil { // sealed under the store's key
+		sq, uri, err := sealvfs.VacuumInto("main", tmp, db.key)
+		if err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("backup to %s: %w", dest, err)
+		}
+		q, args = sq, []any{uri}
+	}
 	p, done := db.pool()
-	_, err := p.ExecContext(ctx, `VACUUM INTO ?`, tmp)
+	_, err := p.ExecContext(ctx, q, args...)
 	done()
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
-	if err := scrubCredentials(ctx, tmp); err != nil {
+	if err := scrubCredentials(ctx, tmp, db.key); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
@@ -69,8 +79,8 @@ var credentialSettings = []string{SettingHubToken, SettingLetterKey}
 
 // scrubCredentials deletes the credentialSettings from the store file at
 // path, with secure_delete so their bytes do not stay in a free page.
-func scrubCredentials(ctx context.Context, path string) error {
-	sdb, err := sql.Open("sqlite3", dsn(path, false)+"&_pragma=secure_delete(1)")
+func scrubCredentials(ctx context.Context, path string, key []byte) error {
+	sdb, err := sql.Open("sqlite3", dsn(path, key, false)+"&_pragma=secure_delete(1)")
 	if err != nil {
 		return err
 	}
@@ -85,11 +95,11 @@ func scrubCredentials(ctx context.Context, path string) error {
 
 // heldCredentials returns the device id and credentialSettings of the
 // store file at path, or an empty id when there is no readable store.
-func heldCredentials(path string) (string, map[string]string) {
+func heldCredentials(path string, key []byte) (string, map[string]string) {
 	if _, err := os.Stat(path); err != nil {
 		return "", nil
 	}
-	sdb, err := sql.Open("sqlite3", dsn(path, true))
+	sdb, err := sql.Open("sqlite3", dsn(path, key, true))
 	if err != nil {
 		return "", nil
 	}
@@ -120,19 +130,24 @@ func syncFile(path string) error {
 	return f.Close()
 }
 
-// CheckBackup opens a backup read-only and checks it: integrity_check,
-// our application_id, a schema this program knows.
-func CheckBackup(path string) error {
-	if _, err := checkHeader(path); err != nil {
+// CheckBackup opens a backup read-only with key and checks it (a
+// plaintext backup, of an earlier version, without key): integrity_check (page checksums too, when sealed), our
+// application_id, a schema this program knows. A sealed backup with
+// another key, or without one, fails with ErrWrongKey.
+func CheckBackup(path string, key []byte) error {
+	if sealed, err := IsSealed(path); err == nil && !sealed {
+		key = nil // a plaintext backup of an earlier version: Restore seals it
+	}
+	if _, err := checkHeader(path, key != nil); err != nil {
 		return err
 	}
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("check backup %s: %w", path, err)
 	}
-	if err := probe(path); err != nil {
+	if err := probe(path, key); err != nil {
 		return err
 	}
-	sdb, err := sql.Open("sqlite3", dsn(path, true))
+	sdb, err := sql.Open("sqlite3", dsn(path, key, true))
 	if err != nil {
 		return fmt.Errorf("check backup %s: %w", path, err)
 	}
@@ -144,7 +159,7 @@ func CheckBackup(path string) error {
 	if appID != applicationID {
 		return fmt.Errorf("check backup %s: %w", path, ErrForeignFile)
 	}
-	return integrityCheck(sdb, path)
+	return keyError(key, integrityCheck(sdb, path))
 }
 
 func integrityCheck(sdb *sql.DB, path string) error {
@@ -193,8 +208,8 @@ const RestoreSequenceGap = 1000
 // moved ahead by RestoreSequenceGap, and the credentials: none from the
 // backup (an older one may hold them), the replaced store's creds when it
 // was the same device (heldDevice).
-func markRestored(path, heldDevice string, creds map[string]string) error {
-	db, err := Open(path, Options{})
+func markRestored(path string, key []byte, heldDevice string, creds map[string]string) error {
+	db, err := Open(path, Options{Key: key})
 	if err != nil {
 		return err
 	}
@@ -232,8 +247,10 @@ func markRestored(path, heldDevice string, creds map[string]string) error {
 // written next to dbPath, synced and renamed over it; the old WAL and
 // shared-memory files are removed first so they cannot be replayed into
 // the restored file.
-func Restore(backupPath, dbPath string) error {
-	if err := CheckBackup(backupPath); err != nil {
+// With key, the restored store is sealed with it: a sealed backup must be
+// sealed with the same key, a plaintext one is sealed on the way.
+func Restore(backupPath, dbPath string, key []byte) error {
+	if err := CheckBackup(backupPath, key); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	// onto a new PC the data folder does not exist yet
@@ -246,13 +263,13 @@ func Restore(backupPath, dbPath string) error {
 	if err := restoreAttachments(backupPath+AttachmentsSuffix, filepath.Join(filepath.Dir(dbPath), "attachments")); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	heldDevice, creds := heldCredentials(dbPath)
+	heldDevice, creds := heldCredentials(dbPath, key)
 	tmp := dbPath + ".restore-tmp"
 	if err := copyFile(backupPath, tmp); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := markRestored(tmp, heldDevice, creds); err != nil {
+	if err := markRestored(tmp, key, heldDevice, creds); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}

@@ -26,7 +26,7 @@ func TestBackupFileCreatesMissingFolder(t *testing.T) {
 	if err != nil || info.Path != dest || info.Size != fi.Size() || info.Size == 0 {
 		t.Fatalf("BackupFile = %+v; file %v, %v", info, fi, err)
 	}
-	if err := CheckBackup(dest); err != nil {
+	if err := CheckBackup(dest, nil); err != nil {
 		t.Errorf("CheckBackup = %v", err)
 	}
 	if last, err := db.LastBackup(ctx); err != nil || !last.Equal(clk.Now()) {

@@ -26,7 +26,7 @@ func TestBackupRestore(t *testing.T) {
 	mustSave(t, db, c2)
 	db.Close()
 
-	if err := Restore(bak, path); err != nil {
+	if err := Restore(bak, path, nil); err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
 	db = openAt(t, path, newFakeClock())
@@ -61,7 +61,7 @@ func TestBackupRestore(t *testing.T) {
 			}
 			os.WriteFile(bad, data, 0o600)
 			before, _ := os.ReadFile(path)
-			err := Restore(bad, path)
+			err := Restore(bad, path, nil)
 			if err == nil {
 				t.Fatalf("Restore(%s) = nil, want an error", tt.name)
 			}
@@ -147,7 +147,7 @@ func TestBackupCarriesAttachments(t *testing.T) {
 	db.Close()
 
 	os.RemoveAll(filepath.Join(dir, "data", "attachments")) // the disk lost them
-	if err := Restore(bak, path); err != nil {
+	if err := Restore(bak, path, nil); err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
 	db = openAt(t, path, newFakeClock())
@@ -164,7 +164,7 @@ func TestBackupCarriesAttachments(t *testing.T) {
 
 	os.WriteFile(filepath.Join(bak+AttachmentsSuffix, second[:2], second), []byte("damaged"), 0o600)
 	os.RemoveAll(filepath.Join(dir, "data", "attachments"))
-	if err := Restore(bak, path); !errors.Is(err, ErrCorrupt) {
+	if err := Restore(bak, path, nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Restore with a damaged scan = %v, want ErrCorrupt", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "data", "attachments")); !errors.Is(err, os.ErrNotExist) {
@@ -211,7 +211,7 @@ func TestBackupLeavesTheHubCredentialOut(t *testing.T) {
 			t.Errorf("%s: token %q, hub url %q; want token %q and the hub url kept", name, tok, url, wantToken)
 		}
 	}
-	if err := Restore(bak, path); err != nil {
+	if err := Restore(bak, path, nil); err != nil {
 		t.Fatalf("Restore(same device) = %v", err)
 	}
 	check("restored over the same device's store", path, token)
@@ -221,12 +221,12 @@ func TestBackupLeavesTheHubCredentialOut(t *testing.T) {
 	fresh := openAt(t, elsewhere, newFakeClock())
 	fresh.SetSetting(ctx, SettingHubToken, "tok-of-the-other-machine")
 	fresh.Close()
-	if err := Restore(bak, elsewhere); err != nil {
+	if err := Restore(bak, elsewhere, nil); err != nil {
 		t.Fatalf("Restore(another machine) = %v", err)
 	}
 	check("restored on another machine", elsewhere, "")
 	empty := filepath.Join(t.TempDir(), "vetdesk.db")
-	if err := Restore(bak, empty); err != nil {
+	if err := Restore(bak, empty, nil); err != nil {
 		t.Fatalf("Restore(empty folder) = %v", err)
 	}
 	check("restored into an empty folder", empty, "")
@@ -246,7 +246,7 @@ func TestRestoreIntoANewFolder(t *testing.T) {
 	}
 	db.Close()
 	path := filepath.Join(dir, "新 电脑", "数据", "vetdesk.db")
-	if err := Restore(bak, path); err != nil {
+	if err := Restore(bak, path, nil); err != nil {
 		t.Fatalf("Restore into a folder that does not exist = %v", err)
 	}
 	db = openAt(t, path, newFakeClock())

@@ -27,6 +27,11 @@ var (
 	ErrBadOp = errors.New("malformed operation")
 	// ErrCorrupt: a backup failed its integrity check.
 	ErrCorrupt = errors.New("database integrity check failed")
+	// ErrWrongKey: a sealed store, backup or snapshot did not open with the
+	// key given (another key, no key, or a file that is not sealed at all).
+	ErrWrongKey = errors.New("wrong key for this sealed store")
+	// ErrBadKey: a key is not KeySize bytes.
+	ErrBadKey = errors.New("a store key must be 32 bytes")
 )
 
 // notFound turns sql.ErrNoRows into ErrNotFound.

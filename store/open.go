@@ -10,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"vetdesk/casework"
 	"vetdesk/internal/opsig"
+	"vetdesk/internal/sealvfs"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" driver
 )
@@ -34,11 +36,21 @@ type Options struct {
 	// Catalogue, when set, tells History which fields are sensitive beyond
 	// the well-known ID number, phone and bank account.
 	Catalogue *casework.Catalogue
+	// Key is the store's 32-byte data key (KeySize). With a key the store is
+	// sealed (SM4-XTS, internal/sealvfs): Open opens a sealed store, creates
+	// a new one sealed with page checksums, and seals a plaintext one in
+	// place first (Seal). nil means a plaintext store: tests, and a store of
+	// an earlier version until its first open with a key.
+	Key []byte
 }
+
+// KeySize is the length of a store's data key.
+const KeySize = sealvfs.KeySize
 
 // DB is an open store.
 type DB struct {
 	path  string
+	key   []byte // nil: plaintext
 	sql   *sql.DB
 	now   func() time.Time
 	cat   *casework.Catalogue
@@ -68,18 +80,53 @@ type Device struct {
 // poolCache is the page cache of each pooled connection, in KiB.
 const poolCache = 32768
 
-func dsn(path string, readOnly bool) string {
+// dsn is the data source name of the store file at path, sealed with key
+// (nil: plaintext).
+func dsn(path string, key []byte, readOnly bool) string {
+	params := []sealvfs.Param{{Key: "_pragma", Value: "busy_timeout(10000)"}}
 	if readOnly {
-		return "file:" + path + "?mode=ro&_pragma=busy_timeout(10000)"
+		params = append([]sealvfs.Param{{Key: "mode", Value: "ro"}}, params...)
+	} else {
+		params = append(params, sealvfs.Param{Key: "_pragma", Value: "journal_mode(WAL)"},
+			sealvfs.Param{Key: "_pragma", Value: "foreign_keys(1)"}, sealvfs.Param{Key: "_pragma", Value: "synchronous(FULL)"},
+			sealvfs.Param{Key: "_pragma", Value: "cache_size(-" + strconv.Itoa(poolCache) + ")"}, sealvfs.Param{Key: "_txlock", Value: "immediate"})
 	}
-	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=cache_size(-" + strconv.Itoa(poolCache) + ")&_txlock=immediate"
+	if key == nil {
+		var b strings.Builder
+		b.WriteString("file:" + path)
+		for i, p := range params {
+			b.WriteString(map[bool]string{true: "?", false: "&"}[i == 0] + p.Key + "=" + p.Value)
+		}
+		return b.String()
+	}
+	s, err := sealvfs.DSN(path, key, params...)
+	if err != nil { // a key of the wrong length: the open fails with sealvfs.ErrBadKey
+		return "file:" + path + "?vfs=" + sealvfs.Name + "&hexkey=00"
+	}
+	return s
+}
+
+// keyError turns the key errors of a sealed connection into ErrWrongKey
+// (a wrong key, or a file that is not a sealed store) and ErrBadKey.
+func keyError(key []byte, err error) error {
+	if key == nil || err == nil {
+		return err
+	}
+	err = sealvfs.KeyError(err)
+	switch {
+	case errors.Is(err, sealvfs.ErrWrongKey), errors.Is(err, sealvfs.ErrNoKey):
+		return fmt.Errorf("%w: %w", ErrWrongKey, err)
+	case errors.Is(err, sealvfs.ErrBadKey):
+		return fmt.Errorf("%w: %w", ErrBadKey, err)
+	}
+	return err
 }
 
 var sqliteHeader = []byte("SQLite format 3\x00")
 
-// checkHeader refuses an existing non-empty file that is not SQLite.
-func checkHeader(path string) (exists bool, err error) {
+// checkHeader refuses an existing non-empty file that is not SQLite, unless
+// sealed allows a sealed one (which has no readable header).
+func checkHeader(path string, sealed bool) (exists bool, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
@@ -92,8 +139,11 @@ func checkHeader(path string) (exists bool, err error) {
 	if n == 0 {
 		return false, nil // empty file: SQLite makes it a database
 	}
+	if sealed {
+		return true, nil // the key tells (probe)
+	}
 	if err != nil || !bytes.Equal(buf, sqliteHeader) {
-		return true, fmt.Errorf("open %s: %w", path, ErrForeignFile)
+		return true, fmt.Errorf("open %s: not a plaintext SQLite file (a sealed store needs its key): %w", path, ErrForeignFile)
 	}
 	return true, nil
 }
@@ -101,14 +151,33 @@ func checkHeader(path string) (exists bool, err error) {
 // Open opens the store at path, creating it when missing, and migrates it
 // to the current schema (taking a backup first when the file holds data).
 // A file of another application fails with ErrForeignFile, one from a newer
-// program with ErrNewerSchema.
+// program with ErrNewerSchema. With opt.Key the store is sealed: a new one
+// is created sealed, with page checksums; a plaintext one is sealed in
+// place first (Seal); a sealed one with another key, or a file that is not
+// a sealed store, fails with ErrWrongKey. What a Seal or Rekey cut short
+// left beside path is put right first (recoverSwap).
 func Open(path string, opt Options) (*DB, error) {
-	exists, err := checkHeader(path)
+	if opt.Key != nil && len(opt.Key) != KeySize {
+		return nil, fmt.Errorf("open %s: %w", path, ErrBadKey)
+	}
+	if err := recoverSwap(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if opt.Key != nil {
+		if sealed, err := IsSealed(path); err == nil && !sealed {
+			if err := Seal(path, opt.Key); err != nil {
+				return nil, err
+			}
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
+	exists, err := checkHeader(path, opt.Key != nil)
 	if err != nil {
 		return nil, err
 	}
 	if exists {
-		if err := probe(path); err != nil {
+		if err := probe(path, opt.Key); err != nil {
 			return nil, err
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -117,14 +186,22 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := privateFolder(path); err != nil && !errors.Is(err, os.ErrPermission) { // another owner's folder: it stays as it is
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	sdb, err := sql.Open("sqlite3", dsn(path, false))
+	sdb, err := sql.Open("sqlite3", dsn(path, opt.Key, false))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
+	if !exists && opt.Key != nil {
+		// a new sealed store detects a changed byte in a page
+		if err := sealvfs.EnableChecksums(context.Background(), sdb, "main"); err != nil {
+			sdb.Close()
+			return nil, fmt.Errorf("open %s: %w", path, keyError(opt.Key, err))
+		}
+	}
 	db := &DB{
 		path:  path,
+		key:   bytes.Clone(opt.Key),
 		sql:   sdb,
 		now:   opt.Now,
 		cat:   opt.Catalogue,
@@ -137,7 +214,7 @@ func Open(path string, opt Options) (*DB, error) {
 	db.clock.now, db.clock.drift = db.now, opt.MaxDrift
 	if err := db.migrate(context.Background()); err != nil {
 		sdb.Close()
-		return nil, err
+		return nil, keyError(opt.Key, err)
 	}
 	if err := Private(path); err != nil && !errors.Is(err, os.ErrPermission) { // another owner's file: it stays as it is
 		sdb.Close()
@@ -151,22 +228,25 @@ func Open(path string, opt Options) (*DB, error) {
 }
 
 // probe checks, on a read-only connection that changes nothing, that an
-// existing file is ours and not from a newer program.
-func probe(path string) error {
-	sdb, err := sql.Open("sqlite3", dsn(path, true))
+// existing file is ours, opens with key, and is not from a newer program.
+func probe(path string, key []byte) error {
+	sdb, err := sql.Open("sqlite3", dsn(path, key, true))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
 	defer sdb.Close()
 	var appID, version, objects int
 	if err := sdb.QueryRow(`PRAGMA application_id`).Scan(&appID); err != nil {
+		if key != nil {
+			return fmt.Errorf("open %s: %w", path, keyError(key, err))
+		}
 		return fmt.Errorf("open %s: %w: %v", path, ErrForeignFile, err)
 	}
 	if err := sdb.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return fmt.Errorf("open %s: %w", path, keyError(key, err))
 	}
 	if err := sdb.QueryRow(`SELECT count(*) FROM sqlite_schema`).Scan(&objects); err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return fmt.Errorf("open %s: %w", path, keyError(key, err))
 	}
 	if appID != applicationID && !(appID == 0 && version == 0 && objects == 0) {
 		return fmt.Errorf("open %s: application_id %#x: %w", path, appID, ErrForeignFile)

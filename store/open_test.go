@@ -132,7 +132,7 @@ func TestMigrateBacksUpFirst(t *testing.T) {
 		t.Errorf("user_version = %d, want %d", v, want)
 	}
 	bak := fmt.Sprintf("%s.v%d.bak", path, prev)
-	if err := CheckBackup(bak); err != nil {
+	if err := CheckBackup(bak, nil); err != nil {
 		t.Fatalf("CheckBackup(%s) = %v", bak, err)
 	}
 	migrationSource = base

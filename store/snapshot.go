@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"vetdesk/internal/sealvfs"
 )
 
 // replicated are the tables a snapshot carries: the op log and what the
@@ -62,7 +63,7 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 	os.Remove(path)
 	os.Remove(path + "-wal")
 	os.Remove(path + "-shm")
-	empty, err := Open(path, Options{})
+	empty, err := Open(path, Options{Key: db.key})
 	if err != nil {
 		return fail(err)
 	}
@@ -87,7 +88,11 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 		return fail(err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
-	if _, err := exec(`ATTACH DATABASE ? AS snap`, path); err != nil {
+	attach, args, err := attachSQL(path, db.key, "snap")
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := exec(attach, args...); err != nil {
 		return fail(err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE snap`)
@@ -253,7 +258,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 	fail := func(err error) (SnapshotInfo, error) {
 		return SnapshotInfo{}, fmt.Errorf("adopt snapshot: %w", err)
 	}
-	if err := probe(path); err != nil {
+	if err := probe(path, db.key); err != nil {
 		return fail(err)
 	}
 	// Reads pause from here to the swap (a second or two), so the file is
@@ -262,7 +267,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 		return fail(err)
 	}
 	defer db.gate.Unlock()
-	sdb, err := sql.Open("sqlite3", dsn(path, false))
+	sdb, err := sql.Open("sqlite3", dsn(path, db.key, false))
 	if err != nil {
 		return fail(err)
 	}
@@ -284,7 +289,11 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 			return err
 		}
-		if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS live`, db.path); err != nil {
+		attach, args, err := attachSQL(db.path, db.key, "live")
+		if err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, attach, args...); err != nil {
 			return err
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE live`)
@@ -359,7 +368,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 		return fail(err)
 	}
 	if len(remote) > 0 {
-		next, err := Open(path, Options{Now: db.now, Catalogue: db.cat})
+		next, err := Open(path, Options{Now: db.now, Catalogue: db.cat, Key: db.key})
 		if err != nil {
 			return fail(err)
 		}
@@ -406,42 +415,61 @@ func (db *DB) quiesce(wait time.Duration) error {
 // be replayed into the new file, renames, and opens a new pool. The caller
 // holds wmu and the gate (quiesce).
 func (db *DB) swapFile(path string) error {
+	if err := db.closePool(); err != nil {
+		db.reopenPool()
+		return err
+	}
+	for _, side := range []string{"-wal", "-shm"} {
+		if err := os.Remove(db.path + side); err != nil && !errors.Is(err, os.ErrNotExist) {
+			db.reopenPool()
+			return err
+		}
+	}
+	if err := os.Rename(path, db.path); err != nil {
+		db.reopenPool()
+		return err
+	}
+	if err := fsyncDir(filepath.Dir(db.path)); err != nil {
+		db.reopenPool()
+		return err
+	}
+	return db.reopenPool()
+}
+
+// closePool closes the prepared statements and the pool, after a
+// checkpoint that leaves the WAL empty. The caller holds wmu and the gate.
+func (db *DB) closePool() error {
 	db.smu.Lock()
 	for _, s := range db.stmts {
 		s.Close()
 	}
 	db.stmts = map[string]*sql.Stmt{}
 	db.smu.Unlock()
-	reopen := func() error {
-		sdb, err := sql.Open("sqlite3", dsn(db.path, false))
-		if err != nil {
-			return err
-		}
-		sdb.SetMaxOpenConns(8)
-		sdb.SetMaxIdleConns(8)
-		db.sql = sdb
-		return nil
-	}
 	if _, err := db.sql.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return err
 	}
-	if err := db.sql.Close(); err != nil {
-		reopen()
+	return db.sql.Close()
+}
+
+// reopenPool opens a new pool on the store's file with its key.
+func (db *DB) reopenPool() error {
+	sdb, err := sql.Open("sqlite3", dsn(db.path, db.key, false))
+	if err != nil {
 		return err
 	}
-	for _, side := range []string{"-wal", "-shm"} {
-		if err := os.Remove(db.path + side); err != nil && !errors.Is(err, os.ErrNotExist) {
-			reopen()
-			return err
-		}
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(8)
+	db.sql = sdb
+	return nil
+}
+
+// attachSQL returns the statement and arguments that attach the store file
+// at path as schema, sealed with key (nil: plaintext) like the connection
+// that runs it.
+func attachSQL(path string, key []byte, schema string) (string, []any, error) {
+	if key == nil {
+		return `ATTACH DATABASE ? AS ` + schema, []any{path}, nil
 	}
-	if err := os.Rename(path, db.path); err != nil {
-		reopen()
-		return err
-	}
-	if err := fsyncDir(filepath.Dir(db.path)); err != nil {
-		reopen()
-		return err
-	}
-	return reopen()
+	q, uri, err := sealvfs.AttachSQL(path, key, schema)
+	return q, []any{uri}, err
 }

@@ -389,7 +389,7 @@ func TestSnapshotCarriesOnlyItsOfficesPeers(t *testing.T) {
 	if _, err := hub.WriteSnapshot(ctx, path, "371002"); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := sql.Open("sqlite3", dsn(path, true))
+	snap, err := sql.Open("sqlite3", dsn(path, nil, true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestRestoreElsewhereNeedsReenrolment(t *testing.T) {
 	dev, _ := a.db.Device(ctx)
 
 	path := filepath.Join(t.TempDir(), "vetdesk.db") // the other machine's data folder
-	if err := store.Restore(backup, path); err != nil {
+	if err := store.Restore(backup, path, nil); err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
 	db, err := store.Open(path, store.Options{Catalogue: e.cat})

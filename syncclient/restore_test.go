@@ -37,7 +37,7 @@ func TestRestoreFetchesOwnCasesBack(t *testing.T) {
 
 	path := a.db.Path()
 	a.db.Close()
-	if err := store.Restore(backup, path); err != nil {
+	if err := store.Restore(backup, path, nil); err != nil {
 		t.Fatalf("Restore = %v", err)
 	}
 	db, err := store.Open(path, store.Options{Catalogue: e.cat})

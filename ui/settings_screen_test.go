@@ -36,7 +36,7 @@ func TestSettingsBackup(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("backup did not finish")
 	}
-	if err := store.CheckBackup(path); err != nil {
+	if err := store.CheckBackup(path, nil); err != nil {
 		t.Fatalf("CheckBackup = %v (message %q)", err, s.Message.Text)
 	}
 	fi, _ := os.Stat(path)
@@ -105,7 +105,7 @@ func TestBackupButtonOnFreshDataFolder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no backup at %s: %v (message %q)", path, err, s.Message.Text)
 	}
-	if err := store.CheckBackup(path); err != nil {
+	if err := store.CheckBackup(path, nil); err != nil {
 		t.Fatalf("CheckBackup = %v", err)
 	}
 	want := T("settings.backup.done.noscans", map[string]any{"Path": path, "Size": FileSize(fi.Size())})

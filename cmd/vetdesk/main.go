@@ -142,7 +142,7 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		if len(args) != 1 {
 			return usageError("usage: vetdesk restore FILE")
 		}
-		if err := store.Restore(args[0], filepath.Join(dataDir, "vetdesk.db")); err != nil {
+		if err := store.Restore(args[0], filepath.Join(dataDir, "vetdesk.db"), nil); err != nil {
 			return err
 		}
 		return auditRestore(dataDir, args[0], store.Actor{UserID: "cli", Login: "cli:" + osUser(), Role: "admin"})

@@ -54,13 +54,13 @@ func runWindow(dataDir string) error {
 	wireServices(e, svc)
 	var d *ui.Desk
 	svc.Restore = func(path string) error {
-		if err := store.CheckBackup(path); err != nil {
+		if err := store.CheckBackup(path, nil); err != nil {
 			return err
 		}
 		if err := e.st.Close(); err != nil {
 			return err
 		}
-		err := store.Restore(path, filepath.Join(e.dir, "vetdesk.db"))
+		err := store.Restore(path, filepath.Join(e.dir, "vetdesk.db"), nil)
 		if err == nil {
 			err = auditRestore(e.dir, path, d.Actor())
 		}

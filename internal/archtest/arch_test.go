@@ -59,12 +59,12 @@ var allowed = map[string][]string{
 	"vetdesk/assets":     {},
 	"vetdesk/syncapi":    {},
 	"vetdesk/fontset":    {"golang.org/x/image/", "vetdesk/assets"},
-	"vetdesk/store":      {"vetdesk/casework", "vetdesk/internal/opsig", "github.com/ncruces/go-sqlite3", "golang.org/x/crypto/", "github.com/google/uuid", "golang.org/x/sys/windows"},
+	"vetdesk/store":      {"vetdesk/casework", "vetdesk/internal/opsig", "vetdesk/internal/sealvfs", "github.com/ncruces/go-sqlite3", "golang.org/x/crypto/", "github.com/google/uuid", "golang.org/x/sys/windows"},
 	"vetdesk/printing":   {"vetdesk/casework", "vetdesk/assets", "vetdesk/fontset", "codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode", "golang.org/x/image/", "golang.org/x/sys/windows"},
 	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
 	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "vetdesk/internal/letterseal"},
 	// the hub reuses the store package for its replica, so the merge is written once
-	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/assets", "vetdesk/store", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "vetdesk/internal/keyring", "vetdesk/internal/letterseal", "github.com/emmansun/gmsm/", "github.com/ncruces/go-sqlite3", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
+	"vetdesk/hub": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/assets", "vetdesk/store", "vetdesk/internal/sealvfs", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "vetdesk/internal/keyring", "vetdesk/internal/letterseal", "github.com/emmansun/gmsm/", "github.com/ncruces/go-sqlite3", "golang.org/x/crypto/", "golang.org/x/net/netutil", "github.com/google/uuid"},
 
 	// ID card reader SDKs loaded at run time (#14): purego / x/sys/windows, BMP and GB 18030 decoding
 	"vetdesk/idreader": {"github.com/ebitengine/purego", "golang.org/x/sys/windows", "golang.org/x/image/", "golang.org/x/text/"},
