@@ -29,16 +29,17 @@ func TestMain(m *testing.M) {
 var fixedNow = time.Date(2026, 11, 20, 9, 30, 0, 0, time.Local)
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.DB
 	cat   *casework.Catalogue
 	desk  *Desk
 	win   fyne.Window
 	clerk store.User
 	admin store.User
+	docs  string // where withPrinter's documents go
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	a := test.NewTempApp(t)
 	if err := LoadTranslations(); err != nil {
