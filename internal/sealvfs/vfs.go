@@ -217,13 +217,12 @@ func (x *sealFile) ReadAt(p []byte, off int64) (n int, err error) {
 		}
 		return 0, codeNoKey
 	}
-	n, err = x.readPlain(p, off)
-	if x.wal && n == len(p) {
-		if err := x.walCheck(p, off); err != nil {
-			return 0, err
+	if x.wal {
+		if fs, ok := x.checkedFrame(len(p), off); ok {
+			return x.readFrame(p, fs)
 		}
 	}
-	return n, err
+	return x.readPlain(p, off)
 }
 
 // readPlain reads and decrypts p at off.

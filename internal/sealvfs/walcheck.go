@@ -42,6 +42,8 @@ type walState struct {
 	// handle wrote last, or -1: that frame's page write is part of the
 	// commit.
 	commitFrame int64
+	frame       []byte                 // a frame on its way from the file
+	sums        map[frameKey][2]uint32 // checksums of frames checked
 }
 
 func (x *sealFile) frameSize() int64 { return x.walState.pageSize + walFrameHead }
@@ -88,55 +90,90 @@ func (x *sealFile) walWrote(p []byte, off int64) {
 	}
 }
 
-// walCheck checks a page p read at off from the WAL against its frame
-// checksum. Reads that are not a whole frame page are not checked.
-func (x *sealFile) walCheck(p []byte, off int64) error {
+// checkedFrame reports whether a read of n bytes at off is the page of a
+// frame this handle checks, and the frame's start.
+func (x *sealFile) checkedFrame(n int, off int64) (int64, bool) {
 	w := &x.walState
 	if w.pageSize == 0 {
 		var hdr [walHeaderSize]byte
-		if n, _ := x.readPlain(hdr[:], 0); n != walHeaderSize {
-			return nil
+		if m, _ := x.readPlain(hdr[:], 0); m != walHeaderSize {
+			return 0, false
 		}
 		w.pageSize = parsePageSize(binary.BigEndian.Uint32(hdr[8:12]))
 		w.bigEnd = binary.BigEndian.Uint32(hdr[0:4])&1 != 0
 		if w.pageSize == 0 {
-			return nil
+			return 0, false
 		}
 	}
-	if int64(len(p)) != w.pageSize || off < walHeaderSize+walFrameHead {
-		return nil
+	if int64(n) != w.pageSize || off < walHeaderSize+walFrameHead {
+		return 0, false
 	}
 	fs := off - walFrameHead
 	if x.frameStart(fs) != fs {
-		return nil
+		return 0, false
 	}
 	if w.pending >= 0 && fs >= w.pending {
-		return nil // written by this handle, not committed yet
+		return 0, false // written by this handle, not committed yet
 	}
+	return fs, true
+}
 
-	var head [walFrameHead]byte
-	if n, err := x.readPlain(head[:], fs); n != walFrameHead {
-		return err
+// readFrame reads the frame at fs, header and page in one read, checks it
+// against its checksum and copies its page to p.
+func (x *sealFile) readFrame(p []byte, fs int64) (int, error) {
+	size := walFrameHead + len(p)
+	if cap(x.frame) < size {
+		x.frame = make([]byte, size)
 	}
+	frame := x.frame[:size]
+	if n, _ := x.readPlain(frame, fs); n != size {
+		// Not a whole frame: leave it to SQLite, as any short read.
+		return x.readPlain(p, fs+walFrameHead)
+	}
+	head, page := frame[:walFrameHead], frame[walFrameHead:]
+	var salts [8]byte
+	copy(salts[:], head[8:16])
+
 	// The running checksum before this frame: the previous frame's, or the
 	// WAL header's.
-	var prev [8]byte
-	prevAt := int64(24)
-	if fs > walHeaderSize {
-		prevAt = fs - x.frameSize() + 16
+	var s1, s2 uint32
+	if sum, ok := x.sums[frameKey{fs - x.frameSize(), salts}]; ok && fs > walHeaderSize {
+		s1, s2 = sum[0], sum[1]
+	} else {
+		var prev [8]byte
+		prevAt := int64(24)
+		if fs > walHeaderSize {
+			prevAt = fs - x.frameSize() + 16
+		}
+		if n, err := x.readPlain(prev[:], prevAt); n != len(prev) {
+			return 0, err
+		}
+		s1, s2 = binary.BigEndian.Uint32(prev[0:4]), binary.BigEndian.Uint32(prev[4:8])
 	}
-	if n, err := x.readPlain(prev[:], prevAt); n != len(prev) {
-		return err
-	}
-	s1 := binary.BigEndian.Uint32(prev[0:4])
-	s2 := binary.BigEndian.Uint32(prev[4:8])
-	s1, s2 = walChecksum(w.bigEnd, s1, s2, head[0:8])
-	s1, s2 = walChecksum(w.bigEnd, s1, s2, p)
+	s1, s2 = walChecksum(x.walState.bigEnd, s1, s2, head[0:8])
+	s1, s2 = walChecksum(x.walState.bigEnd, s1, s2, page)
 	if s1 != binary.BigEndian.Uint32(head[16:20]) || s2 != binary.BigEndian.Uint32(head[20:24]) {
-		return sqlite3.IOERR_DATA
+		return 0, sqlite3.IOERR_DATA
 	}
-	return nil
+
+	// A committed frame of a WAL (its salts) never changes: its checksum can
+	// start the check of the next frame without reading this header again.
+	if x.sums == nil || len(x.sums) >= maxSums {
+		x.sums = make(map[frameKey][2]uint32)
+	}
+	x.sums[frameKey{fs, salts}] = [2]uint32{s1, s2}
+	return copy(p, page), nil
 }
+
+// frameKey names a frame of one WAL: a WAL restarted gets new salts.
+type frameKey struct {
+	start int64
+	salts [8]byte
+}
+
+// maxSums bounds the checksums a handle keeps (the WAL of a store is
+// checkpointed at 1000 pages).
+const maxSums = 4096
 
 // walChecksum is walChecksumBytes of SQLite's wal.c.
 func walChecksum(bigEnd bool, s1, s2 uint32, b []byte) (uint32, uint32) {

@@ -156,3 +156,63 @@ func TestBigTransactionNoFalseAlarm(t *testing.T) {
 	}
 	exec(t, db, `PRAGMA wal_checkpoint(TRUNCATE)`)
 }
+
+// TestLongReaderAcrossWALRestarts guards the checksums a connection keeps
+// of frames it checked: after the writer checkpoints and the WAL starts
+// over (new salts, frames written again at the same places), a reader that
+// stayed open reads the new frames without a false alarm, and still catches
+// a damaged one.
+func TestLongReaderAcrossWALRestarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vetdesk.db")
+	key := mustKey(t)
+	params := []Param{{"_pragma", "journal_mode(wal)"}, {"_pragma", "wal_autocheckpoint(0)"}, {"_pragma", "cache_size(2)"}}
+	w := openSealed(t, path, key, params...)
+	w.SetMaxOpenConns(1)
+	if err := EnableChecksums(context.Background(), w, ""); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, w, `CREATE TABLE t(n INTEGER PRIMARY KEY, v TEXT)`)
+	r := openSealed(t, path, key, params...)
+	r.SetMaxOpenConns(1)
+
+	n := 0
+	for round := range 4 {
+		exec(t, w, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		for range 30 {
+			n++
+			exec(t, w, `INSERT INTO t VALUES (?, ?)`, n, strings.Repeat(name, 100))
+		}
+		// Overwrite rows too, so the new WAL's frames hold pages the old
+		// one held at the same places.
+		exec(t, w, `UPDATE t SET v = v WHERE n % 7 = ?`, round)
+		if err := readRows(r, n); err != nil {
+			t.Fatalf("round %d: reader: %v", round, err)
+		}
+	}
+
+	wal, err := os.ReadFile(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pageSize int
+	if err := w.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	frames := (len(wal) - walHeaderSize) / (walFrameHead + pageSize)
+	tampered := bytes.Clone(wal)
+	for i := range frames {
+		tampered[walHeaderSize+i*(walFrameHead+pageSize)+walFrameHead+pageSize/3] ^= 0x10
+	}
+	if err := os.WriteFile(path+"-wal", tampered, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := readRows(r, n); !errors.Is(err, sqlite3.IOERR_DATA) {
+		t.Errorf("reader on a damaged WAL: %v, want SQLITE_IOERR_DATA", err)
+	}
+	if err := os.WriteFile(path+"-wal", wal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := readRows(r, n); err != nil {
+		t.Errorf("reader on the WAL put back: %v", err)
+	}
+}
