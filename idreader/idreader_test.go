@@ -7,14 +7,22 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"vetdesk/internal/fakeidcard"
 )
 
-// fakes builds the fake SDKs (C, gcc) into a temporary folder.
+// fakes builds the fake SDKs (C, gcc) into a temporary folder, or takes
+// those built already where fakeidcard.EnvDir says (a Windows test binary
+// under Wine: internal/winetest).
 func fakes(t *testing.T) fakeidcard.Libs {
 	t.Helper()
+	if dir := os.Getenv(fakeidcard.EnvDir); dir != "" {
+		l := fakeidcard.Layout(dir, runtime.GOOS)
+		t.Cleanup(func() { l.SetPort(1001); l.SetNoCard(false) })
+		return l
+	}
 	if !fakeidcard.HaveGCC() {
 		t.Skip("gcc is missing: the fake reader libraries cannot be built (make installs it)")
 	}
@@ -61,7 +69,7 @@ func TestGeneralReadsCardThroughLibrary(t *testing.T) {
 	for _, tt := range []struct {
 		name, photoLib string
 	}{
-		{"libwlt unpack beside the sdk", ""},
+		{"photo decoder beside the sdk (libwlt unpack, WltRS GetBmp on Windows)", ""},
 		{"WltRS GetBmp", l.WLTGetBmp},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +102,7 @@ func TestHuashiReadsCardThroughLibrary(t *testing.T) {
 
 func TestGeneralWithoutPhotoLibraryStillReadsText(t *testing.T) {
 	l := fakes(t)
-	c, err := Read(context.Background(), Config{SDK: SDKGeneral, Library: l.General, PhotoLibrary: filepath.Join(t.TempDir(), "none.so")})
+	c, err := Read(context.Background(), Config{SDK: SDKGeneral, Library: l.General, PhotoLibrary: filepath.Join(os.TempDir(), "vetdesk-no-such-folder", "none.so")})
 	if err != nil {
 		t.Fatalf("Read() error %v", err)
 	}
@@ -106,7 +114,8 @@ func TestGeneralWithoutPhotoLibraryStillReadsText(t *testing.T) {
 
 func TestReadErrors(t *testing.T) {
 	l := fakes(t)
-	missing := filepath.Join(t.TempDir(), "libnone.so")
+	// a path that is not there (t.TempDir's cleanup fails under Wine)
+	missing := filepath.Join(os.TempDir(), "vetdesk-no-such-folder", "libnone.so")
 	tests := []struct {
 		name   string
 		cfg    Config

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 )
 
 //go:embed csrc
@@ -49,8 +50,30 @@ func HaveGCC() bool {
 	return err == nil
 }
 
-// Build compiles the fakes into dir.
-func Build(dir string) (Libs, error) {
+// EnvDir names a folder where BuildFor put the fakes already: a test
+// binary built for Windows and run under Wine, which has no compiler, uses
+// those (Layout).
+const EnvDir = "VETDESK_FAKE_IDCARD_DIR"
+
+// Layout is where BuildFor(dir, goos) puts the libraries.
+func Layout(dir, goos string) Libs {
+	termb := filepath.Join(dir, "termb")
+	if goos == "windows" {
+		return Libs{General: filepath.Join(dir, "sdtapi.dll"), WLTGetBmp: filepath.Join(dir, "WltRS.dll"),
+			Huashi: filepath.Join(termb, "termb.dll"), HuashiPhoto: filepath.Join(termb, "zp.bmp")}
+	}
+	return Libs{General: filepath.Join(dir, "libsdtapi.so"), WLTUnpack: filepath.Join(dir, "libwlt.so"),
+		WLTGetBmp: filepath.Join(dir, "libwltrs.so"), Huashi: filepath.Join(termb, "libtermb.so"), HuashiPhoto: filepath.Join(termb, "zp.bmp")}
+}
+
+// Build compiles the fakes for this system into dir with gcc.
+func Build(dir string) (Libs, error) { return BuildFor(dir, runtime.GOOS) }
+
+// BuildFor compiles the fakes for goos into dir: with gcc, or for
+// "windows" with mingw-w64 (x86_64-w64-mingw32-gcc) into DLLs. On Windows
+// the photo decoder beside sdtapi.dll is WltRS.dll (GetBmp); elsewhere it
+// is libwlt.so (unpack).
+func BuildFor(dir, goos string) (Libs, error) {
 	src := filepath.Join(dir, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return Libs{}, err
@@ -62,23 +85,24 @@ func Build(dir string) (Libs, error) {
 			return Libs{}, err
 		}
 	}
-	termbDir := filepath.Join(dir, "termb")
-	if err := os.MkdirAll(termbDir, 0o755); err != nil {
+	l := Layout(dir, goos)
+	if err := os.MkdirAll(filepath.Dir(l.Huashi), 0o755); err != nil {
 		return Libs{}, err
 	}
-	l := Libs{
-		General:   filepath.Join(dir, "libsdtapi.so"),
-		WLTUnpack: filepath.Join(dir, "libwlt.so"),
-		WLTGetBmp: filepath.Join(dir, "libwltrs.so"),
-		Huashi:    filepath.Join(termbDir, "libtermb.so"),
+	cc, flags := "gcc", []string{"-shared", "-fPIC", "-O1"}
+	libs := []string{"-ldl"}
+	if goos == "windows" {
+		cc, flags, libs = "x86_64-w64-mingw32-gcc", []string{"-shared", "-O1", "-static-libgcc"}, nil
 	}
-	l.HuashiPhoto = filepath.Join(termbDir, "zp.bmp")
 	for _, b := range []struct{ c, out string }{
 		{"sdtapi.c", l.General}, {"wlt_unpack.c", l.WLTUnpack}, {"wltrs.c", l.WLTGetBmp}, {"termb.c", l.Huashi},
 	} {
-		cmd := exec.Command("gcc", "-shared", "-fPIC", "-O1", "-o", b.out, filepath.Join(src, b.c), "-ldl")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return Libs{}, fmt.Errorf("gcc %s: %v: %s", b.c, err, out)
+		if b.out == "" {
+			continue
+		}
+		args := append(append(append([]string{}, flags...), "-o", b.out, filepath.Join(src, b.c)), libs...)
+		if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+			return Libs{}, fmt.Errorf("%s %s: %v: %s", cc, b.c, err, out)
 		}
 	}
 	return l, nil

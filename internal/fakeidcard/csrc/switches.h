@@ -1,19 +1,38 @@
 
 /* The fake's switches are files beside the library: "nocard" takes the card
    off the reader, "port" holds the reader's port (default 1001). */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <libgen.h>
+#ifndef _WIN32
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
 
+/* beside names the file name in the library's own folder. */
+static void beside(char *out, size_t n, const char *name) {
+	HMODULE h = NULL;
+	char path[4096] = ".";
+	if (GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+			(LPCSTR)(void *)beside, &h))
+		GetModuleFileNameA(h, path, sizeof path);
+	char *slash = strrchr(path, '\\');
+	if (slash) *slash = 0;
+	snprintf(out, n, "%s\\%s", path, name);
+}
+#else
+#include <dlfcn.h>
+#include <libgen.h>
+
+/* beside names the file name in the library's own folder. */
 static void beside(char *out, size_t n, const char *name) {
 	Dl_info info;
 	char path[4096] = ".";
 	if (dladdr((void *)beside, &info) && info.dli_fname) snprintf(path, sizeof path, "%s", info.dli_fname);
 	snprintf(out, n, "%s/%s", dirname(path), name);
 }
+#endif
 
 static int no_card(void) {
 	char p[4200];
