@@ -16,8 +16,9 @@ import (
 // runs only when $VETDESK_SPOOL_PRINTER names a printer: internal/winetest
 // runs this test binary under Wine with a cups-pdf queue and checks the
 // printed page on the Linux side. $VETDESK_SPOOL_JOB names the job (the
-// PDF's name, which cups-pdf's output file carries) and
-// $VETDESK_SPOOL_OFFSET the printer's offset "x,y" in mm.
+// PDF's name, which cups-pdf's output file carries),
+// $VETDESK_SPOOL_OFFSET the printer's offset "x,y" in mm and
+// $VETDESK_SPOOL_DIR a folder to keep the PDF in.
 func TestSpoolerPrint(t *testing.T) {
 	queue := os.Getenv("VETDESK_SPOOL_PRINTER")
 	if queue == "" {
@@ -61,16 +62,21 @@ func TestSpoolerPrint(t *testing.T) {
 		name = "vetdesk-spool.pdf"
 	}
 	// Not t.TempDir: Go's RemoveAll fails under Wine 8 (unlinkat: Invalid
-	// function).
-	dir, err := os.MkdirTemp("", "vetdesk-spool")
-	if err != nil {
-		t.Fatal(err)
+	// function). $VETDESK_SPOOL_DIR keeps the PDF for the caller.
+	dir := os.Getenv("VETDESK_SPOOL_DIR")
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "vetdesk-spool"); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(dir)
 	}
 	path, err := SaveAtomic(dir, name, func(w io.Writer) error { _, err := draw(pr, w); return err })
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { os.Remove(path); os.Remove(dir) }()
+	if os.Getenv("VETDESK_SPOOL_DIR") == "" {
+		defer os.Remove(path)
+	}
 	start := time.Now()
 	if err := Send(context.Background(), Job{PDF: path, Printer: queue, Doc: pr, Draw: draw}); err != nil {
 		t.Fatalf("Send: %v", err)

@@ -69,8 +69,10 @@ func testSpooler(t *testing.T, w *wine) {
 // testSpoolerList runs printing's own Windows test (TestSpoolerPrint),
 // cross-compiled without cgo, under Wine: the spooler lists the CUPS
 // queues by name (EnumPrinters) with the default first, and a letter sent
-// to a queue whose defaults are Letter paper fitted to the page comes out
-// on A4.
+// with an offset of (3, -2) mm to a queue whose defaults are Letter paper
+// fitted to the page comes out on A4 with its ink within 1 mm of the PDF
+// the test saved. It needs no store, so it checks the print path whatever
+// vetdesk.exe's other parts do.
 func testSpoolerList(t *testing.T, w *wine) {
 	model := cupstest.Skip(t, "pdfinfo")
 	const queue = "vetdesk-wine-letter"
@@ -93,7 +95,12 @@ func testSpoolerList(t *testing.T, w *wine) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := w.command(ctx, "printing.test.exe", "-test.run", "^TestSpoolerPrint$", "-test.v")
-	cmd.Env = append(cmd.Env, "VETDESK_SPOOL_PRINTER="+queue, "VETDESK_SPOOL_JOB="+job)
+	keep := filepath.Join(w.prefix, "drive_c", "spool")
+	if err := os.MkdirAll(keep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(cmd.Env, "VETDESK_SPOOL_PRINTER="+queue, "VETDESK_SPOOL_JOB="+job,
+		"VETDESK_SPOOL_OFFSET=3,-2", "VETDESK_SPOOL_DIR="+w.winPath(keep))
 	start = time.Now()
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestSpoolerPrint") {
@@ -102,5 +109,6 @@ func testSpoolerList(t *testing.T, w *wine) {
 	t.Logf("under Wine:\n%s", out)
 	printed := cupstest.WaitPDF(t, job, start)
 	pw, ph := cupstest.IsA4(t, printed)
-	t.Logf("printed on %s (Letter by default): %.1f x %.1f pt", queue, pw, ph)
+	got, want := cupstest.SameInk(t, printed, filepath.Join(keep, job), 100)
+	t.Logf("printed on %s (Letter by default): %.1f x %.1f pt; ink box printed %v, saved PDF %v (px at 100 dpi)", queue, pw, ph, got, want)
 }
