@@ -26,6 +26,10 @@ import (
 type Options struct {
 	// Catalogue is the catalogue the hub routes and scopes by. Required.
 	Catalogue *casework.Catalogue
+	// Key is the hub's data key (store.KeySize bytes): hub.db, the replica
+	// and the snapshots are sealed with it (SM4-XTS), and plaintext ones of
+	// an earlier version are sealed at Open. nil: all plaintext (tests).
+	Key []byte
 	// CatalogueFiles are the files Catalogue was loaded from
 	// (casework.CatalogueFiles), sent to devices whose version differs;
 	// nil sends none.
@@ -139,7 +143,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	h.bgCtx, h.bgStop = context.WithCancel(context.Background())
-	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, MaxDrift: h.opt.MaxClockDrift, Catalogue: opt.Catalogue})
+	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, MaxDrift: h.opt.MaxClockDrift, Catalogue: opt.Catalogue, Key: opt.Key})
 	if err != nil {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
@@ -150,7 +154,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	h.id = dev.ID
-	if h.meta, err = openMeta(filepath.Join(dir, "hub.db")); err != nil {
+	if h.meta, err = openMeta(filepath.Join(dir, "hub.db"), opt.Key); err != nil {
 		db.Close()
 		return nil, err
 	}

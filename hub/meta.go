@@ -10,8 +10,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
+
+	"vetdesk/internal/sealvfs"
 	"vetdesk/store"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" driver
@@ -110,14 +113,37 @@ CREATE TABLE IF NOT EXISTS derive_marks (
 PRAGMA user_version = 1;
 `
 
-func openMeta(path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite3", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
+// openMeta opens hub.db at path, sealed with key (nil: plaintext); a
+// plaintext one of an earlier version is sealed first (store.SealFile,
+// crash-safe), a new one is created sealed with page checksums.
+func openMeta(path string, key []byte) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
+	created := false
+	if key != nil {
+		if err := store.SealFile(path, key); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		st, err := os.Stat(path)
+		created = err != nil || st.Size() == 0
+		if dsn, err = sealvfs.DSN(path, key, sealvfs.Param{Key: "_pragma", Value: "busy_timeout(10000)"},
+			sealvfs.Param{Key: "_pragma", Value: "journal_mode(WAL)"}, sealvfs.Param{Key: "_pragma", Value: "foreign_keys(1)"},
+			sealvfs.Param{Key: "_pragma", Value: "synchronous(FULL)"}, sealvfs.Param{Key: "_txlock", Value: "immediate"}); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if created {
+		if err := sealvfs.EnableChecksums(context.Background(), db, "main"); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", path, metaKeyError(err))
+		}
+	}
 	if _, err := db.Exec(metaSchema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open %s: schema: %w", path, err)
+		return nil, fmt.Errorf("open %s: schema: %w", path, metaKeyError(err))
 	}
 	if err := addMetaColumns(db); err != nil {
 		db.Close()
@@ -132,6 +158,15 @@ func openMeta(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// metaKeyError names a wrong key of a sealed hub.db: store.ErrWrongKey.
+func metaKeyError(err error) error {
+	err = sealvfs.KeyError(err)
+	if errors.Is(err, sealvfs.ErrWrongKey) || errors.Is(err, sealvfs.ErrNoKey) {
+		return fmt.Errorf("%w: %w", store.ErrWrongKey, err)
+	}
+	return err
 }
 
 // metaColumns are columns added to hub.db's tables after version 1; an

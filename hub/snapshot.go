@@ -3,6 +3,8 @@ package hub
 import (
 	"compress/gzip"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -33,8 +35,24 @@ const (
 type snapshot struct {
 	Office string                   `json:"office"`
 	Built  time.Time                `json:"built"`
-	Man    syncapi.SnapshotManifest `json:"manifest"` // without Users, which depend on the device
-	path   string
+	Man    syncapi.SnapshotManifest `json:"manifest"` // without Users, which depend on the device, and Key
+	// KeyNonce derives the key the file is sealed with from the hub's key
+	// (snapshotKey); empty: a plaintext file (a hub without a key).
+	KeyNonce string `json:"key_nonce,omitempty"`
+	path     string
+}
+
+// snapshotKey is the key of a snapshot sealed by this hub: HMAC-SHA256 of
+// the hub's key over the snapshot's nonce, so no key is kept beside the
+// file. nil for a hub without a key. Devices get it with the manifest,
+// over the pinned TLS.
+func (h *Hub) snapshotKey(nonce string) []byte {
+	if h.opt.Key == nil {
+		return nil
+	}
+	m := hmac.New(sha256.New, h.opt.Key)
+	m.Write([]byte("vetdesk snapshot key\x00" + nonce))
+	return m.Sum(nil)
 }
 
 // snapshots keeps the newest snapshot per office and builds one office at
@@ -78,6 +96,9 @@ func (h *Hub) loadSnapshots(ctx context.Context) error {
 			continue
 		}
 		s.path = filepath.Join(dir, name+".db")
+		if (h.opt.Key != nil) != (s.KeyNonce != "") {
+			continue // plaintext of an earlier version on a sealed hub: deleted below
+		}
 		st, err := os.Stat(s.path)
 		if err != nil || st.Size() != s.Man.Size || s.Man.Schema != store.SchemaVersion() || s.Man.High > high {
 			continue
@@ -90,7 +111,7 @@ func (h *Hub) loadSnapshots(ctx context.Context) error {
 		}
 	}
 	for _, s := range h.snaps.byOffice {
-		if s.Man.GzipSize == 0 {
+		if s.Man.GzipSize == 0 && s.KeyNonce == "" {
 			h.background(func() { h.compressSnapshot(s) })
 		}
 		keep[filepath.Base(s.path)] = true
@@ -152,6 +173,9 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request, d deviceRec
 		}
 	}
 	man := s.Man
+	if key := h.snapshotKey(s.KeyNonce); key != nil {
+		man.Key = hex.EncodeToString(key)
+	}
 	users, err := h.db.UserFeed(r.Context(), man.High)
 	if err != nil {
 		h.fail(w, r, err)
@@ -279,7 +303,13 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 	}
 	start := time.Now()
 	tmp := filepath.Join(h.snapshotDir(), fmt.Sprintf("%s.building", office))
-	info, err := h.db.WriteSnapshot(ctx, tmp, office)
+	var nonce string
+	if h.opt.Key != nil {
+		b := make([]byte, 16)
+		rand.Read(b)
+		nonce = hex.EncodeToString(b)
+	}
+	info, err := h.db.WriteSnapshotKey(ctx, tmp, office, h.snapshotKey(nonce))
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +319,7 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 		return nil, err
 	}
 	s := &snapshot{Office: office, Built: h.now(), Man: syncapi.SnapshotManifest{ID: sum[:24], High: info.High, Cases: info.Cases,
-		Ops: info.Ops, Schema: info.Schema, Size: size, SHA256: sum}}
+		Ops: info.Ops, Schema: info.Schema, Size: size, SHA256: sum}, KeyNonce: nonce}
 	s.path = filepath.Join(h.snapshotDir(), office+"-"+s.Man.ID+".db")
 	if err := os.Rename(tmp, s.path); err != nil {
 		os.Remove(tmp)
@@ -310,7 +340,9 @@ func (h *Hub) snapshotOf(ctx context.Context, office string, maxAge time.Duratio
 	}
 	h.log.InfoContext(ctx, "snapshot built", slog.String("office", office), slog.Int("cases", info.Cases),
 		slog.Int("ops", info.Ops), slog.Int64("high", info.High), slog.Int64("size", size), slog.Duration("took", time.Since(start)))
-	h.background(func() { h.compressSnapshot(s) })
+	if s.KeyNonce == "" { // a sealed file does not compress
+		h.background(func() { h.compressSnapshot(s) })
+	}
 	return s, nil
 }
 

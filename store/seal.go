@@ -93,11 +93,25 @@ func recoverSwap(path string) error {
 // A store that is sealed already is left as it is; a missing one is an
 // error. Open calls Seal when it is given a key for a plaintext store.
 func Seal(path string, key []byte) error {
+	return seal(path, key, true)
+}
+
+// SealFile seals the plaintext SQLite file at path as Seal does a store,
+// for the other SQLite files of a data folder (the hub's hub.db). A
+// missing file, after what a cut seal left is put right, is left missing.
+func SealFile(path string, key []byte) error {
+	return seal(path, key, false)
+}
+
+func seal(path string, key []byte, isStore bool) error {
 	if len(key) != KeySize {
 		return fmt.Errorf("seal %s: %w", path, ErrBadKey)
 	}
 	if err := recoverSwap(path); err != nil {
 		return fmt.Errorf("seal %s: %w", path, err)
+	}
+	if !isStore && !exists(path) {
+		return nil
 	}
 	sealed, err := IsSealed(path)
 	if err != nil {
@@ -109,8 +123,10 @@ func Seal(path string, key []byte) error {
 	if _, err := checkHeader(path, false); err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
-	if err := probe(path, nil); err != nil {
-		return fmt.Errorf("seal: %w", err)
+	if isStore {
+		if err := probe(path, nil); err != nil {
+			return fmt.Errorf("seal: %w", err)
+		}
 	}
 	tmp := path + sealTmp
 	err = func() error {

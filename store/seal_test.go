@@ -293,6 +293,23 @@ func TestSealedBackupAndSnapshot(t *testing.T) {
 	if got, err := empty.Case(ctx, c.ID); err != nil || got.Values["phone"] != "13912345678" {
 		t.Errorf("adopted case = %v, %v", got, err)
 	}
+	// a snapshot sealed with a key of its own (the hub's), adopted by a
+	// store with another key: rekeyed in place to the store's key
+	for i, snapKey := range [][]byte{testKey(t), nil} {
+		snap := filepath.Join(dir, "snap", fmt.Sprintf("own%d.db", i))
+		if _, err := db.WriteSnapshotKey(ctx, snap, "371002", snapKey); err != nil {
+			t.Fatalf("WriteSnapshotKey = %v", err)
+		}
+		other := openKeyed(t, filepath.Join(dir, fmt.Sprintf("desk-other%d", i), "vetdesk.db"), testKey(t))
+		if _, err := other.AdoptSnapshotSealed(ctx, snap, snapKey, nil, nil); err != nil {
+			t.Fatalf("AdoptSnapshotSealed(key %d) = %v", i, err)
+		}
+		if got, err := other.Case(ctx, c.ID); err != nil || got.Values["phone"] != "13912345678" {
+			t.Errorf("adopted case = %v, %v", got, err)
+		}
+		other.Close()
+		os.Remove(snap)
+	}
 	db.Close()
 	empty.Close()
 	assertNoPlaintext(t, dir)

@@ -10,6 +10,7 @@ package store
 // is hours old is still correct, only its tail comes by the feed.
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -55,6 +56,13 @@ var (
 // pushes go on meanwhile. The file's device-local tables are empty except
 // the clock, the replica's, which is at or past every op copied.
 func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotInfo, error) {
+	return db.WriteSnapshotKey(ctx, path, office, db.key)
+}
+
+// WriteSnapshotKey is WriteSnapshot with the snapshot sealed with key
+// instead of the store's key (nil: plaintext): the hub seals each snapshot
+// with a key of its own, which it hands to the devices that fetch it.
+func (db *DB) WriteSnapshotKey(ctx context.Context, path, office string, key []byte) (SnapshotInfo, error) {
 	info := SnapshotInfo{Schema: SchemaVersion()}
 	fail := func(err error) (SnapshotInfo, error) {
 		os.Remove(path)
@@ -63,7 +71,7 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 	os.Remove(path)
 	os.Remove(path + "-wal")
 	os.Remove(path + "-shm")
-	empty, err := Open(path, Options{Key: db.key})
+	empty, err := Open(path, Options{Key: key})
 	if err != nil {
 		return fail(err)
 	}
@@ -88,7 +96,7 @@ func (db *DB) WriteSnapshot(ctx context.Context, path, office string) (SnapshotI
 		return fail(err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
-	attach, args, err := attachSQL(path, db.key, "snap")
+	attach, args, err := attachSQL(path, key, "snap", db.key)
 	if err != nil {
 		return fail(err)
 	}
@@ -289,7 +297,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 			return err
 		}
-		attach, args, err := attachSQL(db.path, db.key, "live")
+		attach, args, err := attachSQL(db.path, db.key, "live", db.key)
 		if err != nil {
 			return err
 		}
@@ -464,12 +472,35 @@ func (db *DB) reopenPool() error {
 }
 
 // attachSQL returns the statement and arguments that attach the store file
-// at path as schema, sealed with key (nil: plaintext) like the connection
-// that runs it.
-func attachSQL(path string, key []byte, schema string) (string, []any, error) {
-	if key == nil {
+// at path as schema, sealed with key (nil: plaintext), on a connection
+// sealed with connKey (nil: plaintext).
+func attachSQL(path string, key []byte, schema string, connKey []byte) (string, []any, error) {
+	if key == nil && connKey == nil {
 		return `ATTACH DATABASE ? AS ` + schema, []any{path}, nil
 	}
-	q, uri, err := sealvfs.AttachSQL(path, key, schema)
-	return q, []any{uri}, err
+	uri, err := sealvfs.Target(path, key)
+	return `ATTACH DATABASE ? AS ` + schema, []any{uri}, err
+}
+
+// AdoptSnapshotSealed is AdoptSnapshot of a snapshot file sealed with key
+// (nil: plaintext), as the hub sent it: the file is first rekeyed in place
+// to the store's key, sector by sector (no second copy), and rekeyed back
+// when the adoption fails, so that a later round finds it as it came.
+func (db *DB) AdoptSnapshotSealed(ctx context.Context, path string, key []byte, remote []Op, settings map[string]string) (SnapshotInfo, error) {
+	if bytes.Equal(key, db.key) {
+		return db.AdoptSnapshot(ctx, path, remote, settings)
+	}
+	if key != nil && len(key) != KeySize {
+		return SnapshotInfo{}, fmt.Errorf("adopt snapshot: %w", ErrBadKey)
+	}
+	if err := rekeyFile(path, key, db.key); err != nil {
+		return SnapshotInfo{}, fmt.Errorf("adopt snapshot: %w", err)
+	}
+	info, err := db.AdoptSnapshot(ctx, path, remote, settings)
+	if err != nil && exists(path) {
+		if rerr := rekeyFile(path, db.key, key); rerr != nil {
+			os.Remove(path)
+		}
+	}
+	return info, err
 }

@@ -200,7 +200,11 @@ type SnapshotManifest struct {
 	// QueryGzip=1; 0 when the hub has none.
 	GzipSize   int64  `json:"gzip_size,omitempty"`
 	GzipSHA256 string `json:"gzip_sha256,omitempty"`
-	Users      []Op   `json:"users"`
+	// Key is the hex of the 32-byte key the file is sealed with (SM4-XTS of
+	// internal/sealvfs); empty: a plaintext file (a hub without a key). The
+	// device rekeys the file to its own key before adopting it.
+	Key   string `json:"key,omitempty"`
+	Users []Op   `json:"users"`
 }
 
 // Overwrite is a concurrent write that beat one of the device's values

@@ -70,7 +70,7 @@ type Store interface {
 	PutAttachment(ctx context.Context, r io.Reader) (string, error)
 	Path() string
 	HoldsCases(ctx context.Context) (bool, error)
-	AdoptSnapshot(ctx context.Context, path string, remote []store.Op, settings map[string]string) (store.SnapshotInfo, error)
+	AdoptSnapshotSealed(ctx context.Context, path string, key []byte, remote []store.Op, settings map[string]string) (store.SnapshotInfo, error)
 }
 
 // Settings keys the client keeps in the store (device-local).

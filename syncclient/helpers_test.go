@@ -121,12 +121,18 @@ type deskOpt struct {
 	noSnapshot   bool
 	onChange     func(syncclient.Status)
 	now          func() time.Time // the desk's wall clock; nil: time.Now
+	key          []byte           // the store's data key; nil: plaintext
+	dir          string           // the desk's data folder; "": a new temp folder
 }
 
 func (e *env) desk(name string, o deskOpt) *desk {
 	e.t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(e.t.TempDir(), name+".db"), store.Options{Catalogue: e.cat, Now: o.now})
+	dir := o.dir
+	if dir == "" {
+		dir = e.t.TempDir()
+	}
+	db, err := store.Open(filepath.Join(dir, name+".db"), store.Options{Catalogue: e.cat, Now: o.now, Key: o.key})
 	if err != nil {
 		e.t.Fatalf("store.Open(%s) = %v", name, err)
 	}

@@ -72,7 +72,15 @@ func (c *Client) startFromSnapshot(ctx context.Context) error {
 	cursor := strconv.FormatInt(man.High, 10)
 	// The snapshot holds the device's own ops too: a restored store needs
 	// no second pass over the feed.
-	_, err := c.st.AdoptSnapshot(ctx, part, users, map[string]string{SettingCursor: cursor, store.SettingRestored: ""})
+	var key []byte
+	if man.Key != "" {
+		k, err := hex.DecodeString(man.Key)
+		if err != nil || len(k) != store.KeySize {
+			return fmt.Errorf("snapshot %s: the hub sent a malformed key", man.ID)
+		}
+		key = k
+	}
+	_, err := c.st.AdoptSnapshotSealed(ctx, part, key, users, map[string]string{SettingCursor: cursor, store.SettingRestored: ""})
 	if errors.Is(err, store.ErrNotEmpty) || errors.Is(err, store.ErrSnapshotSchema) {
 		os.Remove(part)
 		return nil // a case was saved meanwhile: the feed it is

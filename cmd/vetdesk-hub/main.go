@@ -14,7 +14,10 @@
 //	vetdesk-hub [-data DIR] revoke --device ID | --dept-key-id ID | --dept-key KEY
 //
 // The password of `user add` is read from the VETDESK_PASSWORD variable or
-// the first line of standard input. The TLS certificate is made on first
+// the first line of standard input. hub.db, the replica and the snapshots
+// are sealed (SM4-XTS) with the hub's data key: $VETDESK_HUB_KEY (64 hex
+// digits) when set, else the file -key-file (default: hub.key in the data
+// folder), made owner-only with a new random key on first start. The TLS certificate is made on first
 // use and kept in the data folder; `enrol` prints its SHA-256 fingerprint
 // for the desktop to pin.
 package main
@@ -50,6 +53,7 @@ type common struct {
 	catalogue string
 	logLevel  string
 	hosts     string
+	keyFile   string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -57,6 +61,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.catalogue, "catalogue", c.catalogue, "catalogue folder (default: the embedded Weihai catalogue)")
 	fs.StringVar(&c.logLevel, "log-level", c.logLevel, "debug, info, warn or error")
 	fs.StringVar(&c.hosts, "host", c.hosts, "extra host names and IP addresses for a new certificate, comma-separated")
+	fs.StringVar(&c.keyFile, "key-file", c.keyFile, "file of the hub's data key (default: hub.key in the data folder, made on first start); $"+hubKeyEnv+" (64 hex digits) overrides it")
 }
 
 func main() {
@@ -187,7 +192,11 @@ func openHub(c *common, log *slog.Logger, tune ...func(*hub.Options)) (*hub.Hub,
 	if err != nil {
 		return nil, err
 	}
-	opt := hub.Options{Catalogue: cat, CatalogueFiles: files, Logger: log}
+	key, err := hubKey(c)
+	if err != nil {
+		return nil, err
+	}
+	opt := hub.Options{Catalogue: cat, CatalogueFiles: files, Logger: log, Key: key}
 	for _, t := range tune {
 		t(&opt)
 	}

@@ -59,7 +59,7 @@ var allowed = map[string][]string{
 	"vetdesk/assets":     {},
 	"vetdesk/syncapi":    {},
 	"vetdesk/fontset":    {"golang.org/x/image/", "vetdesk/assets"},
-	"vetdesk/store":      {"vetdesk/casework", "vetdesk/internal/opsig", "vetdesk/internal/sealvfs", "github.com/ncruces/go-sqlite3", "golang.org/x/crypto/", "github.com/google/uuid", "golang.org/x/sys/windows"},
+	"vetdesk/store":      {"vetdesk/casework", "vetdesk/internal/opsig", "vetdesk/internal/sealvfs", "github.com/emmansun/gmsm/", "github.com/ncruces/go-sqlite3", "golang.org/x/crypto/", "github.com/google/uuid", "golang.org/x/sys/windows"},
 	"vetdesk/printing":   {"vetdesk/casework", "vetdesk/assets", "vetdesk/fontset", "codeberg.org/go-pdf/fpdf", "github.com/skip2/go-qrcode", "golang.org/x/image/", "golang.org/x/sys/windows"},
 	"vetdesk/report":     {"vetdesk/casework", "github.com/xuri/excelize/v2"},
 	"vetdesk/syncclient": {"vetdesk/syncapi", "vetdesk/casework", "vetdesk/store", "vetdesk/internal/opwire", "vetdesk/internal/opsig", "vetdesk/internal/letterseal"},
