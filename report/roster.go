@@ -228,7 +228,7 @@ func (r *rosterReader) readSheet(ctx context.Context, f *excelize.File, sheet st
 			continue
 		}
 		res.Rows++
-		e, reasons, warns := r.checkRow(raw, numberCell(f, sheet, idCol, n, raw[casework.FieldIDNumber]))
+		e, reasons, warns := r.checkRow(raw, func() bool { return numberCell(f, sheet, idCol, n, raw[casework.FieldIDNumber]) })
 		if dup, ok := firstRow[e.IDNumber]; ok && len(reasons) == 0 {
 			reasons = append(reasons, fmt.Sprintf("公民身份号码与第%d行重复", dup))
 		}
@@ -303,7 +303,8 @@ func notPerson(raw map[string]string, cells []string) bool {
 // numberCell reports whether the ID number in column col of row n is held
 // as a number, not text: Excel keeps 15 significant digits of a number, so
 // the last digits of an 18-digit ID number are gone (3.71002E+17). Only a
-// value that looks like a number is looked up in the sheet.
+// value that looks like a number is looked up in the sheet, and only for a
+// number that does not check (a lookup walks the sheet's rows).
 func numberCell(f *excelize.File, sheet string, col, n int, v string) bool {
 	v = casework.NormalizeIDNumber(v)
 	if col < 0 || v == "" {

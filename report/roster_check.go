@@ -15,9 +15,10 @@ import (
 
 // checkRow turns the raw cells of a row into an entry, with the reasons it
 // is refused and the warnings it is accepted with, both in Chinese. Every
-// cell is normalised first (casework.Normalize); idNumber says the ID number
-// cell holds a number rather than text.
-func (r *rosterReader) checkRow(raw map[string]string, idNumber bool) (e RosterEntry, reasons, warns []string) {
+// cell is normalised first (casework.Normalize); idNumber tells whether the
+// ID number cell holds a number rather than text, asked only of a number
+// that does not check.
+func (r *rosterReader) checkRow(raw map[string]string, idNumber func() bool) (e RosterEntry, reasons, warns []string) {
 	values := map[string]string{}
 	bad := func(format string, a ...any) { reasons = append(reasons, fmt.Sprintf(format, a...)) }
 	if casework.NormalizeName(raw[casework.FieldName]) == "" {
@@ -29,11 +30,13 @@ func (r *rosterReader) checkRow(raw map[string]string, idNumber bool) (e RosterE
 	switch {
 	case id == "":
 		bad("公民身份号码未填写")
-	case idNumber, strings.ContainsAny(id, "Ee") && strings.Contains(id, "+"):
-		bad("公民身份号码“%s”在Excel中被存成了数字,只保留了前15位,后几位已丢失、无法还原;请向本人或报送单位重新索取号码,把该列设为“文本”格式后重新填写", raw[casework.FieldIDNumber])
+	case strings.ContainsAny(id, "Ee") && strings.Contains(id, "+"):
+		bad(numberText, raw[casework.FieldIDNumber])
 	default:
 		var err error
-		if info, err = casework.ParseIDNumber(id, r.cat.Areas, r.now); err != nil {
+		if info, err = casework.ParseIDNumber(id, r.cat.Areas, r.now); err != nil && idNumber() {
+			bad(numberText, raw[casework.FieldIDNumber])
+		} else if err != nil {
 			var ie *casework.IDError
 			if errors.As(err, &ie) && ie.Reason == casework.ReasonIDAreaAbolished {
 				bad("公民身份号码“%s”的前6位是%s年已撤销的行政区划,此后出生的人不会取得这个代码,请核对", id, ie.Arg)
@@ -158,6 +161,9 @@ func convertText(r *rosterReader, f *casework.Field, v string) string {
 	}
 	return fmt.Sprintf("%s“%s”填写有误", f.Label, v)
 }
+
+// numberText is the message for an ID number Excel stored as a number.
+const numberText = "公民身份号码“%s”在Excel中被存成了数字,只保留了前15位,后几位已丢失、无法还原;请向本人或报送单位重新索取号码,把该列设为“文本”格式后重新填写"
 
 var idReason = map[string]string{
 	casework.ReasonIDLength:     "不是18位",
