@@ -36,7 +36,7 @@ WINE_EXES := dist-wine
 VERSION = $(shell ./scripts/version.sh)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps deps-build deps-test deps-dist vet bench screenshots hub dist test-dist test-arm64
+.PHONY: run test deps deps-build deps-test deps-dist vet bench screenshots hub dist test-dist test-arm64 fuzz
 
 run: deps-build
 	$(GO) run ./cmd/vetdesk -data "$(DATA)"
@@ -48,7 +48,7 @@ run: deps-build
 test: deps-build deps-test vet dist
 	GOFLAGS=-tags=sqlite3_dotlk nice ./scripts/build-windows.sh $(WINE_EXES)
 	VETDESK_WINDOWS_EXES=$(CURDIR)/$(WINE_EXES) $(GO) test -count=1 ./...
-	$(MAKE) --no-print-directory test-dist test-arm64
+	$(MAKE) --no-print-directory test-dist test-arm64 fuzz
 
 # Everything into dist/, stamped with `git describe --tags --always --dirty`.
 # Go's build cache serves a second run: it relinks, it does not recompile.
@@ -74,6 +74,11 @@ test-arm64: deps-dist
 
 vet:
 	$(GO) vet ./...
+
+# Every native fuzz target for FUZZTIME each (default 15s), one per go test
+# run; a crash leaves its input in testdata/fuzz/ (see scripts/fuzz.sh).
+fuzz:
+	GO=$(GO) ./scripts/fuzz.sh
 
 bench: deps-build
 	./scripts/bench.sh
