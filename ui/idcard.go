@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -22,7 +23,13 @@ const (
 	SettingCardLibrary  = store.SettingCardLibrary
 	SettingCardPhotoLib = store.SettingCardPhotoLib
 	SettingCardPort     = "idcard.port"
+	// SettingCardAuto "1" reads a card as soon as it is placed on the
+	// reader while an intake is open (the reader is polled).
+	SettingCardAuto = "idcard.auto"
 )
+
+// cardPollEvery is how often an open intake asks the reader for a card.
+const cardPollEvery = time.Second
 
 // Materials and fields a card reading fills.
 const (
@@ -64,7 +71,14 @@ func cardError(err error) string {
 // ReadCard reads the 居民身份证 on the reader into the intake (Ctrl+R). The
 // reading runs off the UI goroutine when the desk is Async.
 func (s *IntakeScreen) ReadCard() {
-	if s.C != nil && s.C.State != casework.CaseDraft {
+	if s.C != nil && s.C.State != casework.CaseDraft || s.ReadCardBtn.Disabled() {
+		return
+	}
+	if s.cardPoll != nil { // the reader is held by the poll: read there, now
+		select {
+		case s.cardPoll.now <- struct{}{}:
+		default:
+		}
 		return
 	}
 	cfg, err := cardConfig(s.d.ctx(), s.d.Svc.Store)
@@ -80,9 +94,13 @@ func (s *IntakeScreen) ReadCard() {
 		s.applyCard(read())
 		return
 	}
+	s.ReadCardBtn.Disable() // one reading at a time
 	go func() {
 		c, err := read()
-		fyne.Do(func() { s.applyCard(c, err) })
+		fyne.Do(func() {
+			s.ReadCardBtn.Enable()
+			s.applyCard(c, err)
+		})
 	}()
 }
 
@@ -95,6 +113,9 @@ func (s *IntakeScreen) showCardProblem(msg string) {
 // applyCard puts a reading into the intake: the ID number as if typed
 // (drafts of it are offered first), then the card's other fields.
 func (s *IntakeScreen) applyCard(c idreader.Card, err error) {
+	if s.C != nil && s.C.State != casework.CaseDraft {
+		return // accepted meanwhile
+	}
 	if err != nil {
 		s.showCardProblem(cardError(err))
 		return
@@ -207,13 +228,84 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
+// cardPoll reads a card placed on the reader while the intake is open.
+type cardPoll struct {
+	stop context.CancelFunc
+	now  chan struct{} // Ctrl+R: read now, even the card read last
+	// onRead, when set, runs after a card the poll read was applied (tests).
+	onRead func()
+}
+
+// pollCard starts reading cards as they are placed on the reader when 设置
+// asks for it; Leave stops it.
+func (s *IntakeScreen) pollCard() {
+	if s.cardPoll != nil || (s.C != nil && s.C.State != casework.CaseDraft) {
+		return
+	}
+	ctx := s.d.ctx()
+	if v, _ := s.d.Svc.Store.Setting(ctx, SettingCardAuto); v != "1" {
+		return
+	}
+	cfg, err := cardConfig(ctx, s.d.Svc.Store)
+	if err != nil || cfg.SDK == "" || cfg.Library == "" {
+		return
+	}
+	pctx, cancel := context.WithCancel(context.Background())
+	p := &cardPoll{stop: cancel, now: make(chan struct{}, 1), onRead: s.onCardPolled}
+	s.cardPoll = p
+	go p.run(pctx, cfg, s)
+}
+
+func (p *cardPoll) run(ctx context.Context, cfg idreader.Config, s *IntakeScreen) {
+	r, err := idreader.Open(cfg)
+	if err != nil {
+		fyne.Do(func() { s.showCardProblem(cardError(err)) })
+		return
+	}
+	defer r.Close()
+	t := time.NewTicker(cardPollEvery)
+	defer t.Stop()
+	last, shown := "", ""
+	for {
+		manual := false
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.now:
+			manual = true
+		}
+		c, err := r.Read(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil && (manual || !errors.Is(err, idreader.ErrNoCard) && cardError(err) != shown):
+			// a reader unplugged is said once; no card only when asked
+			msg := cardError(err)
+			shown = msg
+			fyne.Do(func() { s.showCardProblem(msg) })
+		case errors.Is(err, idreader.ErrNoCard):
+			last = "" // taken off: the same card placed again is read again
+		case err == nil && (c.IDNumber != last || manual):
+			last, shown = c.IDNumber, ""
+			fyne.Do(func() {
+				s.applyCard(c, nil)
+				if p.onRead != nil {
+					p.onRead()
+				}
+			})
+		}
+	}
+}
+
 // cardSettings are 设置's rows for the ID card reader.
 type cardSettings struct {
 	SDK      *widget.Select
 	Library  *shortcutEntry
 	PhotoLib *shortcutEntry
 	Port     *shortcutEntry
-	sdks     []string // SDK codes by option, "" first (none)
+	Auto     *widget.Check // read a card as soon as it is placed
+	sdks     []string      // SDK codes by option, "" first (none)
 }
 
 func newCardSettings(get func(string) string, admin bool) *cardSettings {
@@ -238,6 +330,8 @@ func newCardSettings(get func(string) string, admin bool) *cardSettings {
 	c.PhotoLib.SetPlaceHolder(T("idcard.photolib.hint"))
 	c.Port.SetText(get(SettingCardPort))
 	c.Port.SetPlaceHolder(T("idcard.port.hint"))
+	c.Auto = widget.NewCheck(T("idcard.auto"), nil)
+	c.Auto.Checked = get(SettingCardAuto) == "1"
 	if !admin {
 		c.SDK.Disable()
 		c.Library.Disable()
@@ -263,6 +357,10 @@ func (c *cardSettings) values(v map[string]string) {
 	v[SettingCardLibrary] = strings.TrimSpace(c.Library.Text)
 	v[SettingCardPhotoLib] = strings.TrimSpace(c.PhotoLib.Text)
 	v[SettingCardPort] = strings.TrimSpace(c.Port.Text)
+	v[SettingCardAuto] = ""
+	if c.Auto.Checked {
+		v[SettingCardAuto] = "1"
+	}
 }
 
 // check reports whether the port is one the readers use.
@@ -279,5 +377,6 @@ func (c *cardSettings) formItems() []*widget.FormItem {
 		widget.NewFormItem(T("idcard.library"), c.Library),
 		widget.NewFormItem(T("idcard.photolib"), c.PhotoLib),
 		port,
+		widget.NewFormItem("", c.Auto),
 	}
 }

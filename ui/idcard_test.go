@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -172,5 +173,48 @@ func TestReaderLibraryIsTheAdmins(t *testing.T) {
 	s.Save()
 	if !strings.Contains(s.Message.Text, T("idcard.err.port")) {
 		t.Errorf("port 1017 saved: %q", s.Message.Text)
+	}
+}
+
+// TestCardPlacedIsRead: with 放上身份证即读取 on, an open intake polls the
+// reader, and the card placed on it fills the intake without a key.
+func TestCardPlacedIsRead(t *testing.T) {
+	l := fakeReaders(t)
+	f := newFixture(t)
+	f.setReader(t, idreader.SDKHuashi, l.Huashi)
+	set := NewSettingsScreen(f.desk)
+	set.Card.Auto.SetChecked(true)
+	set.Save()
+	f.desk.LoggedIn(f.clerk)
+	s := NewIntakeScreen(f.desk)
+	read := make(chan struct{}, 4)
+	s.onCardPolled = func() { read <- struct{}{} }
+	t.Cleanup(s.Leave)
+	f.desk.Show(s)
+	if s.cardPoll == nil {
+		t.Fatal("the intake does not poll the reader")
+	}
+	select {
+	case <-read:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the card on the reader was not read within 30 s")
+	}
+	if s.C == nil || s.C.Value(casework.FieldName) != fakeidcard.Huashi.Name || s.C.Value(casework.FieldIDNumber) != fakeidcard.Huashi.IDNumber {
+		t.Fatalf("after the card was placed: %v, %q", s.C != nil, s.CardInfo.Text)
+	}
+	// Ctrl+R reads again through the poll, which holds the reader
+	s.C.Values[casework.FieldName] = "改过"
+	s.ID.TypedShortcut(ctrl(fyne.KeyR))
+	select {
+	case <-read:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Ctrl+R while polling read nothing within 30 s")
+	}
+	if got := s.C.Value(casework.FieldName); got != fakeidcard.Huashi.Name {
+		t.Errorf("after Ctrl+R name = %q, want the card's %s", got, fakeidcard.Huashi.Name)
+	}
+	s.Leave()
+	if s.cardPoll != nil {
+		t.Errorf("leaving the intake did not stop the poll")
 	}
 }

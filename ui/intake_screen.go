@@ -62,6 +62,10 @@ type IntakeScreen struct {
 	cardMats map[string]bool // materials the card has been recorded on
 	// scans takes the document camera's and scanner's images (scans.go).
 	scans *scanBar
+	// cardPoll reads cards placed on the reader (设置 › 放上身份证即读取).
+	cardPoll *cardPoll
+	// onCardPolled, when set, runs after the poll applied a card (tests).
+	onCardPolled func()
 
 	printMsg  *widget.Label // where printing reports, with the result
 	formBox   *fyne.Container
@@ -860,6 +864,7 @@ func (s *IntakeScreen) settleOtherDrafts() {
 }
 
 func (s *IntakeScreen) showAccepted() {
+	s.stopCardPoll() // the next card is the next intake's
 	s.Accept.Disable()
 	s.SaveBtn.Disable()
 	msg := widget.NewLabelWithStyle(T("intake.accepted", map[string]any{"Number": s.C.Number}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -919,6 +924,7 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems,
 	)
 	s.watchScans()
+	s.pollCard()
 	var view fyne.CanvasObject
 	s.scroll, view = wheelScroll(container.NewPadded(body))
 	return container.NewBorder(container.NewPadded(s.Result), nil, nil, nil, view)

@@ -128,16 +128,28 @@ func (s *IntakeScreen) watchScans() {
 	}()
 }
 
-// Leave stops watching the camera's folder.
+// Leave stops watching the camera's folder and polling the card reader.
 func (s *IntakeScreen) Leave() {
 	if s.scans.stop != nil {
 		s.scans.stop()
 		s.scans.stop = nil
 	}
+	s.stopCardPoll()
 }
 
-// Resume watches the camera's folder again after the lock.
-func (s *IntakeScreen) Resume() { s.watchScans() }
+func (s *IntakeScreen) stopCardPoll() {
+	if s.cardPoll != nil {
+		s.cardPoll.stop()
+		s.cardPoll = nil
+	}
+}
+
+// Resume watches the camera's folder and polls the reader again after the
+// lock.
+func (s *IntakeScreen) Resume() {
+	s.watchScans()
+	s.pollCard()
+}
 
 // offerScan queues a new file of the camera's folder and shows the oldest.
 func (s *IntakeScreen) offerScan(path string) {
