@@ -2,6 +2,7 @@ package idreader
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"runtime"
 
@@ -15,12 +16,19 @@ type library struct {
 	dll  *windows.DLL
 }
 
+// loadLibrary loads the DLL at path. The DLLs it needs are looked for in
+// its own folder first (LOAD_WITH_ALTERED_SEARCH_PATH): a vendor's
+// termb.dll or sdtapi.dll comes with the DLLs it loads beside it, which a
+// plain LoadLibrary would look for beside vetdesk.exe.
 func loadLibrary(path string) (*library, error) {
-	dll, err := windows.LoadDLL(path)
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // the altered search needs a full path
+	}
+	h, err := windows.LoadLibraryEx(path, 0, windows.LOAD_WITH_ALTERED_SEARCH_PATH)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %v: %w", path, err, ErrLibrary)
 	}
-	return &library{path: path, dll: dll}, nil
+	return &library{path: path, dll: &windows.DLL{Name: path, Handle: h}}, nil
 }
 
 // bind points the function variable fptr (a func of int32, uint32 and

@@ -94,13 +94,24 @@ func BuildFor(dir, goos string) (Libs, error) {
 	if goos == "windows" {
 		cc, flags, libs = "x86_64-w64-mingw32-gcc", []string{"-shared", "-O1", "-static-libgcc"}, nil
 	}
-	for _, b := range []struct{ c, out string }{
-		{"sdtapi.c", l.General}, {"wlt_unpack.c", l.WLTUnpack}, {"wltrs.c", l.WLTGetBmp}, {"termb.c", l.Huashi},
-	} {
+	builds := []struct{ c, out, with string }{
+		{"sdtapi.c", l.General, ""}, {"wlt_unpack.c", l.WLTUnpack, ""}, {"wltrs.c", l.WLTGetBmp, ""}, {"termb.c", l.Huashi, ""},
+	}
+	if goos == "windows" {
+		// termb.dll needs cvrdep.dll from its own folder, as a vendor's does
+		dep := filepath.Join(filepath.Dir(l.Huashi), "cvrdep.dll")
+		builds[3].with = dep
+		builds = append([]struct{ c, out, with string }{{"cvrdep.c", dep, ""}}, builds...)
+	}
+	for _, b := range builds {
 		if b.out == "" {
 			continue
 		}
-		args := append(append(append([]string{}, flags...), "-o", b.out, filepath.Join(src, b.c)), libs...)
+		args := append(append([]string{}, flags...), "-o", b.out, filepath.Join(src, b.c))
+		if b.with != "" {
+			args = append(args, b.with)
+		}
+		args = append(args, libs...)
 		if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
 			return Libs{}, fmt.Errorf("%s %s: %v: %s", cc, b.c, err, out)
 		}

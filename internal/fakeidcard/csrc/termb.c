@@ -6,7 +6,14 @@
 
 static int opened, read_done;
 
+#ifdef _WIN32
+int cvr_dep_ok(void); /* cvrdep.dll, beside termb.dll: found only if loaded from there */
+#endif
+
 int CVR_InitComm(int port) {
+#ifdef _WIN32
+	if (!cvr_dep_ok()) return 0;
+#endif
 	if (port != wanted_port()) return 0;
 	opened = 1;
 	return 1;
