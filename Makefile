@@ -15,10 +15,11 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev
               libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev fonts-hanazono
 TEST_PKGS  := poppler-utils qpdf zbar-tools cups printer-driver-cups-pdf sane-utils \
               libreoffice-calc-nogui locales
-# make dist: cross compilers (mingw-w64 for Windows, aarch64 gcc and the arm64
-# GL/X11 headers through multiarch for the arm64 desktop), NSIS, lintian, and
-# qemu-user for the arm64 tests.
-DIST_PKGS  := gcc-mingw-w64-x86-64 nsis lintian gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+# make dist: cross compilers (mingw-w64 for Windows, aarch64 gcc for the arm64
+# desktop), debootstrap for the Debian 11 sysroot the Linux desktops are built
+# against (glibc 2.27+: UOS 20, Kylin V10), NSIS, lintian, qemu-user and the
+# arm64 GL/X11 libraries (multiarch) to start the arm64 desktop in the tests.
+DIST_PKGS  := gcc-mingw-w64-x86-64 nsis lintian gcc-aarch64-linux-gnu libc6-dev-arm64-cross debootstrap \
               qemu-user curl adduser desktop-file-utils \
               libgl1-mesa-dev:arm64 libx11-dev:arm64 libxcursor-dev:arm64 libxrandr-dev:arm64 \
               libxinerama-dev:arm64 libxi-dev:arm64 libxxf86vm-dev:arm64

@@ -4,8 +4,11 @@
 #   OUTDIR/vetdesk_VERSION_ARCH.deb      the desktop (cgo + Fyne)
 #   OUTDIR/vetdesk-hub_VERSION_ARCH.deb  the hub (pure Go)
 # The binaries stay in OUTDIR/.build/ARCH for the tests (qemu, dpkg).
-# arm64's desktop needs gcc-aarch64-linux-gnu and the arm64 GL/X11 headers
-# (multiarch); the Makefile's DIST_PKGS installs them.
+# The desktop is built against a Debian 11 sysroot (scripts/sysroot.sh, kept
+# in SYSROOT, default ~/.cache/vetdesk/sysroot: a fixed path, so that Go's
+# build cache serves every clone) so that it runs on glibc 2.27 and later:
+# 统信UOS 20 and 麒麟 V10 too. arm64's needs gcc-aarch64-linux-gnu; the
+# Makefile's DIST_PKGS installs it and debootstrap.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: build-linux.sh amd64|arm64 OUTDIR" >&2; exit 2; }
 arch=$1
@@ -22,13 +25,14 @@ DEB_VERSION=$("$root/scripts/version.sh" --deb)
 WORK=$BIN/doc
 ldflags="-s -w -X vetdesk/internal/version.Version=$version"
 case $arch in
-amd64) cc=${CC_AMD64:-gcc} objdump=objdump ;;
-arm64)
-	cc=${CC_ARM64:-aarch64-linux-gnu-gcc} objdump=aarch64-linux-gnu-objdump
-	export PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
-	;;
+amd64) triplet=x86_64-linux-gnu objdump=objdump ;;
+arm64) triplet=aarch64-linux-gnu objdump=aarch64-linux-gnu-objdump ;;
 *) echo "build-linux.sh: unknown arch $arch" >&2; exit 2 ;;
 esac
+SYSROOT=${SYSROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/vetdesk/sysroot}
+cc=$("$root/scripts/sysroot.sh" "$arch" "$SYSROOT")
+export PKG_CONFIG_SYSROOT_DIR=$SYSROOT/$arch
+export PKG_CONFIG_LIBDIR=$SYSROOT/$arch/usr/lib/$triplet/pkgconfig:$SYSROOT/$arch/usr/share/pkgconfig
 mkdir -p "$BIN"
 cd "$root"
 
@@ -36,7 +40,7 @@ CGO_ENABLED=1 GOOS=linux GOARCH=$arch CC=$cc "$GO" build -ldflags "$ldflags" -o 
 CGO_ENABLED=0 GOOS=linux GOARCH=$arch "$GO" build -ldflags "$ldflags" -o "$BIN/vetdesk-hub" ./cmd/vetdesk-hub
 
 # The desktop links glibc dynamically: depend on the newest symbol version it
-# uses (2.34 when built on Debian 12: older systems cannot run it).
+# uses (2.27 from the Debian 11 sysroot; 2.34 if built on Debian 12 itself).
 glibc=$("$objdump" -T "$BIN/vetdesk" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
 [ -n "$glibc" ] || { echo "build-linux.sh: no glibc symbol versions in $BIN/vetdesk" >&2; exit 1; }
 

@@ -9,6 +9,11 @@
 #     starts the hub and /healthz answers
 #   - the arm64 hub answers /healthz under qemu-aarch64; the arm64 desktop
 #     starts there (-version) with the multiarch arm64 libraries
+#   - both desktops start on Debian 11's glibc 2.31 (the sysroot they were
+#     built against, scripts/sysroot.sh): amd64 chrooted into it, arm64
+#     under qemu-aarch64 with it as the library prefix (and its library
+#     folders named, or the loader takes the machine's newer libX11); and
+#     neither needs a glibc symbol newer than 2.28 (统信UOS 20's)
 #   - the Windows installer and programs are there
 # Prints "N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
@@ -118,6 +123,26 @@ rm -rf "$qdata"
 # the arm64 desktop loads its arm64 GL/X11 libraries (multiarch) and starts
 check "the arm64 desktop starts under qemu-aarch64 and says $version" \
 	bash -c "[ \"\$(qemu-aarch64 '$dist/.build/arm64/vetdesk' -version 2>/dev/null)\" = 'vetdesk $version' ]"
+
+# --- old glibc: the Debian 11 sysroot the desktops were built against ---
+sysroot=${SYSROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/vetdesk/sysroot}
+newest_glibc() { "$1" -T "$2" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1; }
+export -f newest_glibc
+for a in amd64:objdump arm64:aarch64-linux-gnu-objdump; do
+	arch=${a%%:*}
+	check "the $arch desktop needs no glibc newer than 2.28 (UOS 20)" \
+		bash -c "v=\$(newest_glibc ${a#*:} '$dist/.build/$arch/vetdesk'); echo \"needs \$v\"; [ \"\$(printf '%s\n' \"\$v\" 2.28 | sort -V | tail -1)\" = 2.28 ]"
+done
+if [ -x "$sysroot/amd64/lib/x86_64-linux-gnu/libc.so.6" ]; then
+	cp "$dist/.build/amd64/vetdesk" "$sysroot/amd64/tmp/vetdesk-test"
+	check "the amd64 desktop starts on Debian 11's glibc 2.31 (chroot) and says $version" \
+		bash -c "[ \"\$($sudo chroot '$sysroot/amd64' /tmp/vetdesk-test -version 2>/dev/null)\" = 'vetdesk $version' ]"
+	rm -f "$sysroot/amd64/tmp/vetdesk-test"
+else
+	bad "no Debian 11 amd64 sysroot in $sysroot (make dist prepares it)"
+fi
+check "the arm64 desktop starts on Debian 11's glibc 2.31 under qemu-aarch64 and says $version" \
+	bash -c "[ \"\$(qemu-aarch64 -L '$sysroot/arm64' -E LD_LIBRARY_PATH=/usr/lib/aarch64-linux-gnu:/lib/aarch64-linux-gnu '$dist/.build/arm64/vetdesk' -version 2>/dev/null)\" = 'vetdesk $version' ]"
 
 # --- uninstall ---
 check "the amd64 .debs uninstall" apt remove vetdesk vetdesk-hub
