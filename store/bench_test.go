@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -203,14 +204,17 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func BenchmarkSearch(b *testing.B) {
 	db := openBench(b)
 	ctx := context.Background()
-	var names2, names3, ids, phones []string
-	rows, err := db.sql.Query(`SELECT name, id_number, phone FROM cases WHERE rid % 97 = 0 LIMIT 1000`)
+	var names2, names3, ids, phones, numfrags []string
+	rows, err := db.sql.Query(`SELECT name, id_number, phone, number FROM cases WHERE rid % 97 = 0 LIMIT 1000`)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for rows.Next() {
-		var name, id, phone string
-		rows.Scan(&name, &id, &phone)
+		var name, id, phone, number string
+		rows.Scan(&name, &id, &phone, &number)
+		if parts := strings.SplitN(number, "-", 3); len(parts) == 3 {
+			numfrags = append(numfrags, parts[2]) // device and sequence: HC01-000123
+		}
 		switch len([]rune(name)) {
 		case 2:
 			names2 = append(names2, name)
@@ -230,6 +234,7 @@ func BenchmarkSearch(b *testing.B) {
 		{"name3", names3, Query{}},
 		{"idfrag", ids, Query{}},
 		{"phone4", phones, Query{}},
+		{"numfrag", numfrags, Query{}}, // a case number fragment across its parts: scanned
 		{"surname+office", []string{"王", "李", "张"}, Query{Office: "371002"}},
 		{"list-accepted", []string{""}, Query{States: []casework.CaseState{casework.CaseAccepted}}},
 	}

@@ -128,16 +128,22 @@ func (q Query) where() (string, []any) {
 			continue
 		}
 		match := "(instr(c.name, ?) > 0 OR instr(c.id_number, ?) > 0 OR instr(c.phone, ?) > 0 OR instr(c.number, ?) > 0)"
-		// A term with a dash is a fragment of a case number across its
-		// parts (2026-HC01-0001): the grams hold only the sequence, so it
-		// is matched by scanning.
-		if grams := termGrams(term); len(grams) > 0 && !strings.Contains(term, "-") {
+		if grams := termGrams(term); len(grams) > 0 {
 			sub := make([]string, len(grams))
 			for i, g := range grams {
 				sub[i] = "SELECT case_rid FROM grams WHERE gram = ?"
 				args = append(args, g)
 			}
-			conds = append(conds, "c.rid IN ("+strings.Join(sub, " INTERSECT ")+")")
+			cand := strings.Join(sub, " INTERSECT ")
+			if strings.Contains(term, "-") {
+				// a fragment of a case number across its parts
+				// (2026-HC01-0001): the grams hold only the number's
+				// sequence, so the numbers are scanned too, in their
+				// index (a landline's hyphen is in the grams)
+				cand += " UNION SELECT rid FROM cases INDEXED BY cases_number WHERE number <> '' AND instr(number, ?) > 0"
+				args = append(args, term)
+			}
+			conds = append(conds, "c.rid IN ("+cand+")")
 			indexed = true
 		}
 		conds = append(conds, match)

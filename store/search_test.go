@@ -19,7 +19,7 @@ func TestSearch(t *testing.T) {
 		{"王伟", "371002199001011234", "13811112222", "371002"},
 		{"王伟强", "371003199202023456", "13933334444", "371003"},
 		{"李娜", "37108219950303567X", "13755556666", "371002"},
-		{"欧阳娜娜", "371083199804048899", "13677778888", "371002"},
+		{"欧阳娜娜", "371083199804048899", "0631-7777888", "371002"}, // a landline keeps its hyphen
 	}
 	var cases []*casework.Case
 	for i, p := range people {
@@ -70,6 +70,7 @@ func TestSearch(t *testing.T) {
 		{"case number fragment across its parts", Query{Text: cases[2].Number[7:]}, "李娜"},
 		{"case number fragment, lower case", Query{Text: strings.ToLower(cases[2].Number[12:])}, "李娜"},
 		{"name and phone", Query{Text: "王伟 2222"}, "王伟"},
+		{"landline with its hyphen", Query{Text: "0631-777"}, "欧阳娜娜"},
 		{"no match", Query{Text: "赵"}, ""},
 		{"state filter", Query{States: []casework.CaseState{casework.CaseAccepted}}, "李娜,王伟"},
 		{"office filter", Query{Text: "娜", Office: "371002"}, "李娜,欧阳娜娜"},
