@@ -134,8 +134,10 @@ func letterPages(t *testing.T) ([][]item, *Printer) {
 // TestSpoolLetterOffset guards the hukou letter on pre-printed stock: what
 // the Windows path puts on paper for a printer with offset (3, -2) mm is,
 // pixel for pixel, what it puts there without one moved by exactly
-// (3, -2)·dpi/25.4 device pixels; and drawn in bands it is the preview's
-// page image, placed 1:1.
+// (3, -2)·dpi/25.4 device pixels; on a printer with unprintable margins
+// it is the same page clipped to the printable area (page (0,0) on the
+// paper's corner); and drawn in bands it is the preview's page image,
+// placed 1:1.
 func TestSpoolLetterOffset(t *testing.T) {
 	pages, q := letterPages(t)
 	for _, dpi := range [][2]int{{203, 203}, {360, 180}} {
@@ -164,6 +166,26 @@ func TestSpoolLetterOffset(t *testing.T) {
 		}
 		if ink == 0 || diff != 0 {
 			t.Errorf("%v dpi: with offset (3,-2) mm, %d pixels differ from the page moved by (%d, %d) px (%d ink pixels)", dpi, diff, dx, dy, ink)
+		}
+		// A printer with unprintable margins prints the same page, pixel
+		// for pixel, where it can, and nothing where it cannot.
+		margined := a4Device(dpi[0], dpi[1], 50, 60)
+		clipped := paperOf(t, q, pages[0], margined, 0, 0)
+		printable := image.Rect(50, 60, margined.PaperW-50, margined.PaperH-60)
+		diff = 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				want := plain.GrayAt(x, y).Y
+				if !image.Pt(x, y).In(printable) {
+					want = 0xff
+				}
+				if clipped.GrayAt(x, y).Y != want {
+					diff++
+				}
+			}
+		}
+		if diff != 0 {
+			t.Errorf("%v dpi: with margins of 50 x 60 px, %d pixels differ from the page clipped to the printable area", dpi, diff)
 		}
 		// Drawn band by band, the page is the page drawn whole.
 		whole := q.rasterRect(pages[0], float64(dpi[0]), float64(dpi[1]), image.Rectangle{Max: pagePixels(float64(dpi[0]), float64(dpi[1]))})
