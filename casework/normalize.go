@@ -1,7 +1,10 @@
 package casework
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -32,7 +35,9 @@ func Normalize(f *Field, v string) string {
 		return NormalizePhone(v)
 	case TypeBank:
 		return compact(v, "", true)
-	case TypeNumber, TypeDate:
+	case TypeDate:
+		return NormalizeDate(v)
+	case TypeNumber:
 		return compact(v, "", false)
 	case TypeMoney:
 		return compact(v, ",，", true)
@@ -54,6 +59,31 @@ func Normalize(f *Field, v string) string {
 func (c *Catalogue) NormalizeValue(code, v string) string {
 	return Normalize(c.Field(code), v)
 }
+
+// NormalizeDate returns a date as typed (2024/9/1, 2024.9.1, 2024年9月1日,
+// 20240901, full-width or spaced) as YYYY-MM-DD when it is a real date;
+// anything else comes back compacted, for validation to refuse.
+func NormalizeDate(s string) string {
+	s = compact(s, "", false)
+	var y, m, d string
+	if p := dateRe.FindStringSubmatch(s); p != nil {
+		y, m, d = p[1], p[2], p[3]
+	} else if len(s) == 8 && allDigits(s) {
+		y, m, d = s[:4], s[4:6], s[6:]
+	} else {
+		return s
+	}
+	yi, _ := strconv.Atoi(y)
+	mi, _ := strconv.Atoi(m)
+	di, _ := strconv.Atoi(d)
+	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
+	if t.Year() != yi || int(t.Month()) != mi || t.Day() != di {
+		return s
+	}
+	return t.Format(dateLayout)
+}
+
+var dateRe = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$`)
 
 // NormalizeIDNumber returns an ID number as typed or pasted in its canonical
 // form: full-width digits and X folded to ASCII, every space (U+3000

@@ -46,6 +46,13 @@ func TestNormalize(t *testing.T) {
 		{FieldSex, "男\u3000", "男"},
 		{FieldBirthDate, "１９９０－０１－０１", "1990-01-01"},
 		{FieldBirthDate, " 1990-01-01 ", "1990-01-01"},
+		{FieldBirthDate, "1990/1/2", "1990-01-02"},
+		{FieldBirthDate, "1990.01.02", "1990-01-02"},
+		{FieldBirthDate, "1990年1月2日", "1990-01-02"},
+		{FieldBirthDate, "１９９０年１月２日", "1990-01-02"},
+		{FieldBirthDate, "19900102", "1990-01-02"},
+		{FieldBirthDate, "1990-02-30", "1990-02-30"}, // not a date: left for validation to refuse
+		{FieldBirthDate, "199001", "199001"},
 		{"bank_account", "6222 0202 0011 2233 441", "6222020200112233441"},
 		{"bank_account", "6222-0202-0011-2233-441", "6222020200112233441"},
 		{"home_address", "威海市\u3000文登区　天福路１２号（东门）", "威海市 文登区 天福路12号（东门）"},
@@ -120,6 +127,7 @@ func FuzzNormalize(f *testing.F) {
 	}
 	kinds := map[string]func(string) string{
 		"id": NormalizeIDNumber, "phone": NormalizePhone, "name": NormalizeName, "text": NormalizeText, "query": NormalizeQuery,
+		"date": NormalizeDate,
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for kind, norm := range kinds {

@@ -38,11 +38,13 @@ func TestIntakeNormalisesInput(t *testing.T) {
 				t.Fatalf("ID typed %q: case %v, entry %q, message %q; want %s accepted", typed, s.C != nil, s.ID.Text, s.IDInfo.Text, id)
 			}
 			s.Placement.SetSelected("自主就业")
-			for code, in := range map[string]string{casework.FieldPhone: "+86 139 6310 8888", casework.FieldName: "林\u3000涛 "} {
-				e := s.Inputs[code].Entry
-				f.typeInto(e, in)
+			for code, in := range map[string]string{casework.FieldPhone: "+86 139 6310 8888", casework.FieldName: "林\u3000涛 ", casework.FieldEnlistDate: "１９６８年９月１日"} {
+				if s.Inputs[code] == nil || s.Inputs[code].Entry == nil {
+					t.Fatalf("intake has no entry for %s", code)
+				}
+				f.typeInto(s.Inputs[code].Entry, in)
 			}
-			want := map[string]string{casework.FieldPhone: "13963108888", casework.FieldName: "林涛"}
+			want := map[string]string{casework.FieldPhone: "13963108888", casework.FieldName: "林涛", casework.FieldEnlistDate: "1968-09-01"}
 			for code, w := range want {
 				if got := s.C.Value(code); got != w {
 					t.Errorf("stored %s = %q, want %q", code, got, w)
