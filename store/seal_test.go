@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+
 	"vetdesk/casework"
 	"vetdesk/internal/sealvfs"
 )
@@ -307,6 +310,9 @@ func TestSealedBackupAndSnapshot(t *testing.T) {
 		if got, err := other.Case(ctx, c.ID); err != nil || got.Values["phone"] != "13912345678" {
 			t.Errorf("adopted case = %v, %v", got, err)
 		}
+		if r := reserveBytes(t, other); r != 8 {
+			t.Errorf("store adopted from snapshot %d has %d reserved bytes a page, want 8 (page checksums)", i, r)
+		}
 		other.Close()
 		os.Remove(snap)
 	}
@@ -455,4 +461,27 @@ func assertNoPlaintextFile(t testing.TB, dir string) {
 			t.Errorf("%s is plaintext after Open with a key", e.Name())
 		}
 	}
+}
+
+// reserveBytes returns the reserved bytes per page of the store's file: 8
+// when it has page checksums.
+func reserveBytes(t testing.TB, db *DB) int {
+	t.Helper()
+	p, done := db.pool()
+	defer done()
+	conn, err := p.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var r int
+	err = conn.Raw(func(c any) error {
+		v, err := c.(driver.Conn).Raw().FileControl("main", sqlite3.FCNTL_RESERVE_BYTES)
+		r, _ = v.(int)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -75,6 +75,14 @@ func (db *DB) WriteSnapshotKey(ctx context.Context, path, office string, key []b
 	if err != nil {
 		return fail(err)
 	}
+	if key == nil {
+		// page checksums in a plaintext snapshot too: a sealed desk that
+		// adopts it (rekeyed in place) keeps detecting changed pages
+		if err := sealvfs.EnableChecksums(ctx, empty.sql, "main"); err != nil {
+			empty.Close()
+			return fail(err)
+		}
+	}
 	if err := empty.Close(); err != nil {
 		return fail(err)
 	}
