@@ -220,6 +220,5 @@ func (h *Hub) settleDeptActions(ctx context.Context) error {
 	if kick {
 		h.wakeWebhooks()
 	}
-	h.wakeNotices()
 	return nil
 }

@@ -68,18 +68,6 @@ type Options struct {
 	// 0 means DefaultMaxConns. See Serve.
 	ReadTimeout, WriteTimeout, PushTimeout, TransferTimeout time.Duration
 	MaxConns                                                int
-	// PublicURL is the public site's address as veterans reach it
-	// (https://host[/prefix], #13), told to the desks in their config: the
-	// receipt's QR code points under it. Empty: the hub serves no public
-	// site and receipts keep the plain code.
-	PublicURL string
-	// PublicTrustProxy counts the public site's clients by the last
-	// address in X-Forwarded-For (set by a reverse proxy in front of it)
-	// instead of the peer, which is then the proxy.
-	PublicTrustProxy bool
-	// SMS is the gateway the notifier sends veterans' messages through;
-	// nil keeps them for the progress page only.
-	SMS *SMSGateway
 }
 
 // Hub is an open hub: its replica, its own tables and the HTTP handler.
@@ -97,7 +85,6 @@ type Hub struct {
 	root     *opsig.Key      // certifies the desks' letter keys (rootkey.go)
 
 	verifyLimit verifyLimiter // the /verify page's checks per client a minute
-	guesses     guessLimiter  // the progress page's wrong codes per case and client
 
 	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
 
@@ -108,8 +95,7 @@ type Hub struct {
 	upMaxCount int
 	upMaxBytes int64
 
-	kick       chan struct{} // wakes the webhook worker
-	noticeKick chan struct{} // wakes the notifier (notify.go)
+	kick chan struct{} // wakes the webhook worker
 
 	snaps snapshots
 
@@ -138,7 +124,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 	}
 	h := &Hub{dir: dir, opt: opt, cat: opt.Catalogue, catFiles: opt.CatalogueFiles, now: opt.Now, log: opt.Logger,
 		uploads: map[string]*uploadLock{}, upMaxCount: MaxUploadsPerDevice, upMaxBytes: MaxUploadBytesPerDevice,
-		kick: make(chan struct{}, 1), noticeKick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -171,10 +157,6 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.meta, err = openMeta(filepath.Join(dir, "hub.db"), opt.Key); err != nil {
 		db.Close()
 		return nil, err
-	}
-	if _, err := h.meta.Exec(noticeSchema); err != nil { // the notifier's tables (#13)
-		h.Close()
-		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	if err := h.settleOverwrites(context.Background()); err != nil { // a push cut by a crash
 		h.Close()

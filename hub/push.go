@@ -205,7 +205,6 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 	if err := h.settleDerives(ctx); err != nil {
 		return syncapi.PushResponse{}, err
 	}
-	h.wakeNotices()
 	return resp, nil
 }
 

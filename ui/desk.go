@@ -39,6 +39,8 @@ type Services struct {
 	Unsynced func(ctx context.Context, caseID string) bool
 	// Roster returns the values an imported roster holds for an ID number.
 	Roster func(ctx context.Context, idNumber string) map[string]string
+	// Keys keeps the encrypted store's key file in step (nil: no key file).
+	Keys KeyService
 }
 
 // ExtraScreen is a navigation entry contributed by the wiring.

@@ -108,7 +108,8 @@ func (s *LockScreen) unlock() {
 // whose session the admin ended. Nobody else gets past the lock.
 func (s *LockScreen) adminUnlock() {
 	d := s.d
-	u, err := d.Svc.Store.Login(d.ctx(), strings.TrimSpace(s.AdminLog.Text), s.AdminPass.Text)
+	pw := s.AdminPass.Text
+	u, err := d.Svc.Store.Login(d.ctx(), strings.TrimSpace(s.AdminLog.Text), pw)
 	s.AdminPass.SetText("")
 	if err != nil {
 		s.Message.SetText(loginProblem(err))
@@ -122,6 +123,12 @@ func (s *LockScreen) adminUnlock() {
 	if err := d.Svc.Store.Audit(d.ctx(), store.AuditEntry{UserID: u.ID, Login: u.Login, Action: ActionUnlockByAdmin, Target: locked.Login, Success: true}); err != nil {
 		s.Message.SetText(ErrorText(err))
 		return
+	}
+	if d.Svc.Keys != nil { // an admin new to this computer gets their wrap, as at the login screen
+		if err := d.Svc.Keys.AfterLogin(d.ctx(), u, pw); err != nil {
+			s.Message.SetText(ErrorText(err))
+			return
+		}
 	}
 	d.locked = nil
 	d.LoggedIn(u)

@@ -38,19 +38,34 @@ func (s *LoginScreen) submit() {
 		s.Message.SetText(T("login.empty"))
 		return
 	}
-	u, err := s.d.Svc.Store.Login(s.d.ctx(), login, pw)
-	switch {
-	case errors.Is(err, store.ErrLocked):
-		s.Message.SetText(T("login.locked"))
-	case errors.Is(err, store.ErrBadCredentials):
-		s.Message.SetText(T("login.bad"))
+	if msg, ok := s.d.login(login, pw); !ok {
+		s.Message.SetText(msg)
 		s.Password.SetText("")
 		s.d.Win.Canvas().Focus(s.Password)
-	case err != nil:
-		s.Message.SetText(ErrorText(err))
-	default:
-		s.d.LoggedIn(u)
 	}
+}
+
+// login checks login and password against the store and, when they pass,
+// gives the user a wrap of the store's key on this computer if they have
+// none, and opens the shell; else it returns what to tell them.
+func (d *Desk) login(login, pw string) (string, bool) {
+	u, err := d.Svc.Store.Login(d.ctx(), login, pw)
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		return T("login.locked"), false
+	case errors.Is(err, store.ErrBadCredentials):
+		return T("login.bad"), false
+	case err != nil:
+		return ErrorText(err), false
+	}
+	if d.Svc.Keys != nil {
+		if err := d.Svc.Keys.AfterLogin(d.ctx(), u, pw); err != nil {
+			d.Svc.Store.Lock(u.ID)
+			return ErrorText(err), false
+		}
+	}
+	d.LoggedIn(u)
+	return "", true
 }
 
 // Focus puts the cursor in the user name.
@@ -170,6 +185,10 @@ func (s *SetupScreen) submit() {
 		// logged in as any login is: audited, with the signing key unlocked
 		u, err = st.Login(ctx, login, s.Password.Text)
 	}
+	if err == nil && s.d.Svc.Keys != nil {
+		// the first admin's password wraps the new store's key: the key file is written now
+		err = s.d.Svc.Keys.AfterLogin(ctx, u, s.Password.Text)
+	}
 	if err != nil {
 		s.Message.SetText(ErrorText(err))
 		return
@@ -202,6 +221,9 @@ func (s *SetupScreen) Focus() { s.d.Win.Canvas().Focus(s.AdminName) }
 func (s *SetupScreen) Content() fyne.CanvasObject {
 	intro := widget.NewLabel(T("setup.intro"))
 	intro.Wrapping = fyne.TextWrapWord
+	if s.d.Svc.Keys != nil {
+		intro.SetText(T("setup.intro") + "\n" + T("setup.keys"))
+	}
 	form := widget.NewForm(
 		widget.NewFormItem(T("setup.admin.login")+" *", s.AdminLog),
 		widget.NewFormItem(T("setup.admin.name")+" *", s.AdminName),

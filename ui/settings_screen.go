@@ -101,17 +101,19 @@ type SettingsScreen struct {
 	// CancelBackup stops a running backup.
 	CancelBackup *widget.Button
 	Verify       *widget.Button
-	Message      *widget.Label
-	NewLogin     *shortcutEntry
-	NewName      *shortcutEntry
-	NewPass      *shortcutEntry
-	NewRole      *widget.Select
-	NewDept      *widget.Select
-	AddUser      *widget.Button
-	Users        *widget.Label
-	roles        []string
-	depts        []string
-	loaded       map[string]string // the values shown when the screen opened (or last saved)
+	// RotateKey gives the store a new data key (admins, encrypted store).
+	RotateKey *widget.Button
+	Message   *widget.Label
+	NewLogin  *shortcutEntry
+	NewName   *shortcutEntry
+	NewPass   *shortcutEntry
+	NewRole   *widget.Select
+	NewDept   *widget.Select
+	AddUser   *widget.Button
+	Users     *widget.Label
+	roles     []string
+	depts     []string
+	loaded    map[string]string // the values shown when the screen opened (or last saved)
 }
 
 // NewSettingsScreen builds the settings screen.
@@ -159,6 +161,10 @@ func NewSettingsScreen(d *Desk) *SettingsScreen {
 		s.Restore.Hide()
 	}
 	s.Verify = widget.NewButton(T("settings.audit"), s.verify)
+	s.RotateKey = widget.NewButton(T("settings.rotate"), func() { s.Rotate(nil) })
+	if d.Svc.Keys == nil || d.User.Role != store.RoleAdmin {
+		s.RotateKey.Hide()
+	}
 	var roleLabels []string
 	for _, r := range s.roles {
 		roleLabels = append(roleLabels, RoleName(r))
@@ -282,6 +288,9 @@ func (s *SettingsScreen) BackupTo(path string, done func()) {
 	s.Backup.Disable()
 	go func() {
 		info, err := s.d.Svc.Store.BackupFile(ctx, path)
+		if err == nil && s.d.Svc.Keys != nil {
+			err = s.d.Svc.Keys.ExportKeys(info.Path) // a backup opens only with its key file
+		}
 		cancelled := ctx.Err() != nil
 		cancel()
 		if err != nil {
@@ -305,6 +314,32 @@ func (s *SettingsScreen) BackupTo(path string, done func()) {
 					key = "settings.backup.done.noscans" // no scans to name a folder for
 				}
 				s.Message.SetText(T(key, map[string]any{"Path": info.Path, "Size": FileSize(info.Size)}))
+			}
+			if done != nil {
+				done()
+			}
+		})
+	}()
+}
+
+// Rotate gives the store a new data key in the background (admins); done,
+// if not nil, runs on the UI goroutine at the end.
+func (s *SettingsScreen) Rotate(done func()) {
+	if s.d.User.Role != store.RoleAdmin || s.d.Svc.Keys == nil {
+		s.Message.SetText(T("settings.admin.only"))
+		return
+	}
+	s.Message.SetText(T("common.working"))
+	s.RotateKey.Disable()
+	a := s.d.Actor()
+	go func() {
+		err := s.d.Svc.Keys.Rotate(s.d.ctx(), a)
+		fyne.Do(func() {
+			s.RotateKey.Enable()
+			if err != nil {
+				s.Message.SetText(ErrorText(err))
+			} else {
+				s.Message.SetText(T("settings.rotate.done"))
 			}
 			if done != nil {
 				done()
@@ -445,7 +480,7 @@ func (s *SettingsScreen) Content() fyne.CanvasObject {
 		widget.NewLabelWithStyle(T("settings.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		form, widget.NewLabel(T("settings.catalogue", map[string]any{"Version": s.d.Svc.Cat.Version})),
 		widget.NewLabel(T("settings.version", map[string]any{"Version": version.Version})),
-		container.NewHBox(s.SaveBtn, s.Backup, s.CancelBackup, s.Restore, s.Verify), s.Message,
+		container.NewHBox(s.SaveBtn, s.Backup, s.CancelBackup, s.Restore, s.Verify, s.RotateKey), s.Message,
 	)
 	if s.d.User.Role != store.RoleAdmin {
 		note := widget.NewLabel(T("settings.admin.note"))

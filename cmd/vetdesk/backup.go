@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"vetdesk/counter"
 	"vetdesk/store"
 	"vetdesk/ui"
 )
@@ -31,15 +32,18 @@ func startAutoBackup(ctx context.Context, e *env, _ *ui.Desk) {
 				return
 			case <-t.C:
 			}
-			autoBackupOnce(ctx, e.st)
+			autoBackupOnce(ctx, e.st, e.vault)
 			t.Reset(autoBackupCheck)
 		}
 	}()
 }
 
-func autoBackupOnce(ctx context.Context, st *store.DB) {
+func autoBackupOnce(ctx context.Context, st *store.DB, v *counter.Vault) {
 	plan := ui.ReadBackupPlan(ctx, st)
 	info, ran, err := st.AutoBackup(ctx, plan.Dir, plan.Every, plan.Keep)
+	if ran && err == nil {
+		err = v.ExportKeys(info.Path) // a backup opens only with its key file
+	}
 	if !ran {
 		if err != nil {
 			slog.Error("automatic backup", "err", err)

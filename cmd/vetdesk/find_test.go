@@ -17,7 +17,7 @@ import (
 // query is a usage error.
 func TestFindCommandLine(t *testing.T) {
 	ctx := context.Background()
-	e, err := openEnv(t.TempDir())
+	e, err := testEnv(t)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,12 @@
 //
 //	vetdesk [-data DIR]                       open the window
 //	vetdesk -version                          print the version stamped by make dist
+//
+// The store is encrypted (#12): every subcommand that opens it takes
+// -as LOGIN, the user whose password (VETDESK_PASSWORD, or typed when
+// asked) unlocks it; on a folder without a store, LOGIN becomes its first
+// administrator.
+//
 //	vetdesk print [-save] <document> <case number>  receipt, notice, regform, hukou_letter, subsidy_form;
 //	                                          -save only saves the PDF into documents/
 //	vetdesk void-letter <case number> <reason> void a hukou letter; its number is never reused
@@ -12,6 +18,8 @@
 //	vetdesk backup FILE | restore FILE
 //	vetdesk demo [-n N]                       load synthetic demo cases
 //	vetdesk sync                              sync once with the hub
+//	vetdesk rotate-key                        a new data key for the store (admins)
+//	vetdesk recover -as LOGIN -hub-admin HUBADMIN  a forgotten password, through the hub
 package main
 
 import (
@@ -29,6 +37,7 @@ import (
 	"vetdesk/assets"
 	"vetdesk/casework"
 	"vetdesk/counter"
+	"vetdesk/internal/keyring"
 	"vetdesk/internal/version"
 	"vetdesk/store"
 )
@@ -67,27 +76,14 @@ type usageError string
 
 func (u usageError) Error() string { return string(u) }
 
-// env is what every mode opens: the data folder, the store and the catalogue.
+// env is what every mode opens: the data folder, the store and the
+// catalogue, and the keys that opened the store.
 type env struct {
-	dir string
-	st  *store.DB
-	cat *casework.Catalogue
-}
-
-func openEnv(dataDir string) (*env, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
-	}
-	st, err := store.Open(filepath.Join(dataDir, "vetdesk.db"), store.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	cat, err := loadCatalogue(st, dataDir)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	return &env{dir: dataDir, st: st, cat: cat}, nil
+	dir   string
+	st    *store.DB
+	cat   *casework.Catalogue
+	vault *counter.Vault
+	user  store.User // who unlocked the store on the command line
 }
 
 // loadCatalogue loads the catalogue the hub sent (when this device is
@@ -116,9 +112,15 @@ func loadCatalogue(st *store.DB, dataDir string) (*casework.Catalogue, error) {
 }
 
 func (e *env) close() {
-	if err := e.st.Close(); err != nil {
+	if err := e.vault.Close(); err != nil {
 		slog.Error("close store", "err", err)
 	}
+}
+
+// userActor is the user who unlocked the store, as the store records them.
+func (e *env) userActor() store.Actor {
+	u := e.user
+	return store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Department: u.Department, Office: u.Office}
 }
 
 // cliActor is who the command line acts as: the device's admin context,
@@ -137,17 +139,17 @@ func osUser() string {
 }
 
 func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
+	login, args := takeAs(args)
 	switch cmd {
 	case "restore":
 		if len(args) != 1 {
-			return usageError("usage: vetdesk restore FILE")
+			return usageError("usage: vetdesk restore -as LOGIN FILE")
 		}
-		if err := store.Restore(args[0], filepath.Join(dataDir, "vetdesk.db"), nil); err != nil {
-			return err
-		}
-		return auditRestore(dataDir, args[0], store.Actor{UserID: "cli", Login: "cli:" + osUser(), Role: "admin"})
+		return cmdRestore(ctx, dataDir, login, args[0])
+	case "recover":
+		return cmdRecover(ctx, dataDir, login, args)
 	}
-	e, err := openEnv(dataDir)
+	e, err := openEnvAs(ctx, dataDir, cmd, login)
 	if err != nil {
 		return err
 	}
@@ -157,11 +159,11 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		if len(args) != 1 {
 			return usageError("usage: vetdesk backup FILE")
 		}
-		info, err := e.st.BackupFile(ctx, args[0])
+		info, err := e.vault.Backup(ctx, args[0])
 		a := e.cliActor(ctx)
 		_ = e.st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "backup", Target: args[0], Success: err == nil, Detail: fmt.Sprintf("bytes=%d", info.Size)})
 		if err == nil {
-			fmt.Printf("backed up to %s (%d bytes)\n", args[0], info.Size)
+			fmt.Printf("backed up to %s (%d bytes), its key file %s\n", args[0], info.Size, args[0]+keyring.BackupSuffix)
 			if _, err := os.Stat(args[0] + store.AttachmentsSuffix); err == nil { // a store without scans has none
 				fmt.Printf("scans in %s\n", args[0]+store.AttachmentsSuffix)
 			}
@@ -173,7 +175,7 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 	if fn := extraCommands[cmd]; fn != nil {
 		return fn(ctx, e, args)
 	}
-	return usageError("unknown command " + cmd + ": use print, report, import, backup, restore, demo, sync, find or verify")
+	return usageError("unknown command " + cmd + ": use print, report, import, backup, restore, demo, sync, enrol, find, verify, rotate-key or recover")
 }
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
@@ -195,13 +197,28 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// auditRestore records a restore in the restored store, so the entry
-// survives the replacement it describes.
-func auditRestore(dataDir, from string, a store.Actor) error {
-	st, err := store.Open(filepath.Join(dataDir, "vetdesk.db"), store.Options{})
-	if err != nil {
-		return fmt.Errorf("audit restore: %w", err)
+// cmdRestore replaces the store with a backup and the key file with the
+// copy beside it; login's password as it was at the backup opens it. The
+// restore is audited in the restored store, so the entry survives the
+// replacement it describes.
+func cmdRestore(ctx context.Context, dataDir, login, from string) error {
+	if login == "" {
+		return usageError("usage: vetdesk restore -as LOGIN FILE (LOGIN's password as it was at the backup, in " + PasswordEnv + " or typed when asked)")
 	}
-	defer st.Close()
-	return st.Audit(context.Background(), store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "restore", Target: from, Success: true})
+	pw, err := password(fmt.Sprintf("password of %s at the backup: ", login))
+	if err != nil {
+		return err
+	}
+	v := counter.NewVault(dataDir, store.Options{})
+	defer v.Close()
+	db, err := v.Restore(ctx, from, login, pw)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	return auditRestore(ctx, db, from, store.Actor{UserID: "cli", Login: "cli:" + osUser() + " as " + login, Role: "admin"})
+}
+
+// auditRestore records a restore in the restored store.
+func auditRestore(ctx context.Context, st *store.DB, from string, a store.Actor) error {
+	return st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: "restore", Target: from, Success: true})
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"vetdesk/counter"
@@ -114,24 +111,17 @@ func cmdVoidLetter(ctx context.Context, e *env, args []string) error {
 }
 
 // asUsage is the -as flag of the commands that write ops the hub should
-// take (a letter's issue and void reach it as case events).
-const asUsage = "login of a user of this device to act as, their password on standard input " +
-	"(the login unlocks their signing key, so the hub takes what they do); empty: the command line, whose ops the hub sets aside"
+// take (a letter's issue and void reach it as case events). runCommand
+// takes -as before the command's own flags: it names the user whose
+// password unlocks the encrypted store (#12), logged in with it.
+const asUsage = "login of a user of this device to act as, their password in " + PasswordEnv + " or typed when asked " +
+	"(the login unlocks the store and their signing key, so the hub takes what they do)"
 
-// actorAs returns who command cmd acts as: the user login, logged in with
-// the password read from standard input (unlocking their signing key), or
-// the command line when login is empty.
+// actorAs returns who command cmd acts as: the user of -as, who unlocked
+// the store and logged in (their signing key unlocked with it).
 func (e *env) actorAs(ctx context.Context, cmd, login string) (store.Actor, error) {
-	if login == "" {
-		return e.cliActor(ctx), nil
+	if e.user.ID == "" || login != "" && login != e.user.Login {
+		return store.Actor{}, usageError(cmd + ": give -as LOGIN")
 	}
-	pw, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && pw == "" {
-		return store.Actor{}, usageError(fmt.Sprintf("%s -as %s: give the password on standard input", cmd, login))
-	}
-	u, err := e.st.Login(ctx, login, strings.TrimRight(pw, "\r\n"))
-	if err != nil {
-		return store.Actor{}, fmt.Errorf("%s -as %s: %w", cmd, login, err)
-	}
-	return store.Actor{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, Department: u.Department, Office: u.Office}, nil
+	return e.userActor(), nil
 }

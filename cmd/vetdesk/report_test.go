@@ -19,7 +19,7 @@ import (
 func TestReportPasswordFromEnvironment(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := openEnv(dir)
+	e, err := testEnv(t)
 	if err != nil {
 		t.Fatal(err)
 	}

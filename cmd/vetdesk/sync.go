@@ -40,6 +40,9 @@ func (s *syncService) Enrol(ctx context.Context, opt syncclient.EnrolOptions) er
 	if _, err := syncclient.Enrol(ctx, s.e.st, opt); err != nil {
 		return err
 	}
+	if err := s.e.vault.SyncRecovery(ctx); err != nil {
+		return err
+	}
 	return s.start()
 }
 
@@ -133,5 +136,7 @@ func cmdEnrol(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Printf("enrolled: device %s (%s) of office %s, station %s, hub %s\n", res.DeviceCode, res.Kind, res.Office, res.Station, res.HubID)
-	return nil
+	// the store's master key wrapped to the hub's recovery key: a forgotten
+	// password is recovered through this hub from now on
+	return e.vault.SyncRecovery(ctx)
 }

@@ -19,7 +19,7 @@ func TestEnrolRefusesPlainHTTP(t *testing.T) {
 	var reached atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) }))
 	defer srv.Close()
-	e, err := openEnv(t.TempDir())
+	e, err := testEnv(t)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +24,11 @@ import (
 // a desk that never received the root key says so.
 func TestVerifyCommandLine(t *testing.T) {
 	ctx := context.Background()
-	e, err := openEnv(t.TempDir())
+	e, err := testEnv(t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.st.Close()
+	defer e.close()
 	run := func(args ...string) (string, error) {
 		t.Helper()
 		r, w, err := os.Pipe()
@@ -73,49 +72,38 @@ func TestVerifyCommandLine(t *testing.T) {
 }
 
 // TestVoidLetterAsUserReachesHub guards that a void made on the command
-// line can reach the hub's /verify (#12): void-letter -as logs the user in
-// with the password on standard input, so the void event is theirs and
-// signed (the hub sets aside ops of the command line's own actor).
+// line can reach the hub's /verify (#12): print and void-letter -as log
+// the user in with the password of VETDESK_PASSWORD (which unlocks the
+// store), so the letter events are theirs and signed (the hub sets aside
+// ops of the command line's own actor).
 func TestVoidLetterAsUserReachesHub(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := openEnv(dir)
+	t.Setenv(PasswordEnv, "s3cret-pass")
+	e, err := openEnvAs(ctx, dir, "", "admin") // a new folder: admin is its first administrator
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.st.Close()
 	if err := e.st.SetDevice(ctx, store.Device{Code: "HC01", Office: "371002"}); err != nil {
 		t.Fatal(err)
-	}
-	u, err := e.st.CreateUser(ctx, store.Actor{}, store.User{Login: "admin", Role: store.RoleAdmin}, "s3cret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin := func(s string) {
-		p := filepath.Join(dir, "stdin")
-		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		old := os.Stdin
-		os.Stdin = f
-		t.Cleanup(func() { os.Stdin = old; f.Close() })
 	}
 	c := casework.NewGenerator(e.cat, 1, time.Now()).Draft(uuid.NewString(), "371002", true)
 	if _, err := e.st.AcceptCase(ctx, e.cliActor(ctx), e.cat, c); err != nil {
 		t.Fatal(err)
 	}
-	stdin("s3cret\n")
-	if err := cmdPrint(ctx, e, []string{"-save", "-as", "admin", casework.DocHukouLetter, c.Number}); err != nil {
+	e.close()
+	if err := runCommand(ctx, dir, "print", []string{"-save", "-as", "admin", casework.DocHukouLetter, c.Number}); err != nil {
 		t.Fatalf("print -as admin = %v", err)
 	}
-	stdin("s3cret\n")
-	if err := cmdVoidLetter(ctx, e, []string{"-as", "admin", c.Number, "填写错误"}); err != nil {
+	if err := runCommand(ctx, dir, "void-letter", []string{"-as", "admin", c.Number, "填写错误"}); err != nil {
 		t.Fatalf("void-letter -as admin = %v", err)
 	}
+	e, err = openEnvAs(ctx, dir, "", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.close()
+	u := e.user
 	pub, _, _ := e.st.UserKey(ctx, u.ID)
 	k, _ := opsig.ParsePublic(pub)
 	ops, _ := e.st.Outbox(ctx, 1000)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
+	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,11 +23,18 @@ var backgroundJobs []func(ctx context.Context, e *env, d *ui.Desk)
 var startClock = time.Now()
 
 func runWindow(dataDir string) error {
-	e, err := openEnv(dataDir)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	// The store is encrypted (#12): a first run makes its keys and the
+	// first admin's password wraps them; otherwise the login screen's
+	// password unwraps them and opens it.
+	v := counter.NewVault(dataDir, store.Options{})
+	defer v.Close()
+	state, err := v.State()
 	if err != nil {
 		return err
 	}
-	defer e.close()
 	a := app.NewWithID("cn.gov.weihai.vetdesk")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	if err := ui.LoadTranslations(); err != nil {
@@ -45,46 +52,64 @@ func runWindow(dataDir string) error {
 		prefs.SetFloat("window.width", float64(size.Width))
 		prefs.SetFloat("window.height", float64(size.Height))
 	})
-	svc := &ui.Services{
-		Store: e.st, Cat: e.cat, Now: time.Now,
-		Demo: func(ctx context.Context, act store.Actor, n int, progress func(done, total int)) error {
-			return counter.Demo(ctx, e.st, e.cat, act, n, uint64(time.Now().UnixNano()), time.Now(), progress)
-		},
-	}
-	wireServices(e, svc)
-	var d *ui.Desk
-	svc.Restore = func(path string) error {
-		if err := store.CheckBackup(path, nil); err != nil {
-			return err
-		}
-		if err := e.st.Close(); err != nil {
-			return err
-		}
-		err := store.Restore(path, filepath.Join(e.dir, "vetdesk.db"), nil)
-		if err == nil {
-			err = auditRestore(e.dir, path, d.Actor())
-		}
-		a.Quit()
-		return err
-	}
-	d = ui.NewDesk(w, svc)
-	d.Async = true
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if v, _ := e.st.Setting(ctx, ui.SettingIdle); v != "" {
-		var mins int
-		if _, err := fmt.Sscan(v, &mins); err == nil {
-			d.IdleAfter = time.Duration(mins) * time.Minute
+	open := func(st *store.DB) (*ui.Desk, error) {
+		cat, err := loadCatalogue(st, dataDir)
+		if err != nil {
+			return nil, err
 		}
+		e := &env{dir: dataDir, st: st, cat: cat, vault: v}
+		svc := &ui.Services{
+			Store: e.st, Cat: e.cat, Now: time.Now, Keys: v,
+			Demo: func(ctx context.Context, act store.Actor, n int, progress func(done, total int)) error {
+				return counter.Demo(ctx, e.st, e.cat, act, n, uint64(time.Now().UnixNano()), time.Now(), progress)
+			},
+		}
+		wireServices(e, svc)
+		var d *ui.Desk
+		svc.Restore = func(path string) error {
+			actor := d.Actor()
+			// a backup of this store: its key file opens with the master
+			// key open now (another store's: vetdesk restore -as LOGIN)
+			restored, err := v.Restore(ctx, path, "", "")
+			if err == nil {
+				err = auditRestore(ctx, restored, path, actor)
+			}
+			a.Quit()
+			return err
+		}
+		d = ui.NewDesk(w, svc)
+		d.Async = true
+		if v, _ := e.st.Setting(ctx, ui.SettingIdle); v != "" {
+			var mins int
+			if _, err := fmt.Sscan(v, &mins); err == nil {
+				d.IdleAfter = time.Duration(mins) * time.Minute
+			}
+		}
+		go d.WatchIdle(ctx)
+		for _, start := range backgroundJobs {
+			start(ctx, e, d)
+		}
+		slog.Info("store open", "after", time.Since(startClock).Round(time.Millisecond), "catalogue", e.cat.Version)
+		return d, nil
 	}
-	go d.WatchIdle(ctx)
-	for _, start := range backgroundJobs {
-		start(ctx, e, d)
-	}
-	d.Start()
 	a.Lifecycle().SetOnStarted(func() {
-		slog.Info("window up", "after", time.Since(startClock).Round(time.Millisecond), "data", dataDir, "catalogue", e.cat.Version)
+		slog.Info("window up", "after", time.Since(startClock).Round(time.Millisecond), "data", dataDir)
 	})
+	if state == counter.VaultNew {
+		st, err := v.OpenNew()
+		if err != nil {
+			return err
+		}
+		d, err := open(st)
+		if err != nil {
+			return err
+		}
+		d.Start() // first-run setup
+	} else {
+		ui.ShowUnlock(w, v, open)
+	}
 	w.ShowAndRun()
 	return nil
 }

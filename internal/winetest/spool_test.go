@@ -30,8 +30,8 @@ func testSpooler(t *testing.T, w *wine) {
 
 	data := filepath.Join(w.prefix, "drive_c", "打印 测试")
 	dataW := w.winPath(data)
-	w.run(t, "", "vetdesk.exe", "-data", dataW, "demo", "-n", "20")
-	cases := readCases(t, filepath.Join(data, "vetdesk.db"))
+	w.run(t, "", "vetdesk.exe", "-data", dataW, "demo", "-as", "admin", "-n", "20")
+	cases := windowsCases(t, w, data)
 	i := slices.IndexFunc(cases, func(c *casework.Case) bool {
 		return c.State != casework.CaseDraft && c.Number != "" && c.HasItem("hukou")
 	})
@@ -54,7 +54,7 @@ func testSpooler(t *testing.T, w *wine) {
 	}
 
 	start := time.Now()
-	out := w.run(t, "", "vetdesk.exe", "-data", dataW, "print", casework.DocHukouLetter, cases[i].Number)
+	out := w.run(t, "", "vetdesk.exe", "-data", dataW, "print", "-as", "admin", casework.DocHukouLetter, cases[i].Number)
 	saved := w.unixPath(strings.TrimSpace(out))
 	if saved == "" {
 		t.Fatalf("print printed %q, want the saved PDF's path", out)

@@ -22,6 +22,7 @@ import (
 
 	"vetdesk/assets"
 	"vetdesk/casework"
+	"vetdesk/internal/keyring"
 	"vetdesk/report"
 	"vetdesk/store"
 	"vetdesk/syncclient"
@@ -129,6 +130,9 @@ func buildWindows(t *testing.T, root, dir string) {
 	}
 }
 
+// deskPassword is the desks' admin password in these tests.
+const deskPassword = "secret"
+
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func (w *wine) env() []string {
@@ -157,6 +161,13 @@ func (w *wine) unixPath(win string) string {
 func (w *wine) command(ctx context.Context, exe string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, w.bin, append([]string{filepath.Join(w.exes, exe)}, args...)...)
 	cmd.Env = w.env()
+	if exe == "vetdesk.exe" {
+		// the password of -as admin, which unlocks the encrypted store (and
+		// makes admin the first administrator of a new data folder); the
+		// hub's admin has the same one, so it still opens after a snapshot.
+		// Only the desk gets it: the hub's user add would take it too.
+		cmd.Env = append(cmd.Env, "VETDESK_PASSWORD="+deskPassword)
+	}
 	return cmd
 }
 
@@ -215,14 +226,14 @@ func testDesktop(t *testing.T, w *wine) {
 	}
 	dataW := w.winPath(data)
 
-	out := w.run(t, "", "vetdesk.exe", "-data", dataW, "demo", "-n", "50")
+	out := w.run(t, "", "vetdesk.exe", "-data", dataW, "demo", "-as", "admin", "-n", "50")
 	if !strings.Contains(out, "loaded 50 demo cases") {
 		t.Fatalf("demo printed %q", out)
 	}
 	if !fileExists(filepath.Join(data, "vetdesk.db")) {
 		t.Fatalf("no vetdesk.db in %s", data)
 	}
-	cases := readCases(t, filepath.Join(data, "vetdesk.db"))
+	cases := windowsCases(t, w, data)
 	if len(cases) != 50 {
 		t.Fatalf("the store written under Wine has %d cases, want 50", len(cases))
 	}
@@ -236,7 +247,7 @@ func testDesktop(t *testing.T, w *wine) {
 			continue
 		}
 		c := cases[i]
-		out := w.run(t, "", "vetdesk.exe", "-data", dataW, "print", "-save", d.doc, c.Number)
+		out := w.run(t, "", "vetdesk.exe", "-data", dataW, "print", "-as", "admin", "-save", d.doc, c.Number)
 		pdf := w.unixPath(strings.TrimSpace(out))
 		if pdf == "" || !strings.HasPrefix(pdf, filepath.Join(data, "documents")) {
 			t.Errorf("print %s %s printed %q, want a PDF in %s", d.doc, c.Number, out, filepath.Join(dataW, "documents"))
@@ -253,7 +264,7 @@ func testDesktop(t *testing.T, w *wine) {
 	}
 
 	reportW := w.winPath(filepath.Join(base, "报表 2026.xlsx"))
-	out = w.run(t, "", "vetdesk.exe", "-data", dataW, "report", "-from", "2000-01-01", "-to", "2100-12-31", "-o", reportW)
+	out = w.run(t, "", "vetdesk.exe", "-data", dataW, "report", "-as", "admin", "-from", "2000-01-01", "-to", "2100-12-31", "-o", reportW)
 	var accepted []string // the report counts the cases accepted in its period: all but the drafts
 	for _, c := range cases {
 		if c.State != casework.CaseDraft && !c.AcceptedAt.IsZero() {
@@ -274,18 +285,18 @@ func testDesktop(t *testing.T, w *wine) {
 	if err := os.MkdirAll(filepath.Join(base, "备份 一"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out = w.run(t, "", "vetdesk.exe", "-data", dataW, "backup", backupW)
+	out = w.run(t, "", "vetdesk.exe", "-data", dataW, "backup", "-as", "admin", backupW)
 	if !strings.Contains(out, "backed up to") {
 		t.Errorf("backup printed %q", out)
 	}
 	restored := filepath.Join(base, "柜台 二")
-	w.run(t, "", "vetdesk.exe", "-data", w.winPath(restored), "restore", backupW)
-	got := readCases(t, filepath.Join(restored, "vetdesk.db"))
+	w.run(t, "", "vetdesk.exe", "-data", w.winPath(restored), "restore", "-as", "admin", backupW)
+	got := windowsCases(t, w, restored)
 	if ids(got) != ids(cases) {
 		t.Errorf("the restored store has %d cases, not the backed-up 50", len(got))
 	}
 	// the restored desk works: it prints from the restored data
-	if out := w.run(t, "", "vetdesk.exe", "-data", w.winPath(restored), "print", "-save", casework.DocReceipt, cases[0].Number); w.unixPath(out) == "" {
+	if out := w.run(t, "", "vetdesk.exe", "-data", w.winPath(restored), "print", "-as", "admin", "-save", casework.DocReceipt, cases[0].Number); w.unixPath(out) == "" {
 		t.Errorf("print after restore printed %q", out)
 	}
 }
@@ -294,7 +305,7 @@ func testDesktop(t *testing.T, w *wine) {
 // user's %LOCALAPPDATA%\vetdesk, and in %ProgramData%\vetdesk once the
 // installer has made that folder.
 func testDefaultDataFolder(t *testing.T, w *wine) {
-	w.run(t, "", "vetdesk.exe", "demo", "-n", "1")
+	w.run(t, "", "vetdesk.exe", "demo", "-as", "admin", "-n", "1")
 	local, _ := filepath.Glob(filepath.Join(w.prefix, "drive_c", "users", "*", "AppData", "Local", "vetdesk", "vetdesk.db"))
 	if len(local) != 1 {
 		t.Errorf("without -data and without the installer's folder: %v, want %%LOCALAPPDATA%%\\vetdesk\\vetdesk.db", local)
@@ -303,7 +314,7 @@ func testDefaultDataFolder(t *testing.T, w *wine) {
 	if err := os.MkdirAll(shared, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	w.run(t, "", "vetdesk.exe", "demo", "-n", "1")
+	w.run(t, "", "vetdesk.exe", "demo", "-as", "admin", "-n", "1")
 	if !fileExists(filepath.Join(shared, "vetdesk.db")) {
 		t.Errorf("without -data, with the installer's C:\\ProgramData\\vetdesk: no vetdesk.db there")
 	}
@@ -324,9 +335,37 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 // readCases reads every case of the store at path with the Linux build of
 // the store package.
-func readCases(t *testing.T, path string) []*casework.Case {
+// windowsCases reads the cases of a Windows desk's data folder. Its store
+// is encrypted and its key file sealed with DPAPI, which Linux cannot open,
+// so the desk backs itself up: the key file's copy beside a backup is
+// without DPAPI, and the admin's password opens it as it would on a
+// replacement computer.
+func windowsCases(t *testing.T, w *wine, data string) []*casework.Case {
 	t.Helper()
-	st, err := store.Open(path, store.Options{})
+	bak := filepath.Join(w.prefix, "drive_c", "read", fmt.Sprintf("%d.db", time.Now().UnixNano()))
+	if err := os.MkdirAll(filepath.Dir(bak), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out := w.run(t, "", "vetdesk.exe", "-data", w.winPath(data), "backup", "-as", "admin", w.winPath(bak)); !strings.Contains(out, "backed up to") {
+		t.Fatalf("backup to read the cases printed %q", out)
+	}
+	r, err := keyring.Import(bak+keyring.BackupSuffix, filepath.Join(t.TempDir(), keyring.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Unlock("admin", deskPassword); err != nil {
+		t.Fatalf("the backup's key file: %v", err)
+	}
+	keys, err := r.DataKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readCases(t, bak, keys[0])
+}
+
+func readCases(t *testing.T, path string, key []byte) []*casework.Case {
+	t.Helper()
+	st, err := store.Open(path, store.Options{Key: key})
 	if err != nil {
 		t.Fatalf("store.Open(%s) = %v", path, err)
 	}
@@ -430,11 +469,11 @@ func testHub(t *testing.T, w *wine) {
 	// a Windows desk enrols with the Windows hub and takes the office's
 	// cases as a snapshot, which swaps its store file
 	deskC := filepath.Join(w.prefix, "drive_c", "退役军人 服务站", "柜台 三")
-	out := w.run(t, "", "vetdesk.exe", "-data", w.winPath(deskC), "enrol", "-hub", url, "-fingerprint", fp, "-code", codes[2])
+	out := w.run(t, "", "vetdesk.exe", "-data", w.winPath(deskC), "enrol", "-as", "admin", "-hub", url, "-fingerprint", fp, "-code", codes[2])
 	if !strings.Contains(out, "enrolled: device") {
 		t.Fatalf("vetdesk.exe enrol printed %q", out)
 	}
-	sync := w.command(ctx, "vetdesk.exe", "-data", w.winPath(deskC), "sync")
+	sync := w.command(ctx, "vetdesk.exe", "-data", w.winPath(deskC), "sync", "-as", "admin")
 	var stdout, stderr bytes.Buffer
 	sync.Stdout, sync.Stderr = &stdout, &stderr
 	if err := sync.Run(); err != nil || !strings.Contains(stdout.String(), "online=true outbox=0 set-aside=0") {
@@ -443,7 +482,7 @@ func testHub(t *testing.T, w *wine) {
 	if !strings.Contains(stderr.String(), "snapshot: ") {
 		t.Errorf("vetdesk.exe sync did not take a snapshot: %s", stderr.String())
 	}
-	if c := readCases(t, filepath.Join(deskC, "vetdesk.db")); ids(c) != ids(a) {
+	if c := windowsCases(t, w, deskC); ids(c) != ids(a) {
 		t.Errorf("the Windows desk has %d cases after sync, want desk A's 5", len(c))
 	}
 }

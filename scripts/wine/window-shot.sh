@@ -13,7 +13,7 @@ trap 'kill $xvfb 2>/dev/null || true; WINEPREFIX=$work/prefix wineserver -k 2>/d
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" LANG=${SHOT_LANG:-C.UTF-8} LC_ALL=
 loader=/usr/lib/wine/wine64; [ -x "$loader" ] || loader=wine
 data='C:\退役军人 服务站\柜台 一'
-"$loader" "$exe" -data "$data" demo -n 50 >/dev/null
+VETDESK_PASSWORD=demo-pass-1 "$loader" "$exe" -data "$data" demo -as admin -n 50 >/dev/null
 display=:$(( 90 + RANDOM % 50 ))
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp &
 xvfb=$!
