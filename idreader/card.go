@@ -79,7 +79,7 @@ func ParsePort(s string) (int, error) {
 type Reader interface {
 	// Read reads the card on the reader.
 	Read(ctx context.Context) (Card, error)
-	// Close closes the port and unloads the library.
+	// Close closes the port; the library stays loaded (libcache.go).
 	Close() error
 }
 
@@ -99,8 +99,8 @@ func Open(cfg Config) (Reader, error) {
 	return nil, fmt.Errorf("id card sdk %q: %w", cfg.SDK, ErrNotConfigured)
 }
 
-// Read opens the SDK of cfg, reads the card and closes it again, so the
-// library is loaded only while a card is read.
+// Read opens the SDK of cfg, reads the card and closes the port again, so
+// the reader is free for the vendor's own tools between readings.
 func Read(ctx context.Context, cfg Config) (Card, error) {
 	r, err := Open(cfg)
 	if err != nil {

@@ -43,7 +43,7 @@ type general struct {
 }
 
 func openGeneral(cfg Config) (*general, error) {
-	lib, err := loadLibrary(cfg.Library)
+	lib, err := openLibrary(cfg.Library)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,6 @@ func openGeneral(cfg Config) (*general, error) {
 		{&g.selectCard, "SDT_SelectIDCard"}, {&g.readBase, "SDT_ReadBaseMsg"},
 	} {
 		if err := lib.bind(b.f, b.name); err != nil {
-			lib.close()
 			return nil, err
 		}
 	}
@@ -135,5 +134,5 @@ func (g *general) Close() error {
 		g.closePort(int32(g.port))
 		g.port = 0
 	}
-	return g.lib.close()
+	return nil // the library stays loaded (libcache.go)
 }

@@ -43,7 +43,7 @@ var huashiFields = []struct{ field, fn string }{
 }
 
 func openHuashi(cfg Config) (*huashi, error) {
-	lib, err := loadLibrary(cfg.Library)
+	lib, err := openLibrary(cfg.Library)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,6 @@ func openHuashi(cfg Config) (*huashi, error) {
 	}
 	for _, b := range binds {
 		if err := lib.bind(b.f, b.name); err != nil {
-			lib.close()
 			return nil, err
 		}
 	}
@@ -156,5 +155,5 @@ func (h *huashi) Close() error {
 		h.closeComm()
 		h.opened = false
 	}
-	return h.lib.close()
+	return nil // the library stays loaded (libcache.go)
 }

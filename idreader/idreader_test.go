@@ -241,3 +241,35 @@ func TestParsePort(t *testing.T) {
 		}
 	}
 }
+
+// TestLibraryStaysLoaded: a library is loaded once and kept, whichever way
+// its path is written (vendor SDKs do not survive being unloaded).
+func TestLibraryStaysLoaded(t *testing.T) {
+	l := fakes(t)
+	a, err := openLibrary(l.General)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := Read(context.Background(), Config{SDK: SDKGeneral, Library: l.General}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rel, err := filepath.Rel(mustGetwd(t), l.General)
+	if err != nil {
+		t.Skip("no relative path to the library")
+	}
+	b, err := openLibrary(rel)
+	if err != nil || b != a {
+		t.Errorf("openLibrary(%s) = %p, %v; want the library loaded first, %p", rel, b, err, a)
+	}
+}
+
+func mustGetwd(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
+}

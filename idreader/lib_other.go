@@ -12,6 +12,5 @@ func loadLibrary(path string) (*library, error) {
 
 func (l *library) bind(fptr any, name string) error { return ErrLibrary }
 func (l *library) has(name string) bool             { return false }
-func (l *library) close() error                     { return nil }
 
 const defaultWLTName = "libwlt.so"

@@ -38,12 +38,5 @@ func (l *library) has(name string) bool {
 	return err == nil
 }
 
-func (l *library) close() error {
-	if err := purego.Dlclose(l.handle); err != nil {
-		return fmt.Errorf("unload %s: %w", l.path, err)
-	}
-	return nil
-}
-
 // defaultWLTName is the general interface's photo decoder beside its library.
 const defaultWLTName = "libwlt.so"

@@ -65,12 +65,5 @@ func (l *library) has(name string) bool {
 	return err == nil
 }
 
-func (l *library) close() error {
-	if err := l.dll.Release(); err != nil {
-		return fmt.Errorf("unload %s: %w", l.path, err)
-	}
-	return nil
-}
-
 // defaultWLTName is the general interface's photo decoder beside its library.
 const defaultWLTName = "WltRS.dll"

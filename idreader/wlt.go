@@ -26,11 +26,10 @@ const (
 )
 
 func decodeWLT(libPath string, wlt []byte, usb bool) ([]byte, error) {
-	lib, err := loadLibrary(libPath)
+	lib, err := openLibrary(libPath)
 	if err != nil {
 		return nil, err
 	}
-	defer lib.close()
 	switch {
 	case lib.has("unpack"):
 		var unpack func(src, dst *byte, bmpSave int32) int32
