@@ -553,12 +553,13 @@ func linuxCases(t *testing.T, st *store.DB) []*casework.Case {
 
 // TestWindowsOnlyCodeVets: the Windows-only files of the pure Go packages
 // (the store's folder ACL and its tests, which need a real Windows since
-// Wine keeps no ACLs) compile and pass go vet for Windows.
+// Wine keeps no ACLs; the ID card reader's DLL binding; the camera folder)
+// compile and pass go vet for Windows.
 func TestWindowsOnlyCodeVets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: go vet for Windows is not run")
 	}
-	cmd := exec.Command("go", "vet", "./store/", "./hub/", "./printing/", "./fontset/", "./cmd/vetdesk-hub/")
+	cmd := exec.Command("go", "vet", "./store/", "./hub/", "./printing/", "./fontset/", "./cmd/vetdesk-hub/", "./idreader/", "./scan/")
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
