@@ -203,14 +203,17 @@ func NormalizeText(s string) string {
 
 // NormalizeQuery returns what the clerk typed or pasted into the search box
 // in the form the store's search expects: full-width characters folded;
-// a number typed in groups (139 6310 8888, 3710 0319…) or with a country
-// code joined into one term and normalised as a phone or ID number; spaces
+// a number typed in groups (139 6310 8888, 3710 0319…) joined into one term,
+// a mobile number stripped of its country code and hyphens; spaces
 // between Chinese characters removed (林　涛), other terms kept apart by one
 // space.
 func NormalizeQuery(s string) string {
 	s = NormalizeText(foldWidth(s))
-	joined := NormalizePhone(s)
-	if id := NormalizeIDNumber(joined); digitsOrX(id) {
+	if phone := NormalizePhone(s); isMobile(phone) {
+		return phone
+	}
+	// digits typed in groups join; hyphens stay, for case numbers (371002-2026)
+	if id := NormalizeIDNumber(s); digitsOrX(id) {
 		return id
 	}
 	return NormalizeName(s)

@@ -31,7 +31,7 @@ func Find(ctx context.Context, st *store.DB, a store.Actor, query string, limit 
 	if strings.TrimSpace(query) == "" {
 		return 0, 0, errors.New("find: empty query")
 	}
-	q := store.Query{Text: query, Limit: findPage}
+	q := store.Query{Text: casework.NormalizeQuery(query), Limit: findPage} // as the window's search box
 	if !FullValuesAllowed(a.Role) {
 		q.Office = a.Office
 	}

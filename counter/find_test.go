@@ -46,7 +46,16 @@ func TestFindPrintsMaskedMatches(t *testing.T) {
 		}
 		return lines, shown, total
 	}
-	for _, q := range []string{c.Number, c.Number[7:], strings.ToLower(c.Number[12:]), name, id[6:14], phone[len(phone)-4:]} {
+	wide := func(s string) string { // as typed in the IME's full-width mode
+		return strings.Map(func(r rune) rune {
+			if r >= '!' && r <= '~' {
+				return r + 0xFEE0
+			}
+			return r
+		}, s)
+	}
+	for _, q := range []string{c.Number, c.Number[7:], strings.ToLower(c.Number[12:]), name, id[6:14], phone[len(phone)-4:],
+		wide(id), "+86 " + phone, wide(c.Number[7:])} {
 		lines, _, _ := find(admin, q, 0)
 		var line string
 		for _, l := range lines {
@@ -97,8 +106,8 @@ func TestFindPrintsMaskedMatches(t *testing.T) {
 		}
 	}
 	want := r.a.Login + " " + year + " matches=2 shown=2 office=371002"
-	if len(got) != 9 || !strings.Contains(strings.Join(got, "\n"), want) {
-		t.Errorf("find audit entries = %q, want 9 with %q", got, want)
+	if len(got) != 12 || !strings.Contains(strings.Join(got, "\n"), want) {
+		t.Errorf("find audit entries = %q, want 12 with %q", got, want)
 	}
 	if _, _, err := Find(ctx, r.st, admin, "  ", 0, &bytes.Buffer{}); err == nil {
 		t.Error("Find(blank query) succeeded")
