@@ -185,3 +185,27 @@ func TestSANETestBackend(t *testing.T) {
 		t.Errorf("Scan() on a missing device: no error")
 	}
 }
+
+// BenchmarkCompressCameraPhoto: a 12-megapixel camera picture (4000×3000
+// JPEG) scaled to the limit and encoded again, as 附上 does.
+func BenchmarkCompressCameraPhoto(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
+	for y := 0; y < 3000; y++ {
+		for x := 0; x < 4000; x++ {
+			v := uint8(230 - (x/40+y/25)%3*60) // text-like dark strokes on paper
+			img.Set(x, y, color.RGBA{v, v, v - 10, 255})
+		}
+	}
+	var in bytes.Buffer
+	jpeg.Encode(&in, img, &jpeg.Options{Quality: 90})
+	b.ResetTimer()
+	var out []byte
+	for i := 0; i < b.N; i++ {
+		var err error
+		if out, err = Compress(bytes.NewReader(in.Bytes()), DefaultLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(in.Len()), "in-bytes")
+	b.ReportMetric(float64(len(out)), "out-bytes")
+}

@@ -697,6 +697,11 @@ func (s *IntakeScreen) AttachReader(code string, r io.Reader) {
 	if c, err := scan.Compress(bytes.NewReader(b), scan.DefaultLimits); err == nil {
 		b = c
 	}
+	s.attachBytes(code, b)
+}
+
+// attachBytes stores content b as a scan of material code, as it is.
+func (s *IntakeScreen) attachBytes(code string, b []byte) {
 	hash, err := s.d.Svc.Store.PutAttachment(s.d.ctx(), bytes.NewReader(b))
 	if err != nil {
 		s.Problems.SetText(ErrorText(err))

@@ -187,22 +187,41 @@ func (s *IntakeScreen) attachOffered() {
 		return
 	}
 	path := b.pending[0]
-	f, err := os.Open(path)
-	if err != nil {
-		b.Info.SetText(T("scan.err.gone", map[string]any{"Name": filepath.Base(path)}))
-		s.skipOffered()
-		return
-	}
-	data, err := scan.Compress(f, scan.DefaultLimits)
-	f.Close()
-	if err != nil {
-		b.Info.SetText(T("scan.err.image", map[string]any{"Name": filepath.Base(path)}))
-		s.skipOffered()
-		return
-	}
 	b.pending = b.pending[1:]
 	s.showOffer()
-	s.attachScan(code, data)
+	name := filepath.Base(path)
+	// a 12-megapixel picture takes a second or two to shrink on two
+	// cores: off the UI goroutine when the desk is Async
+	compress := func() ([]byte, string) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, T("scan.err.gone", map[string]any{"Name": name})
+		}
+		defer f.Close()
+		data, err := scan.Compress(f, scan.DefaultLimits)
+		if err != nil {
+			return nil, T("scan.err.image", map[string]any{"Name": name})
+		}
+		return data, ""
+	}
+	done := func(data []byte, problem string) {
+		b.Attach.Enable()
+		if problem != "" {
+			b.Info.SetText(problem)
+			return
+		}
+		s.attachScan(code, data)
+	}
+	if !s.d.Async {
+		done(compress())
+		return
+	}
+	b.Attach.Disable()
+	b.Info.SetText(T("scan.compressing", map[string]any{"Name": name}))
+	go func() {
+		data, problem := compress()
+		fyne.Do(func() { done(data, problem) })
+	}()
 }
 
 func (s *IntakeScreen) skipOffered() {
@@ -256,7 +275,7 @@ func (s *IntakeScreen) attachScan(code string, data []byte) {
 		s.scans.Info.SetText(T("scan.err.target"))
 		return
 	}
-	s.AttachReader(code, bytes.NewReader(data))
+	s.attachBytes(code, data) // compressed already
 	name := code
 	if m := s.cat.Material(code); m != nil {
 		name = m.Name
