@@ -232,6 +232,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("GET "+syncapi.PathAttachments+"{hash}", h.device(h.handleAttachmentGet))
 	mux.HandleFunc("GET "+syncapi.PathDeptTasks, h.dept(h.handleDeptList))
 	mux.HandleFunc("POST "+syncapi.PathLetterKey, h.device(h.handleLetterKey))
+	mux.HandleFunc("POST "+syncapi.PathAudit, h.device(h.handleAudit))
 	mux.HandleFunc("GET /verify", h.handleVerify) // for police stations: no credential
 	mux.HandleFunc("POST /verify", h.handleVerify)
 	mux.HandleFunc("POST "+syncapi.PathDeptTasks+"/{case}/{item}/{action}", h.dept(h.handleDeptAction))

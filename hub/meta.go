@@ -110,6 +110,31 @@ CREATE TABLE IF NOT EXISTS derive_marks (
     queued  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (case_id, item, op)
 ) STRICT;
+CREATE TABLE IF NOT EXISTS device_audit (
+    device      TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    login       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    success     INTEGER NOT NULL,
+    detail      TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (device, seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS device_audit_at ON device_audit (at);
+CREATE TABLE IF NOT EXISTS audit_alerts (
+    id        INTEGER PRIMARY KEY,
+    device    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    reason    TEXT NOT NULL,
+    held_hash TEXT NOT NULL,
+    got_hash  TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    UNIQUE (device, seq, reason, got_hash)
+) STRICT;
 PRAGMA user_version = 1;
 `
 

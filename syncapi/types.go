@@ -96,6 +96,50 @@ type LetterKeyResponse struct {
 	RootKey     string `json:"root_key"`
 }
 
+// AuditEntry is one entry of a device's hash-chained audit log as it
+// travels. At is the store's own text of the instant (the hash covers
+// that text); Hash chains the entry to the one before (see store.ChainHash).
+type AuditEntry struct {
+	Seq     int64  `json:"seq"`
+	At      string `json:"at"`
+	UserID  string `json:"user_id"`
+	Login   string `json:"login"`
+	Action  string `json:"action"`
+	Target  string `json:"target"`
+	Success bool   `json:"success"`
+	Detail  string `json:"detail,omitempty"`
+	Hash    string `json:"hash"`
+}
+
+// AuditHead is the last entry of a chain: its sequence and hash.
+type AuditHead struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// AuditPush carries the device's chain head and the entries after the
+// ones the hub said it holds, oldest first (at most MaxAuditEntries).
+// Entries are keyed by (device, Seq): one the hub holds with the same hash
+// is a duplicate, with another hash a rewrite.
+type AuditPush struct {
+	Head    AuditHead    `json:"head"`
+	Entries []AuditEntry `json:"entries"`
+}
+
+// MaxAuditEntries is the largest AuditPush batch.
+const MaxAuditEntries = 1000
+
+// AuditPushResponse tells what the hub holds of the device's chain after
+// the push (Held: the device sends the entries after it next time), and,
+// when it refused the push, why (Refused, an alert for the hub's admin;
+// nothing of that push was kept).
+type AuditPushResponse struct {
+	Held       AuditHead `json:"held"`
+	Accepted   int       `json:"accepted"`
+	Duplicates int       `json:"duplicates"`
+	Refused    string    `json:"refused,omitempty"`
+}
+
 // PoliceStation is an addressee of the hukou letter, as the hub lists them.
 type PoliceStation struct {
 	Code     string `json:"code"`

@@ -57,10 +57,16 @@ package syncapi
 //     round while it holds no certificate for its current code and office,
 //     or one ending within 90 days; an older hub answers 404 and the
 //     desktop prints letters without the signed QR code.
+//   - 7: 2026-12-01: POST PathAudit: a device sends its audit log
+//     (AuditPush: the entries after those the hub holds, and its chain
+//     head) at every round. The hub keeps each device's chain as
+//     received, refuses entries or a head that do not extend the chain it
+//     holds and records an alert (vetdesk-hub audit alerts). An older hub
+//     answers 404 and the desk keeps its audit to itself, as before.
 type Version int
 
 // CurrentVersion is the version this build speaks.
-const CurrentVersion Version = 6
+const CurrentVersion Version = 7
 
 // MinPushVersion is the oldest client version whose pushes the hub takes:
 // the first that signs its ops.
@@ -111,6 +117,7 @@ const (
 	PathDeptTasks    = "/v1/dept/tasks"   // GET ?state=; + "/<case id>/<item>/<action>" POST
 	PathRecover      = "/v1/recover"      // POST RecoverRequest: a desk's master key back (#12)
 	PathLetterKey    = "/v1/letter-key"   // POST LetterKeyRequest: LetterKeyResponse
+	PathAudit        = "/v1/audit"        // POST AuditPush: AuditPushResponse (version 7)
 )
 
 // Department task actions, the last element of a POST under PathDeptTasks.

@@ -70,6 +70,8 @@ type Store interface {
 	PutAttachment(ctx context.Context, r io.Reader) (string, error)
 	Path() string
 	HoldsCases(ctx context.Context) (bool, error)
+	AuditHead(ctx context.Context) (store.AuditHead, error)
+	AuditAfter(ctx context.Context, after int64, limit int) ([]store.AuditEntry, error)
 	AdoptSnapshotSealed(ctx context.Context, path string, key []byte, remote []store.Op, settings map[string]string) (store.SnapshotInfo, error)
 }
 
@@ -400,6 +402,9 @@ func (c *Client) round(ctx context.Context) error {
 	}
 	pushed, err := c.pushAll(ctx)
 	if err != nil {
+		return err
+	}
+	if err := c.pushAudit(ctx); err != nil {
 		return err
 	}
 	if pushed > 0 {

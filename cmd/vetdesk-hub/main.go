@@ -87,7 +87,9 @@ commands:
             hub's clock (audited; devices pick the new stamps up at their next sync)
   verify    check a hukou letter's QR text (or - for standard input): valid, void, or invalid with the reason
             (audited; the same check as the /verify page); -id ID also checks the bearer's ID number;
-            -root prints the hub's root public key`
+            -root prints the hub's root public key
+  audit list    the desks' audit entries as the hub received them: -office, -device, -login, -action, -from, -to
+  audit alerts  desks whose audit chain no longer extends what the hub holds (rewritten, broken, truncated)`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := &common{data: defaultDataDir(), logLevel: "info"}
@@ -134,6 +136,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return repairClock(ctx, c, rest, stdout, stderr)
 	case "verify":
 		return verifyLetter(ctx, c, rest, stdin, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, c, rest, stdout, stderr)
 	}
 	top.Usage()
 	return fmt.Errorf("unknown command %q", cmd)

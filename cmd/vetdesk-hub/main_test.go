@@ -72,6 +72,9 @@ func TestCommands(t *testing.T) {
 		{"revoke unknown key id", []string{"-data", data, "revoke", "--dept-key-id", "000000000000"}, "", nil, true},
 		{"devices", []string{"-data", data, "devices"}, "", regexp.MustCompile(`^CODE\s+KIND\s+OFFICE\s+STATION\s+DEPARTMENT\s+LAST CONTACT\s+STATE\s+ID\n$`), false}, // codes made, none traded yet
 		{"repair clock, nothing ahead", []string{"-data", data, "repair-clock"}, "", regexp.MustCompile(`no op is stamped ahead of the hub's clock`), false},
+		{"audit alerts, none", []string{"-data", data, "audit", "alerts"}, "", regexp.MustCompile(`^AT\s+OFFICE\s+STATION\s+DEVICE\s+SEQ\s+REASON\n$`), false},
+		{"audit list, none", []string{"-data", data, "audit", "list", "-office", "371002", "-from", "2026-12-01"}, "", regexp.MustCompile(`^AT\s+OFFICE\s+STATION\s+SEQ\s+LOGIN\s+ACTION\s+TARGET\s+OK\s+DETAIL\n$`), false},
+		{"audit bad day", []string{"-data", data, "audit", "list", "-from", "1.12."}, "", nil, true},
 		{"no command", []string{"-data", data}, "", nil, true},
 	}
 	var fps []string

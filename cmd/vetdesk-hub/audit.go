@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"vetdesk/hub"
+)
+
+const auditUsage = `usage: vetdesk-hub audit list [-office CODE] [-device ID|CODE|STATION] [-login L] [-action A] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-limit N]
+       vetdesk-hub audit alerts`
+
+// auditCmd lists the devices' audit as the hub holds it, and the alerts
+// of refused chains.
+func auditCmd(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(auditUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := c.flags("audit "+sub, stderr)
+	var f hub.AuditFilter
+	var from, to string
+	if sub == "list" {
+		fs.StringVar(&f.Office, "office", "", "office code")
+		fs.StringVar(&f.Device, "device", "", "device id, code or station name")
+		fs.StringVar(&f.Login, "login", "", "user login")
+		fs.StringVar(&f.Action, "action", "", "action (print, reveal, export, login, …)")
+		fs.StringVar(&from, "from", "", "first day, YYYY-MM-DD (local time)")
+		fs.StringVar(&to, "to", "", "last day, YYYY-MM-DD (local time)")
+		fs.IntVar(&f.Limit, "limit", 1000, "at most this many entries")
+	} else if sub != "alerts" {
+		return errors.New(auditUsage)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	day := func(s string, next bool) (time.Time, error) {
+		if s == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.ParseInLocation(time.DateOnly, s, time.Local)
+		if next {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, err
+	}
+	var err error
+	if f.From, err = day(from, false); err != nil {
+		return fmt.Errorf("-from: %w", err)
+	}
+	if f.To, err = day(to, true); err != nil {
+		return fmt.Errorf("-to: %w", err)
+	}
+	h, err := c.open(stderr)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	defer tw.Flush()
+	if sub == "alerts" {
+		as, err := h.AuditAlerts(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "AT\tOFFICE\tSTATION\tDEVICE\tSEQ\tREASON")
+		for _, a := range as {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", a.At.Local().Format(time.DateTime), a.Office, a.Station, a.Device, a.Seq, a.Reason)
+		}
+		return nil
+	}
+	es, err := h.DeviceAudit(ctx, f)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(tw, "AT\tOFFICE\tSTATION\tSEQ\tLOGIN\tACTION\tTARGET\tOK\tDETAIL")
+	for _, e := range es {
+		ok := "yes"
+		if !e.Success {
+			ok = "no"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format(time.DateTime), e.Office, e.Station,
+			e.Seq, e.Login, e.Action, e.Target, ok, e.Detail)
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package syncclient_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+
+	_ "github.com/ncruces/go-sqlite3/driver"
+
+	"vetdesk/hub"
+	"vetdesk/store"
+	"vetdesk/syncclient"
+)
+
+func audit(t testing.TB, d *desk, action, target string) {
+	t.Helper()
+	if err := d.db.Audit(context.Background(), store.AuditEntry{UserID: d.actor.UserID, Login: d.actor.Login,
+		Action: action, Target: target, Success: true}); err != nil {
+		t.Fatalf("%s: Audit = %v", d.name, err)
+	}
+}
+
+// hubChain checks that the hub holds d's audit log entry for entry, each
+// once, and that its copy chains.
+func hubChain(t *testing.T, e *env, d *desk) []hub.DeviceAuditEntry {
+	t.Helper()
+	ctx := context.Background()
+	dev, _ := d.db.Device(ctx)
+	got, err := e.hub.DeviceAudit(ctx, hub.AuditFilter{Device: dev.ID, Limit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := d.db.AuditAfter(ctx, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(local) {
+		t.Fatalf("%s: hub holds %d audit entries, the desk wrote %d", d.name, len(got), len(local))
+	}
+	seen := map[int64]int{}
+	prev := ""
+	for i, g := range got {
+		seen[g.Seq]++
+		l := local[i]
+		if g.Seq != l.Seq || g.Hash != l.Hash || g.Action != l.Action || g.Target != l.Target || !g.At.Equal(l.At) {
+			t.Errorf("%s: hub entry %d = %+v, desk's %+v", d.name, i, g.AuditEntry, l)
+		}
+		if store.ChainHash(prev, g.AuditEntry) != g.Hash {
+			t.Errorf("%s: hub copy breaks its chain at %d", d.name, g.Seq)
+		}
+		prev = g.Hash
+	}
+	for seq, n := range seen {
+		if n != 1 {
+			t.Errorf("%s: hub holds entry %d %d times", d.name, seq, n)
+		}
+	}
+	return got
+}
+
+// TestAuditReachesHubThroughFaults: a desk's audit entries, written
+// between rounds through a network that drops, duplicates, replays, cuts
+// and fails requests, reach the hub exactly once each with the chain
+// intact, and no alert is raised.
+func TestAuditReachesHubThroughFaults(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, hub.Options{})
+	rt := newFaultRT(nil, 16)
+	d := e.desk("A", deskOpt{office: office, login: "clerkA", wrap: wrapInto(&rt.base, rt)})
+	for i := range 600 {
+		audit(t, d, store.ActionPrint, fmt.Sprintf("letter-%d", i))
+		if i%37 == 36 {
+			d.cl.Once(ctx) // errors expected
+		}
+	}
+	ok := 0
+	for n := 0; n < 200 && ok < 2; n++ {
+		if d.cl.Once(ctx) == nil {
+			ok++
+		}
+	}
+	if ok < 2 {
+		t.Fatalf("no clean rounds through the faults: %v", d.cl.Status().LastError)
+	}
+	got := hubChain(t, e, d)
+	if len(got) < 600 {
+		t.Errorf("hub holds %d entries, want at least 600", len(got))
+	}
+	if alerts, _ := e.hub.AuditAlerts(ctx); len(alerts) > 0 {
+		t.Errorf("AuditAlerts() = %+v, want none", alerts)
+	}
+	if r, _ := d.db.Setting(ctx, syncclient.SettingAuditRefused); r != "" {
+		t.Errorf("desk's audit refused: %s", r)
+	}
+	t.Logf("%d entries; faults %v", len(got), rt.counts)
+}
+
+// rewrite edits entry seq of d's audit log and recomputes the plain
+// hashes of it and every later entry, as someone with the file but no key
+// would.
+func rewrite(t *testing.T, d *desk, seq int64, target string) {
+	t.Helper()
+	ctx := context.Background()
+	entries, err := d.db.AuditAfter(ctx, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite3", "file:"+d.db.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, q := range []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prev := ""
+	for _, en := range entries {
+		if en.Seq == seq {
+			en.Target = target
+		}
+		if en.Seq >= seq {
+			en.Hash = store.ChainHash(prev, en)
+			if _, err := raw.Exec(`UPDATE audit SET target = ?, hash = ? WHERE seq = ?`, en.Target, en.Hash, en.Seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+		prev = en.Hash
+	}
+}
+
+// TestAuditRewriteFlagged: after a desk's audit reached the hub, its local
+// chain is rewritten with recomputed plain hashes (it verifies locally);
+// the hub refuses it at the next round, records an alert, and keeps its
+// copy as received. Entries written after the rewrite are refused too.
+func TestAuditRewriteFlagged(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		after int // entries written after the rewrite
+	}{{"head rewritten", 0}, {"extended after the rewrite", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, hub.Options{})
+			d := e.desk("A", deskOpt{office: office, login: "clerkA"})
+			for i := range 5 {
+				audit(t, d, store.ActionReveal, fmt.Sprintf("case-%d", i))
+			}
+			d.sync(t)
+			before := hubChain(t, e, d)
+			rewrite(t, d, 2, "case-innocent")
+			if rep, err := d.db.VerifyAudit(ctx); err != nil || !rep.OK {
+				t.Fatalf("rewritten chain VerifyAudit = %+v, %v; the attacker's rewrite should verify locally", rep, err)
+			}
+			for i := range tc.after {
+				audit(t, d, store.ActionPrint, fmt.Sprintf("later-%d", i))
+			}
+			d.sync(t) // the round itself succeeds: case work goes on
+			alerts, err := e.hub.AuditAlerts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dev, _ := d.db.Device(ctx)
+			if len(alerts) != 1 || alerts[0].Device != dev.ID {
+				t.Fatalf("AuditAlerts() = %+v, want one for %s", alerts, dev.ID)
+			}
+			if r, _ := d.db.Setting(ctx, syncclient.SettingAuditRefused); r == "" {
+				t.Error("desk does not know its audit was refused")
+			}
+			after, _ := e.hub.DeviceAudit(ctx, hub.AuditFilter{Device: dev.ID})
+			if len(after) != len(before) || after[1].Target != "case-1" {
+				t.Errorf("hub copy changed: %d entries, entry 2 target %q", len(after), after[1].Target)
+			}
+			d.sync(t)
+			if again, _ := e.hub.AuditAlerts(ctx); len(again) != 1 {
+				t.Errorf("the same refusal recorded %d times", len(again))
+			}
+		})
+	}
+}
