@@ -181,3 +181,33 @@ func TestPlacementsFor(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeDate guards the four ways #15 names for typing a date (and a
+// few more): each comes out as
+// 2023-09-01; impossible and partial dates stay as typed for validation.
+func TestNormalizeDate(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"2023-09-01", "2023-09-01"},
+		{"20230901", "2023-09-01"},
+		{"2023.9.1", "2023-09-01"},
+		{"2023-9-1", "2023-09-01"},
+		{"2023/9/1", "2023-09-01"},
+		{"2023年9月1日", "2023-09-01"},
+		{"2023年09月01日", "2023-09-01"},
+		{"２０２３．９．１", "2023-09-01"},
+		{" 2023 - 9 - 1 ", "2023-09-01"},
+		{"2023-02-30", "2023-02-30"},
+		{"20230230", "20230230"},
+		{"2023年9月", "2023年9月"},
+		{"2023-9", "2023-9"},
+		{"23.9.1", "23.9.1"},
+		{"", ""},
+	} {
+		if got := NormalizeDate(tc.in); got != tc.want {
+			t.Errorf("NormalizeDate(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if got := Normalize(&Field{Type: TypeDate}, tc.in); got != tc.want {
+			t.Errorf("Normalize(date, %q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -71,6 +71,7 @@ type Desk struct {
 	nav      *fyne.Container
 	navBtns  map[string]*widget.Button
 	status   *widget.Label
+	keyHelp  *widget.Label // the shortcuts of the screen on show
 	history  []func()
 	mu       sync.Mutex
 	lastUsed time.Time
@@ -224,7 +225,10 @@ func (d *Desk) buildShell() {
 	d.nav.Add(widget.NewButton(T("shell.switch"), d.SwitchUser))
 	d.status = widget.NewLabel(T("shell.user", map[string]any{"Name": d.User.Name, "Role": RoleName(d.User.Role)}))
 	d.body = container.NewStack()
-	top := container.NewBorder(nil, nil, nil, widget.NewLabel(T("shell.shortcuts")), d.status)
+	d.keyHelp = widget.NewLabel(T("shell.shortcuts"))
+	d.keyHelp.Wrapping = fyne.TextWrapWord
+	d.keyHelp.Alignment = fyne.TextAlignTrailing
+	top := container.NewBorder(nil, nil, d.status, nil, d.keyHelp)
 	d.Win.SetContent(container.NewBorder(top, nil, container.NewVScroll(d.nav), nil, d.body))
 	d.shortcuts()
 }
@@ -267,6 +271,13 @@ func (d *Desk) show(s any) {
 		l.Leave()
 	}
 	d.current = s
+	if d.keyHelp != nil {
+		help := T("shell.shortcuts")
+		if h, ok := s.(interface{ ShortcutHelp() string }); ok {
+			help = h.ShortcutHelp() + " · " + help
+		}
+		d.keyHelp.SetText(help)
+	}
 	d.body.Objects = []fyne.CanvasObject{sc.Content()}
 	d.body.Refresh()
 	if f, ok := s.(interface{ Focus() }); ok {
@@ -319,6 +330,16 @@ func (d *Desk) shortcuts() {
 	add(fyne.KeyR, func() { // 读身份证 on the intake
 		if s, ok := d.current.(interface{ ReadCard() }); ok {
 			s.ReadCard()
+		}
+	})
+	add(fyne.KeyPageDown, func() { // the intake's next group of fields
+		if s, ok := d.current.(interface{ NextGroup() }); ok {
+			s.NextGroup()
+		}
+	})
+	add(fyne.KeyPageUp, func() {
+		if s, ok := d.current.(interface{ PrevGroup() }); ok {
+			s.PrevGroup()
 		}
 	})
 	add(fyne.KeyS, func() {

@@ -15,6 +15,43 @@ import (
 type commitEntry struct {
 	widget.Entry
 	onLeave func()
+	nav     *focusNav // the intake's keyboard layer (intake_keys.go), or nil
+}
+
+func (e *commitEntry) setNav(n *focusNav) { e.nav = n }
+
+// AcceptsTab hands Tab to the nav, when there is one.
+func (e *commitEntry) AcceptsTab() bool { return e.nav != nil || e.Entry.AcceptsTab() }
+
+// FocusGained brings the entry into view.
+func (e *commitEntry) FocusGained() {
+	e.Entry.FocusGained()
+	if e.nav != nil {
+		e.nav.reveal(e)
+	}
+}
+
+func (e *commitEntry) KeyDown(ev *fyne.KeyEvent) {
+	e.Entry.KeyDown(ev)
+	if e.nav != nil {
+		e.nav.keyDown(ev)
+	}
+}
+
+func (e *commitEntry) KeyUp(ev *fyne.KeyEvent) {
+	e.Entry.KeyUp(ev)
+	if e.nav != nil {
+		e.nav.keyUp(ev)
+	}
+}
+
+// TypedKey gives Tab to the nav.
+func (e *commitEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyTab && e.nav != nil {
+		e.nav.tab(e)
+		return
+	}
+	e.Entry.TypedKey(ev)
 }
 
 func newCommitEntry() *commitEntry {
@@ -43,10 +80,11 @@ func (e *commitEntry) FocusLost() {
 type FieldInput struct {
 	Field   *casework.Field
 	Entry   *commitEntry       // text-like fields
-	Select  *widget.Select     // enum and division fields
+	Select  *navSelect         // enum and division fields: chosen by typing
 	Radio   *widget.RadioGroup // boolean fields
+	Key     *keyRadio          // Radio as one keyboard stop
 	Derived *widget.Label      // computed fields
-	Photo   *widget.Button     // photo fields: attach a file; the value is its hash
+	Photo   *navButton         // photo fields: attach a file; the value is its hash
 	Problem *canvas.Text
 	Label   *widget.Label
 	codes   []string
@@ -61,21 +99,22 @@ func newFieldInput(cat *casework.Catalogue, f *casework.Field, changed func(stri
 	switch f.Type {
 	case casework.TypeEnum, casework.TypeDivision:
 		in.codes, in.labels = Options(cat, f)
-		in.Select = widget.NewSelect(in.labels, func(label string) {
+		in.Select = newNavSelect(in.labels, func(label string) {
 			changed(in.codeOf(label))
 			commit()
 		})
-		in.Select.PlaceHolder = T("common.choose")
 	case casework.TypeBoolean:
 		in.Radio = widget.NewRadioGroup([]string{"是", "否"}, func(v string) {
 			changed(v)
 			commit()
 		})
 		in.Radio.Horizontal = true
+		in.Key = newKeyRadio(in.Radio)
+		in.Key.Hint = T("intake.keys.yesno")
 	case casework.TypeDerived:
 		in.Derived = widget.NewLabel("")
 	case casework.TypePhoto:
-		in.Photo = widget.NewButton(T("intake.material.attach"), nil)
+		in.Photo = newNavButton(T("intake.material.attach"), nil)
 	default:
 		e := newCommitEntry()
 		switch f.Type {
@@ -154,6 +193,8 @@ func (in *FieldInput) Focusable() fyne.Focusable {
 	switch {
 	case in.Select != nil:
 		return in.Select
+	case in.Key != nil:
+		return in.Key
 	case in.Entry != nil:
 		return in.Entry
 	case in.Photo != nil:
@@ -184,8 +225,8 @@ func (in *FieldInput) Row(required bool) fyne.CanvasObject {
 	switch {
 	case in.Select != nil:
 		obj = in.Select
-	case in.Radio != nil:
-		obj = in.Radio
+	case in.Key != nil:
+		obj = in.Key
 	case in.Derived != nil:
 		obj = in.Derived
 	case in.Photo != nil:

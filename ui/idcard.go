@@ -168,6 +168,7 @@ func (s *IntakeScreen) fillCard(c idreader.Card) {
 		set(fieldAddress, c.Address)
 	}
 	v[fieldHoldsIDCard] = "是"
+	s.prefill(casework.FieldName, casework.FieldSex, fieldEthnicity, casework.FieldBirthDate, fieldAddress, fieldHoldsIDCard, fieldPhoto)
 	msg := T("idcard.read", map[string]any{"Name": c.Name, "Authority": c.Authority, "Validity": c.Validity()})
 	if c.Photo != nil {
 		hash, err := s.d.Svc.Store.PutAttachment(s.d.ctx(), bytes.NewReader(c.Photo))

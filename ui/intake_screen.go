@@ -32,20 +32,20 @@ type IntakeScreen struct {
 	cat *casework.Catalogue
 	C   *casework.Case
 
-	ID        *shortcutEntry
+	ID        *commitEntry
 	IDInfo    *widget.Label
 	Duplicate *widget.Label
-	Category  *widget.Select
-	Placement *widget.Select
-	Items     map[string]*widget.Check
+	Category  *navSelect
+	Placement *navSelect
+	Items     map[string]*navCheck
 	ItemNotes map[string]*widget.Label
 	Inputs    map[string]*FieldInput
 	Materials map[string]*widget.RadioGroup
 	Attach    map[string]*widget.Button
 	Problems  *widget.Label
-	Review    *widget.Button
-	Accept    *widget.Button
-	SaveBtn   *widget.Button
+	Review    *navButton
+	Accept    *navButton
+	SaveBtn   *navButton
 	SavedInfo *widget.Label
 	Saving    *widget.Label
 	// MatCount heads the checklist with its count, the same as Saving's.
@@ -73,6 +73,15 @@ type IntakeScreen struct {
 	scroll    *container.Scroll
 	placeCode []string
 	order     []fyne.Focusable
+	// the keyboard layer (intake_keys.go, intake_nav.go): the nav, which
+	// field each widget is, what was pre-filled (code → the value filled
+	// in), the materials' keyboard stops and the side index of the groups
+	nav       *focusNav
+	fieldOf   map[fyne.Focusable]string
+	prefilled map[string]string
+	matKeys   map[string]*keyRadio
+	index     *fyne.Container
+	groups    []formGroup
 	building  bool
 	formKey   string
 }
@@ -83,8 +92,8 @@ func NewIntakeScreen(d *Desk) *IntakeScreen { return NewIntakeScreenFor(d, nil) 
 // NewIntakeScreenFor resumes draft c (nil starts a new one).
 func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 	s := &IntakeScreen{d: d, cat: d.Svc.Cat, C: c,
-		ID: newEntry(), IDInfo: widget.NewLabel(""), Duplicate: widget.NewLabel(""),
-		Items: map[string]*widget.Check{}, ItemNotes: map[string]*widget.Label{},
+		ID: newCommitEntry(), IDInfo: widget.NewLabel(""), Duplicate: widget.NewLabel(""),
+		Items: map[string]*navCheck{}, ItemNotes: map[string]*widget.Label{},
 		Inputs: map[string]*FieldInput{}, Materials: map[string]*widget.RadioGroup{}, Attach: map[string]*widget.Button{},
 		Problems: widget.NewLabel(""), SavedInfo: widget.NewLabel(""), Saving: widget.NewLabel(""), MatCount: widget.NewLabel(""),
 		formBox: container.NewVBox(), matBox: container.NewVBox(), Result: container.NewVBox(),
@@ -98,20 +107,19 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 	s.ID.SetPlaceHolder(T("intake.id.hint"))
 	s.ID.OnSubmitted = func(string) { s.submitID() }
 
-	s.Category = widget.NewSelect(s.fieldLabels(casework.FieldCategory), func(string) { s.placementChanged(false) })
-	s.Category.PlaceHolder = T("common.choose")
-	s.Placement = widget.NewSelect(nil, func(string) { s.placementChanged(true) })
-	s.Placement.PlaceHolder = T("common.choose")
+	s.Category = newNavSelect(s.fieldLabels(casework.FieldCategory), func(string) { s.placementChanged(false) })
+	s.Placement = newNavSelect(nil, func(string) { s.placementChanged(true) })
 	s.offerPlacements()
 	for _, it := range s.cat.Items {
 		code := it.Code
-		s.Items[code] = widget.NewCheck(it.Name, func(bool) { s.itemsChanged() })
+		s.Items[code] = newNavCheck(it.Name, func(bool) { s.itemsChanged() })
 		s.ItemNotes[code] = widget.NewLabel("")
 	}
-	s.Review = widget.NewButton(T("intake.check"), s.ReviewNow)
-	s.Accept = widget.NewButton(T("intake.accept"), s.AcceptNow)
+	s.Review = newNavButton(T("intake.check"), s.ReviewNow)
+	s.Accept = newNavButton(T("intake.accept"), s.AcceptNow)
 	s.Accept.Importance = widget.HighImportance
-	s.SaveBtn = widget.NewButton(T("intake.save"), s.Save)
+	s.SaveBtn = newNavButton(T("intake.save"), s.Save)
+	s.initKeys()
 	if c != nil {
 		s.load()
 	}
@@ -297,6 +305,7 @@ func (s *IntakeScreen) startWithID(id string, info casework.IDInfo) {
 			for k, v := range vals {
 				if s.C.Values[k] == "" && v != "" {
 					s.C.Values[k] = v
+					s.prefill(k)
 					n++
 				}
 			}
@@ -304,9 +313,10 @@ func (s *IntakeScreen) startWithID(id string, info casework.IDInfo) {
 			s.loadSteps()
 		}
 	}
+	s.prefill(casework.FieldBirthDate, casework.FieldSex)
 	s.rebuild()
 	s.persist()
-	s.d.Win.Canvas().Focus(s.Category)
+	s.focusAfter(s.ID) // the category, or the first field not pre-filled
 }
 
 // loadSteps shows values in steps 2 (category and placement) after a pre-fill.
@@ -597,11 +607,14 @@ func (s *IntakeScreen) rebuild() {
 	s.formBox.Objects = []fyne.CanvasObject{s.Saving}
 	s.MatCount.SetText(T("intake.materials.count", map[string]any{"N": len(cl.Lines)}))
 	s.order = []fyne.Focusable{s.ID, s.Category, s.Placement}
+	s.fieldOf = map[fyne.Focusable]string{s.Category: casework.FieldCategory, s.Placement: casework.FieldPlacement}
 	for _, it := range s.cat.Items {
 		s.order = append(s.order, s.Items[it.Code])
 	}
+	s.groups = s.groups[:0]
 	for _, g := range form.Groups {
 		var rows []fyne.CanvasObject
+		group := formGroup{name: g.Name}
 		for _, ff := range g.Fields {
 			if skipInForm[ff.Field.Code] {
 				continue
@@ -609,13 +622,22 @@ func (s *IntakeScreen) rebuild() {
 			in := s.input(ff.Field)
 			in.Set(s.C.Values[ff.Field.Code])
 			rows = append(rows, in.Row(ff.Required))
+			if s.isPrefilled(ff.Field.Code) {
+				in.Label.SetText(in.Label.Text + " " + T("intake.prefilled"))
+			}
+			group.fields = append(group.fields, ff)
 			if f := in.Focusable(); f != nil {
 				s.order = append(s.order, f)
+				s.fieldOf[f] = ff.Field.Code
+				if nv, ok := f.(navigable); ok {
+					nv.setNav(s.nav)
+				}
 			}
 		}
 		if len(rows) == 0 {
 			continue
 		}
+		s.groups = append(s.groups, group)
 		s.formBox.Add(widget.NewCard("", g.Name, container.NewVBox(rows...)))
 	}
 	s.cardMaterials()
@@ -623,9 +645,11 @@ func (s *IntakeScreen) rebuild() {
 	s.matBox.Objects = nil
 	for _, line := range cl.Lines {
 		s.matBox.Add(s.materialRow(line))
+		s.order = append(s.order, s.matKeys[line.Material.Code])
 	}
-	s.order = append(s.order, s.Review, s.Accept)
+	s.order = append(s.order, s.Review, s.Accept, s.SaveBtn)
 	s.refreshDerived()
+	s.refreshIndex()
 	s.formBox.Refresh()
 	s.matBox.Refresh()
 	if s.scroll != nil {
@@ -660,6 +684,14 @@ func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObjec
 	}
 	rg.Selected = MaterialStatusName(ms.Status)
 	rg.Refresh()
+	mk := s.matKeys[code]
+	if mk == nil {
+		mk = newKeyRadio(rg)
+		mk.Hint = T("intake.keys.material")
+		mk.onSpace = func() { s.collecting(code); s.scanInto(code) }
+		mk.setNav(s.nav)
+		s.matKeys[code] = mk
+	}
 	att := s.Attach[code]
 	if att == nil {
 		att = widget.NewButton("", func() { s.collecting(code); s.attach(code) })
@@ -678,7 +710,7 @@ func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObjec
 	used := widget.NewLabel(strings.Join(items, "、"))
 	used.Wrapping = fyne.TextWrapWord
 	used.Importance = widget.LowImportance
-	return widget.NewCard("", "", container.NewVBox(name, used, container.NewHBox(rg, att)))
+	return widget.NewCard("", "", container.NewVBox(name, used, container.NewHBox(mk, att)))
 }
 
 // attach asks for a scan file and stores it content-addressed.
@@ -731,15 +763,9 @@ func (s *IntakeScreen) AttachPhoto(code string, r io.Reader) {
 	s.persist()
 }
 
-// focusAfter moves the keyboard to the next input after obj.
-func (s *IntakeScreen) focusAfter(obj fyne.Focusable) {
-	for i, o := range s.order {
-		if o == obj && i+1 < len(s.order) {
-			s.d.Win.Canvas().Focus(s.order[i+1])
-			return
-		}
-	}
-}
+// focusAfter moves the keyboard to the next input after obj (Enter), as
+// Tab does.
+func (s *IntakeScreen) focusAfter(obj fyne.Focusable) { s.nav.next(obj) }
 
 // persist saves the draft.
 func (s *IntakeScreen) persist() {
@@ -808,7 +834,8 @@ func (s *IntakeScreen) review() []casework.Problem {
 	return probs
 }
 
-// focusFirstProblem moves the keyboard to the first field with an error.
+// focusFirstProblem moves the keyboard to the first field with an error
+// and scrolls it into view.
 func (s *IntakeScreen) focusFirstProblem(probs []casework.Problem) {
 	for _, p := range probs {
 		if p.Severity != casework.SeverityError {
@@ -816,14 +843,14 @@ func (s *IntakeScreen) focusFirstProblem(probs []casework.Problem) {
 		}
 		switch p.Field {
 		case casework.FieldIDNumber:
-			s.d.Win.Canvas().Focus(s.ID)
+			s.focus(s.ID)
 			return
 		case casework.FieldPlacement, casework.FieldCategory:
-			s.d.Win.Canvas().Focus(s.Placement)
+			s.focus(s.Placement)
 			return
 		}
 		if in := s.Inputs[p.Field]; in != nil && in.Focusable() != nil {
-			s.d.Win.Canvas().Focus(in.Focusable())
+			s.focus(in.Focusable())
 			return
 		}
 	}
@@ -926,11 +953,17 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 		hint, container.NewGridWithColumns(2, items...),
 		step("intake.step.form"), s.formBox,
 		step("intake.step.materials"), s.MatCount, s.scans.box, s.matBox,
-		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo), s.Problems,
+		step("intake.step.review"), container.NewHBox(s.Review, s.Accept, s.SaveBtn, s.SavedInfo),
 	)
 	s.watchScans()
 	s.pollCard()
 	var view fyne.CanvasObject
 	s.scroll, view = wheelScroll(container.NewPadded(body))
-	return container.NewBorder(container.NewPadded(s.Result), nil, nil, nil, view)
+	// beside the form: its groups with what is missing in each, and the
+	// problems of the last 核对 or 受理, where the clerk sees them wherever
+	// the form is scrolled
+	s.refreshIndex()
+	side := container.NewVScroll(container.NewVBox(s.index, widget.NewSeparator(), s.Problems))
+	side.SetMinSize(fyne.NewSize(230, 0))
+	return container.NewBorder(container.NewPadded(s.Result), nil, nil, side, view)
 }
