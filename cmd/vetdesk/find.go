@@ -34,7 +34,11 @@ func cmdFind(ctx context.Context, e *env, args []string) error {
 	if strings.TrimSpace(query) == "" || *n < 0 {
 		return usageError(findUsage)
 	}
-	shown, total, err := counter.Find(ctx, e.st, e.cliActor(ctx), query, *n, os.Stdout)
+	a, err := e.actorAs(ctx, "find", "") // the user of -as: their office, their name in the audit log
+	if err != nil {
+		return err
+	}
+	shown, total, err := counter.Find(ctx, e.st, a, query, *n, os.Stdout)
 	if err != nil {
 		return err
 	}

@@ -49,4 +49,20 @@ func TestFindCommandLine(t *testing.T) {
 	if _, err := run("-n", "3"); !errors.As(err, &u) {
 		t.Errorf("vetdesk find -n 3 = %v, want a usage error", err)
 	}
+	log, err := e.st.AuditLog(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finds := 0
+	for _, a := range log {
+		if a.Action == counter.ActionFind {
+			finds++
+			if a.UserID != e.user.ID || a.Login != e.user.Login {
+				t.Errorf("find audited as %s (%s), want the user of -as %s", a.Login, a.UserID, e.user.Login)
+			}
+		}
+	}
+	if finds != 2 {
+		t.Errorf("%d finds audited, want 2", finds)
+	}
 }

@@ -67,7 +67,11 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return usageError("dates as YYYY-MM-DD")
 	}
 	start := time.Now()
-	res, err := counter.ExportReport(ctx, e.st, e.cat, e.cliActor(ctx), report.Params{From: f, To: t, Office: *office, Today: now, FullValues: *full, Password: password}, *out)
+	a, err := e.actorAs(ctx, "report", "") // the user of -as: full values only for supervisors and admins, as in the window
+	if err != nil {
+		return err
+	}
+	res, err := counter.ExportReport(ctx, e.st, e.cat, a, report.Params{From: f, To: t, Office: *office, Today: now, FullValues: *full, Password: password}, *out)
 	if err != nil {
 		return err
 	}
