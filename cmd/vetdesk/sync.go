@@ -91,9 +91,9 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		if url, _ := e.st.Setting(ctx, syncclient.SettingHubURL); url != "" {
 			dev, _ := e.st.Device(ctx)
 			return usageError("this desk was restored from a backup, which leaves out its hub credential: ask the hub admin for " +
-				"`vetdesk-hub enrol --reenrol " + dev.ID + "`, then vetdesk enrol -hub URL -fingerprint FP -code CODE")
+				"`vetdesk-hub enrol --reenrol " + dev.ID + "`, then vetdesk enrol -hub https://HOST:PORT -fingerprint FP -code CODE")
 		}
-		return usageError("this device is not enrolled: vetdesk enrol -hub URL -fingerprint FP -code CODE")
+		return usageError("this device is not enrolled: vetdesk enrol -hub https://HOST:PORT -fingerprint FP -code CODE")
 	}
 	shown := int64(-1)
 	progress := func(st syncclient.Status) { // the first sync's snapshot, every tenth
@@ -129,7 +129,7 @@ func cmdEnrol(ctx context.Context, e *env, args []string) error {
 		return usageError(err.Error())
 	}
 	if opt.HubURL == "" || opt.Fingerprint == "" || opt.Code == "" {
-		return usageError("usage: vetdesk enrol -hub URL -fingerprint FP -code CODE [-device CODE]")
+		return usageError("usage: vetdesk enrol -hub https://HOST:PORT -fingerprint FP -code CODE [-device CODE]")
 	}
 	res, err := syncclient.Enrol(ctx, e.st, opt)
 	if err != nil {
