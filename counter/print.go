@@ -2,8 +2,6 @@ package counter
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -206,8 +204,13 @@ func (p *Printing) drawer(ctx context.Context, a store.Actor, doc string, c *cas
 	}
 	switch doc {
 	case casework.DocReceipt:
+		// the hub's public site, as the last sync told it (#13)
+		base, err := p.Store.Setting(ctx, syncclient.SettingPublicURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("print %s: %w", doc, err)
+		}
 		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
-			return pr.Receipt(w, printing.ReceiptData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Lookup: LookupCode(c), Printed: now})
+			return pr.Receipt(w, printing.ReceiptData{Case: c, Cat: p.Cat, Office: office, Clerk: a.Name, Lookup: LookupCode(c), ProgressBase: base, Printed: now})
 		}, "", nil
 	case casework.DocNotice:
 		return func(pr *printing.Printer, w io.Writer) (printing.Result, error) {
@@ -352,10 +355,5 @@ func (p *Printing) VoidLetter(ctx context.Context, a store.Actor, caseID, reason
 }
 
 // LookupCode is the short code printed with the receipt's QR code for
-// progress look-up: derived from the case id, so it cannot be guessed from
-// the case number alone.
-func LookupCode(c *casework.Case) string {
-	sum := sha256.Sum256([]byte(c.ID + "/" + c.Number))
-	v, _ := strconv.ParseUint(hex.EncodeToString(sum[:4]), 16, 64)
-	return strings.ToUpper(strconv.FormatUint(v%36_000_000, 36))
-}
+// progress look-up (casework.LookupCode).
+func LookupCode(c *casework.Case) string { return casework.LookupCode(c) }

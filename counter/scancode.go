@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"vetdesk/casework"
 	"vetdesk/internal/letterseal"
 	"vetdesk/printing"
 )
@@ -27,8 +28,9 @@ func foldScan(s string) string {
 }
 
 // CaseNumberFromCode returns the case number a scanned code carries: a
-// receipt's QR code (printing.QRPayload, VETDESK:<case number>:<look-up
-// code>) or a hukou letter's signed one (letterseal, VDL1.…, whose payload
+// receipt's QR code (the progress page's address, casework.ProgressURL,
+// when the desk knew its hub's public site at printing; before that and
+// without one printing.QRPayload, VETDESK:<case number>:<look-up code>) or a hukou letter's signed one (letterseal, VDL1.…, whose payload
 // holds the letter and case numbers). The letter's signature is not
 // checked: the code only finds the case, which the clerk could as well
 // type; checking a letter is letterseal.Verify's.
@@ -38,6 +40,12 @@ func CaseNumberFromCode(text string) (string, bool) {
 	t := strings.ToUpper(foldScan(text))
 	if rest, ok := strings.CutPrefix(t, printing.QRPrefix); ok {
 		if number, _, ok := printing.ParseQRPayload(printing.QRPrefix + rest); ok {
+			return number, true
+		}
+		return "", false
+	}
+	if strings.HasPrefix(t, "HTTP://") || strings.HasPrefix(t, "HTTPS://") {
+		if number, _, ok := casework.ParseProgressURL(t); ok {
 			return number, true
 		}
 		return "", false
@@ -53,13 +61,13 @@ func CaseNumberFromCode(text string) (string, bool) {
 // LooksLikeCode reports whether text is (the start of) a scanned receipt
 // or letter code, so a search box need not search while it is typed. Every
 // start counts, down to the first letter: nothing a clerk searches for
-// (Chinese names, ID, phone and case numbers) begins with V.
+// (Chinese names, ID, phone and case numbers) begins with V or H.
 func LooksLikeCode(text string) bool {
 	t := strings.ToUpper(foldScan(text))
 	if t == "" {
 		return false
 	}
-	for _, p := range []string{printing.QRPrefix, letterseal.Prefix} {
+	for _, p := range []string{printing.QRPrefix, letterseal.Prefix, "HTTP://", "HTTPS://"} {
 		if strings.HasPrefix(t, p) || strings.HasPrefix(p, t) {
 			return true
 		}

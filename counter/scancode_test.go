@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"vetdesk/casework"
 	"vetdesk/internal/letterseal"
 	"vetdesk/internal/opsig"
 	"vetdesk/printing"
@@ -51,6 +52,16 @@ func TestCaseNumberFromCode(t *testing.T) {
 		{"letter wrapped and lower case", strings.ToLower(letter[:40]) + "\n" + letter[40:], number, true},
 		{"letter cut short", letter[:len(letter)-10], "", false},
 		{"receipt without number", "VETDESK::K7Q2", "", false},
+		{"receipt's progress address", casework.ProgressURL("https://banshi.example.cn/vet", number, "K7Q2"), number, true},
+		{"progress address typed with Caps Lock on", strings.ToUpper(casework.ProgressURL("https://banshi.example.cn", number, "K7Q2")), number, true},
+		{"progress address through a full-width IME", strings.Map(func(r rune) rune {
+			if r >= '!' && r <= '~' {
+				return r + 0xFEE0
+			}
+			return r
+		}, casework.ProgressURL("https://banshi.example.cn", number, "K7Q2")), number, true},
+		{"another site's address", "https://www.example.cn/index?n=" + number, "", false},
+		{"progress address without number", "https://banshi.example.cn/progress?c=K7Q2", "", false},
 		{"a name", "林涛", "", false},
 		{"a case number typed", number, "", false},
 	}
@@ -70,7 +81,7 @@ func TestLooksLikeCode(t *testing.T) {
 		want bool
 	}{
 		{"VETD", true}, {"vetdesk:371002", true}, {"VDL1", true}, {"VDL1.ABCD", true},
-		{"V", true}, {"vet", true}, {"", false}, {"林涛", false}, {"3710", false}, {"VDL2.AB", false}, {"VETERAN", false},
+		{"V", true}, {"vet", true}, {"h", true}, {"HTTPS://banshi", true}, {"http://x", true}, {"HC01", false}, {"", false}, {"林涛", false}, {"3710", false}, {"VDL2.AB", false}, {"VETERAN", false},
 	} {
 		if got := LooksLikeCode(tt.in); got != tt.want {
 			t.Errorf("LooksLikeCode(%q) = %v, want %v", tt.in, got, tt.want)

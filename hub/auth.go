@@ -89,7 +89,8 @@ func (d deviceRec) wire(hubID string) syncapi.EnrolResponse {
 }
 
 func (h *Hub) handleConfig(w http.ResponseWriter, r *http.Request, d deviceRec) {
-	cfg := syncapi.Config{Version: syncapi.CurrentVersion, CatalogueVersion: h.cat.Version, Device: d.wire(h.id), ServerTime: h.now().UTC()}
+	cfg := syncapi.Config{Version: syncapi.CurrentVersion, CatalogueVersion: h.cat.Version, Device: d.wire(h.id), ServerTime: h.now().UTC(),
+		PublicURL: h.opt.PublicURL}
 	cfg.Device.RecoveryKey = h.RecoveryPublic() // desks enrolled before the hub had one learn it here
 	for _, p := range h.cat.PoliceStations {
 		cfg.PoliceStations = append(cfg.PoliceStations, syncapi.PoliceStation{Code: p.Code, Bureau: p.Bureau, Name: p.Name, Division: p.Division})

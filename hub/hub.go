@@ -68,6 +68,15 @@ type Options struct {
 	// 0 means DefaultMaxConns. See Serve.
 	ReadTimeout, WriteTimeout, PushTimeout, TransferTimeout time.Duration
 	MaxConns                                                int
+	// PublicURL is the public site's address as veterans reach it
+	// (https://host[/prefix], #13), told to the desks in their config: the
+	// receipt's QR code points under it. Empty: the hub serves no public
+	// site and receipts keep the plain code.
+	PublicURL string
+	// PublicTrustProxy counts the public site's clients by the last
+	// address in X-Forwarded-For (set by a reverse proxy in front of it)
+	// instead of the peer, which is then the proxy.
+	PublicTrustProxy bool
 }
 
 // Hub is an open hub: its replica, its own tables and the HTTP handler.
@@ -85,6 +94,7 @@ type Hub struct {
 	root     *opsig.Key      // certifies the desks' letter keys (rootkey.go)
 
 	verifyLimit verifyLimiter // the /verify page's checks per client a minute
+	guesses     guessLimiter  // the progress page's wrong codes per case and client
 
 	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
 

@@ -53,8 +53,13 @@ func (h *Hub) Server(cert tls.Certificate) *http.Server {
 // connections at a time (more wait to be accepted), until ctx ends; then
 // it shuts down, letting requests in flight finish for up to 20 s.
 func (h *Hub) Serve(ctx context.Context, ln net.Listener, cert tls.Certificate) error {
-	srv := h.Server(cert)
 	ln = netutil.LimitListener(ln, orDefault(h.opt.MaxConns, DefaultMaxConns))
+	return serveUntil(ctx, h.Server(cert), ln)
+}
+
+// serveUntil runs srv over TLS on ln until ctx ends, then shuts it down,
+// letting requests in flight finish for up to 20 s.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	select {

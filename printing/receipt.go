@@ -19,16 +19,29 @@ type ReceiptData struct {
 	Office OfficeInfo
 	Clerk  string // 受理人
 	// Lookup is the progress look-up code the caller issued; the QR code
-	// carries QRPayload(Case.Number, Lookup).
-	Lookup  string
-	Printed time.Time // fixes the PDF's dates; the case's AcceptedAt is the 受理时间
+	// carries casework.ProgressURL(ProgressBase, Case.Number, Lookup), or
+	// QRPayload(Case.Number, Lookup) when ProgressBase is empty (a desk
+	// whose hub has no public site).
+	Lookup       string
+	ProgressBase string    // the hub's public URL (https://…), as the desk learnt it at sync
+	Printed      time.Time // fixes the PDF's dates; the case's AcceptedAt is the 受理时间
 }
 
 // QRPrefix begins the text of the receipt's QR code.
 const QRPrefix = "VETDESK:"
 
-// QRPayload is the text of the receipt's QR code.
+// QRPayload is the text of the receipt's QR code when the desk knows no
+// public progress page.
 func QRPayload(number, lookup string) string { return QRPrefix + number + ":" + lookup }
+
+// ReceiptQRText is the text of the receipt's QR code: the progress page's
+// address on the public site at base, or QRPayload when base is empty.
+func ReceiptQRText(base, number, lookup string) string {
+	if base == "" {
+		return QRPayload(number, lookup)
+	}
+	return casework.ProgressURL(base, number, lookup)
+}
 
 // ParseQRPayload reads the text of a receipt's QR code back (as a scanner
 // types it): the case number and the look-up code.
@@ -51,7 +64,7 @@ func (p *Printer) Receipt(w io.Writer, d ReceiptData) (Result, error) {
 	if d.Case == nil || d.Cat == nil {
 		return Result{}, fmt.Errorf("printing: receipt: %w", errNoCase)
 	}
-	qr, err := qrcode.New(QRPayload(d.Case.Number, d.Lookup), qrcode.Medium)
+	qr, err := qrcode.New(ReceiptQRText(d.ProgressBase, d.Case.Number, d.Lookup), qrcode.Medium)
 	if err != nil {
 		return Result{}, fmt.Errorf("printing: receipt qr: %w", err)
 	}

@@ -160,6 +160,10 @@ type Config struct {
 	CatalogueFiles map[string]string `json:"catalogue_files,omitempty"`
 	Device         EnrolResponse     `json:"device"` // Token left empty
 	ServerTime     time.Time         `json:"server_time"`
+	// PublicURL is the hub's public site for veterans (https://…, #13),
+	// empty when it serves none: the receipt's QR code holds the progress
+	// page's address under it (casework.ProgressURL).
+	PublicURL string `json:"public_url,omitempty"`
 }
 
 // PushRequest is a batch of the device's own operations, oldest first.

@@ -89,6 +89,7 @@ const (
 	SettingCatalogueFiles = "sync.catalogue_files" // JSON object: file name -> content
 	SettingPoliceStation  = "sync.police_stations" // JSON array of syncapi.PoliceStation
 	SettingRecoveryKey    = "sync.recovery_key"    // the hub's SM2 recovery public key (hex)
+	SettingPublicURL      = "sync.public_url"      // the hub's public site (https://…), the receipt's QR code points into it (#13)
 )
 
 // Config configures a Client.

@@ -213,5 +213,10 @@ func (c *Client) fetchConfig(ctx context.Context) error {
 			return err
 		}
 	}
+	// the public site, empty when the hub serves none (the receipt's QR
+	// code then carries the case number and code as text)
+	if err := c.st.SetSetting(ctx, SettingPublicURL, cfg.PublicURL); err != nil {
+		return err
+	}
 	return c.st.SetSetting(ctx, SettingPoliceStation, string(ps))
 }

@@ -5,7 +5,7 @@
 // Usage:
 //
 //	vetdesk-hub -version
-//	vetdesk-hub [-data DIR] serve [-listen :8443] [-host name,ip]
+//	vetdesk-hub [-data DIR] serve [-listen :8443] [-host name,ip] [-public-listen :443 -public-url https://… [-public-cert F -public-key F] [-public-trust-proxy]]
 //	vetdesk-hub [-data DIR] enrol --station NAME --office CODE [--department CODE] [--ttl 72h]
 //	vetdesk-hub [-data DIR] enrol --reenrol DEVICE_ID [--station NAME --office CODE] [--ttl 72h]
 //	vetdesk-hub [-data DIR] user add --login L --name N --role R [--office O] [--department D]
@@ -25,6 +25,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"sort"
@@ -73,7 +75,8 @@ func main() {
 
 const usage = `usage: vetdesk-hub [-data DIR] <command> [flags]
 commands:
-  serve     run the hub (flags: -listen, -host, -snapshot-min-cases, -snapshot-max-age, -max-clock-drift)
+  serve     run the hub (flags: -listen, -host, -snapshot-min-cases, -snapshot-max-age, -max-clock-drift;
+            the veterans' public site: -public-listen, -public-url, -public-cert, -public-key, -public-trust-proxy)
   enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h];
             --reenrol DEVICE_ID makes one for an enrolled device only (reinstall, restore on another machine)
   user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
@@ -225,12 +228,21 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 	maxAge := fs.Duration("snapshot-max-age", hub.DefaultSnapshotMaxAge, "rebuild an office's snapshot when it is this old")
 	drift := fs.Duration("max-clock-drift", store.DefaultMaxDrift,
 		"refuse ops stamped more than this ahead of the hub's clock (the clerk sees 本机时间不正确)")
+	pubListen := fs.String("public-listen", "", "address of the public site for veterans (HTTPS, its own listener); empty: none")
+	pubURL := fs.String("public-url", "", "the public site's address as veterans reach it (https://…): the receipts' QR codes point under it")
+	pubCert := fs.String("public-cert", "", "PEM certificate (chain) of the public site; default: the hub's own")
+	pubKey := fs.String("public-key", "", "PEM private key of -public-cert")
+	pubProxy := fs.Bool("public-trust-proxy", false, "the public site is behind a reverse proxy: tell clients apart by the last X-Forwarded-For address")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkPublic(*pubListen, *pubURL, *pubCert, *pubKey); err != nil {
 		return err
 	}
 	log := logger(c, stderr)
 	h, err := openHub(c, log, func(o *hub.Options) {
 		o.SnapshotMinCases, o.SnapshotMaxAge, o.MaxClockDrift = *minCases, *maxAge, *drift
+		o.PublicURL, o.PublicTrustProxy = strings.TrimRight(*pubURL, "/"), *pubProxy
 	})
 	if err != nil {
 		return err
@@ -246,15 +258,62 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	var pubLn net.Listener
+	pubTLS := cert
+	if *pubListen != "" {
+		if *pubCert != "" {
+			if pubTLS, err = tls.LoadX509KeyPair(*pubCert, *pubKey); err != nil {
+				ln.Close()
+				return fmt.Errorf("public site certificate: %w", err)
+			}
+		}
+		if pubLn, err = net.Listen("tcp", *pubListen); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	var workers sync.WaitGroup
 	workers.Go(func() { h.RunWebhooks(ctx) })
 	workers.Go(func() { h.KeepSnapshots(ctx) })
+	var pubErr error
+	if pubLn != nil {
+		log.Info("public site listening", "addr", pubLn.Addr().String(), "url", *pubURL)
+		workers.Go(func() {
+			if pubErr = h.ServePublic(ctx, pubLn, pubTLS); pubErr != nil {
+				stop() // the hub does not go on without the site it was told to serve
+			}
+		})
+	}
 	log.Info("hub listening", "addr", ln.Addr().String(), "data", c.data, "hub", h.ID(), "fingerprint", hub.Fingerprint(cert))
 	err = h.Serve(ctx, ln, cert)
 	stop() // when the server ended on its own, the workers end too
 	workers.Wait()
+	err = errors.Join(err, pubErr)
 	log.Info("stopped")
 	return err
+}
+
+// checkPublic refuses a public site half configured: a listener without
+// the URL the receipts point at or the other way round, a URL that is not
+// absolute https, a certificate without its key.
+func checkPublic(listen, u, cert, key string) error {
+	if (listen == "") != (u == "") {
+		return errors.New("serve: -public-listen and -public-url go together")
+	}
+	if (cert == "") != (key == "") {
+		return errors.New("serve: -public-cert and -public-key go together")
+	}
+	if u == "" {
+		if cert != "" {
+			return errors.New("serve: -public-cert without -public-listen")
+		}
+		return nil
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "https" || p.Host == "" || p.RawQuery != "" || p.Fragment != "" || p.User != nil {
+		return fmt.Errorf("serve: -public-url %q: want https://host[:port][/path]", u)
+	}
+	return nil
 }
 
 func enrol(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {

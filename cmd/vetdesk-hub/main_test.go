@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"os"
@@ -212,5 +213,98 @@ func TestFirstUserRefusalExplains(t *testing.T) {
 	err := run(context.Background(), []string{"-data", t.TempDir(), "user", "add", "--login", "c1", "--role", "clerk"}, strings.NewReader("pw\n"), &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "the first user must be an admin") || !strings.Contains(err.Error(), "--role admin") {
 		t.Errorf("user add of a first clerk = %v, want an error saying the first user must be an admin (--role admin)", err)
+	}
+}
+
+// TestServePublicSite guards `serve -public-listen -public-url`
+// (#13): the public site answers on its own listener with the certificate
+// of -public-cert, and neither listener answers the other's paths.
+func TestServePublicSite(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	certPEM, keyPEM, err := hub.SelfSigned([]string{"banshi.example.cn"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "site.crt"), filepath.Join(dir, "site.key")
+	os.WriteFile(certFile, certPEM, 0o600)
+	os.WriteFile(keyFile, keyPEM, 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuf{}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"-data", data, "serve", "-listen", "127.0.0.1:0", "-public-listen", "127.0.0.1:0",
+			"-public-url", "https://banshi.example.cn", "-public-cert", certFile, "-public-key", keyFile}, strings.NewReader(""), io.Discard, logs)
+	}()
+	pubRe := regexp.MustCompile(`"msg":"public site listening","addr":"([^"]+)"`)
+	apiRe := regexp.MustCompile(`"msg":"hub listening","addr":"([^"]+)"`)
+	var pub, api string
+	for i := 0; i < 500 && (pub == "" || api == ""); i++ {
+		if m := pubRe.FindStringSubmatch(logs.String()); m != nil {
+			pub = m[1]
+		}
+		if m := apiRe.FindStringSubmatch(logs.String()); m != nil {
+			api = m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if pub == "" || api == "" {
+		t.Fatalf("serve did not log both addresses: %s", logs.String())
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	get := func(url string) (int, string, *tls.ConnectionState) {
+		t.Helper()
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s = %v", url, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.TLS
+	}
+	code, body, st := get("https://" + pub + "/progress")
+	if code != 200 || !strings.Contains(body, "办理进度查询") {
+		t.Errorf("public /progress = %d %q", code, body)
+	}
+	block, _ := pem.Decode(certPEM)
+	if !bytes.Equal(st.PeerCertificates[0].Raw, block.Bytes) {
+		t.Error("the public site does not present -public-cert")
+	}
+	if code, _, _ := get("https://" + pub + "/healthz"); code != 404 {
+		t.Errorf("public /healthz = %d, want 404", code)
+	}
+	if code, _, _ := get("https://" + api + "/progress"); code != 404 {
+		t.Errorf("device API /progress = %d, want 404", code)
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("serve after shutdown = %v, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// TestServePublicFlagsChecked guards the refusal of a half-configured
+// public site before anything listens.
+func TestServePublicFlagsChecked(t *testing.T) {
+	for _, tt := range []struct {
+		listen, url, cert, key string
+		ok                     bool
+	}{
+		{"", "", "", "", true},
+		{":8444", "https://banshi.example.cn/vet", "", "", true},
+		{":8444", "https://banshi.example.cn", "a.crt", "a.key", true},
+		{":8444", "", "", "", false},
+		{"", "https://banshi.example.cn", "", "", false},
+		{":8444", "http://banshi.example.cn", "", "", false},
+		{":8444", "banshi.example.cn", "", "", false},
+		{":8444", "https://banshi.example.cn/?x=1", "", "", false},
+		{":8444", "https://banshi.example.cn", "a.crt", "", false},
+	} {
+		if err := checkPublic(tt.listen, tt.url, tt.cert, tt.key); (err == nil) != tt.ok {
+			t.Errorf("checkPublic(%q, %q, %q, %q) = %v, want ok %v", tt.listen, tt.url, tt.cert, tt.key, err, tt.ok)
+		}
 	}
 }
