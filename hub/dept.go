@@ -220,5 +220,6 @@ func (h *Hub) settleDeptActions(ctx context.Context) error {
 	if kick {
 		h.wakeWebhooks()
 	}
+	h.wakeNotices()
 	return nil
 }

@@ -77,6 +77,9 @@ type Options struct {
 	// address in X-Forwarded-For (set by a reverse proxy in front of it)
 	// instead of the peer, which is then the proxy.
 	PublicTrustProxy bool
+	// SMS is the gateway the notifier sends veterans' messages through;
+	// nil keeps them for the progress page only.
+	SMS *SMSGateway
 }
 
 // Hub is an open hub: its replica, its own tables and the HTTP handler.
@@ -105,7 +108,8 @@ type Hub struct {
 	upMaxCount int
 	upMaxBytes int64
 
-	kick chan struct{} // wakes the webhook worker
+	kick       chan struct{} // wakes the webhook worker
+	noticeKick chan struct{} // wakes the notifier (notify.go)
 
 	snaps snapshots
 
@@ -134,7 +138,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 	}
 	h := &Hub{dir: dir, opt: opt, cat: opt.Catalogue, catFiles: opt.CatalogueFiles, now: opt.Now, log: opt.Logger,
 		uploads: map[string]*uploadLock{}, upMaxCount: MaxUploadsPerDevice, upMaxBytes: MaxUploadBytesPerDevice,
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), noticeKick: make(chan struct{}, 1)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -167,6 +171,10 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.meta, err = openMeta(filepath.Join(dir, "hub.db"), opt.Key); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if _, err := h.meta.Exec(noticeSchema); err != nil { // the notifier's tables (#13)
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	if err := h.settleOverwrites(context.Background()); err != nil { // a push cut by a crash
 		h.Close()

@@ -159,7 +159,9 @@ var publicPages = template.Must(template.New("layout").Parse(`{{define "top"}}<!
 {{range .Items}}<div class="card item"><h3>{{.Name}}</h3>
 <p class="meta">{{.Department}} · <span class="state s-{{.Code}}">{{.State}}</span>{{if .Due}} · {{$.W.progress_due}} {{.Due}}{{end}}{{if .Finished}} · {{$.W.progress_finished}} {{.Finished}}{{end}}</p>
 {{if .Need}}<p class="need">{{.NeedLabel}}{{.Need}}</p>{{end}}</div>
-{{end}}{{end}}
+{{end}}{{if .Notices}}<h2>{{$.W.progress_notices}}</h2>
+{{range .Notices}}<div class="card notice"><p class="meta">{{.At}}</p><p>{{.Body}}</p></div>
+{{end}}{{end}}{{end}}
 {{template "bottom" .}}{{end}}
 `))
 
@@ -177,7 +179,10 @@ type publicView struct {
 type progressCase struct {
 	Number, Name, Accepted, Station, State string
 	Items                                  []progressItem
+	Notices                                []progressNotice
 }
+
+type progressNotice struct{ At, Body string }
 
 type progressItem struct {
 	Name, Department, Code, State string
@@ -290,6 +295,14 @@ func (h *Hub) handleProgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Case = h.progressView(c, words)
+	ns, err := h.CaseNotices(r.Context(), c.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, n := range ns {
+		v.Case.Notices = append(v.Case.Notices, progressNotice{At: n.Created.In(chinaTime).Format("2006-01-02 15:04"), Body: n.Body})
+	}
 	h.render(w, r, http.StatusOK, "progress", v)
 }
 

@@ -205,6 +205,7 @@ func (h *Hub) Push(ctx context.Context, deviceID string, req syncapi.PushRequest
 	if err := h.settleDerives(ctx); err != nil {
 		return syncapi.PushResponse{}, err
 	}
+	h.wakeNotices()
 	return resp, nil
 }
 

@@ -76,7 +76,8 @@ func main() {
 const usage = `usage: vetdesk-hub [-data DIR] <command> [flags]
 commands:
   serve     run the hub (flags: -listen, -host, -snapshot-min-cases, -snapshot-max-age, -max-clock-drift;
-            the veterans' public site: -public-listen, -public-url, -public-cert, -public-key, -public-trust-proxy)
+            the veterans' public site: -public-listen, -public-url, -public-cert, -public-key, -public-trust-proxy;
+            their SMS notices: -sms-url, -sms-secret-env)
   enrol     make a one-time enrolment code: --station NAME --office CODE [--department CODE] [--ttl 72h];
             --reenrol DEVICE_ID makes one for an enrolled device only (reinstall, restore on another machine)
   user add  add a user: --login --name --role (clerk|handler|supervisor|admin) [--office] [--department]
@@ -233,16 +234,29 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 	pubCert := fs.String("public-cert", "", "PEM certificate (chain) of the public site; default: the hub's own")
 	pubKey := fs.String("public-key", "", "PEM private key of -public-cert")
 	pubProxy := fs.Bool("public-trust-proxy", false, "the public site is behind a reverse proxy: tell clients apart by the last X-Forwarded-For address")
+	smsURL := fs.String("sms-url", "", "the SMS gateway the veterans' notices are posted to (JSON, signed); empty: notices only on the progress page")
+	smsSecretEnv := fs.String("sms-secret-env", "", "name of the environment variable holding the SMS gateway's signing secret")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := checkPublic(*pubListen, *pubURL, *pubCert, *pubKey); err != nil {
 		return err
 	}
+	var sms *hub.SMSGateway
+	if *smsURL != "" {
+		if u, err := url.Parse(*smsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("serve: -sms-url %q: want an http(s) URL", *smsURL)
+		}
+		secret := os.Getenv(*smsSecretEnv)
+		if *smsSecretEnv == "" || secret == "" {
+			return errors.New("serve: -sms-url needs -sms-secret-env naming a variable that holds the signing secret")
+		}
+		sms = &hub.SMSGateway{URL: *smsURL, Secret: []byte(secret)}
+	}
 	log := logger(c, stderr)
 	h, err := openHub(c, log, func(o *hub.Options) {
 		o.SnapshotMinCases, o.SnapshotMaxAge, o.MaxClockDrift = *minCases, *maxAge, *drift
-		o.PublicURL, o.PublicTrustProxy = strings.TrimRight(*pubURL, "/"), *pubProxy
+		o.PublicURL, o.PublicTrustProxy, o.SMS = strings.TrimRight(*pubURL, "/"), *pubProxy, sms
 	})
 	if err != nil {
 		return err
@@ -275,6 +289,7 @@ func serve(ctx context.Context, c *common, args []string, stderr io.Writer) erro
 	var workers sync.WaitGroup
 	workers.Go(func() { h.RunWebhooks(ctx) })
 	workers.Go(func() { h.KeepSnapshots(ctx) })
+	workers.Go(func() { h.RunNotices(ctx) })
 	var pubErr error
 	if pubLn != nil {
 		log.Info("public site listening", "addr", pubLn.Addr().String(), "url", *pubURL)
