@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -98,6 +99,7 @@ type Hub struct {
 
 	verifyLimit verifyLimiter // the /verify page's checks per client a minute
 	guesses     guessLimiter  // the progress page's wrong codes per case and client
+	csrfKey     []byte        // signs the public forms' CSRF tokens (a new one each start)
 
 	mu sync.Mutex // serialises writes to the replica (push, derive, department API, users)
 
@@ -142,6 +144,8 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.csrfKey = make([]byte, 32)
+	rand.Read(h.csrfKey)
 	if h.opt.MaxClockDrift <= 0 {
 		h.opt.MaxClockDrift = store.DefaultMaxDrift
 	}
@@ -172,7 +176,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 		db.Close()
 		return nil, err
 	}
-	if _, err := h.meta.Exec(noticeSchema); err != nil { // the notifier's tables (#13)
+	if _, err := h.meta.Exec(noticeSchema + applySchema); err != nil { // the notifier's and 网上申请's tables (#13)
 		h.Close()
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
@@ -251,6 +255,8 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("GET "+syncapi.PathDeptTasks, h.dept(h.handleDeptList))
 	mux.HandleFunc("POST "+syncapi.PathLetterKey, h.device(h.handleLetterKey))
 	mux.HandleFunc("POST "+syncapi.PathAudit, h.device(h.handleAudit))
+	mux.HandleFunc("GET "+syncapi.PathApplications, h.device(h.handleApplications))
+	mux.HandleFunc("POST "+syncapi.PathApplications+"{id}", h.device(h.handleDecision))
 	mux.HandleFunc("GET /verify", h.handleVerify) // for police stations: no credential
 	mux.HandleFunc("POST /verify", h.handleVerify)
 	mux.HandleFunc("POST "+syncapi.PathDeptTasks+"/{case}/{item}/{action}", h.dept(h.handleDeptAction))

@@ -20,6 +20,7 @@ import (
 	"vetdesk/assets"
 	"vetdesk/casework"
 	"vetdesk/store"
+	"vetdesk/syncapi"
 )
 
 // The public site (#13): the veteran's pages, served on a listener of
@@ -85,12 +86,8 @@ func (l *guessLimiter) wrong(client, number string, exists bool, now time.Time) 
 // the portal.* keys with dots turned to underscores, and the task and case
 // states as task_<state>, case_<state>.
 var publicWords = sync.OnceValues(func() (map[string]string, error) {
-	b, err := assets.Translations.ReadFile("translations/zh-Hans.json")
+	all, err := allWords()
 	if err != nil {
-		return nil, err
-	}
-	all := map[string]string{}
-	if err := json.Unmarshal(b, &all); err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
@@ -106,6 +103,19 @@ var publicWords = sync.OnceValues(func() (map[string]string, error) {
 		}
 	}
 	return out, nil
+})
+
+// allWords are the Chinese translations, every key.
+var allWords = sync.OnceValues(func() (map[string]string, error) {
+	b, err := assets.Translations.ReadFile("translations/zh-Hans.json")
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]string{}
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	return all, nil
 })
 
 // publicCSS is the site's one style sheet: phone first, wider screens get
@@ -126,6 +136,8 @@ button{margin-top:1em;width:100%;font-size:1.05em;padding:.7em;border:0;border-r
 .err{color:#b71c1c;font-weight:bold}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.2em 1em;margin:0}dt{color:#555}dd{margin:0}
 footer{color:#777;font-size:.8em;text-align:center;padding:2em 1em}
+fieldset{border:0;padding:0;margin:.8em 0}legend{margin-bottom:.3em}label.check{display:flex;gap:.5em;align-items:center;margin:.3em 0}label.check input{width:auto}
+.err ul{margin:.3em 0;padding-left:1.2em}
 `
 
 var publicPages = template.Must(template.New("layout").Parse(`{{define "top"}}<!DOCTYPE html>
@@ -136,11 +148,13 @@ var publicPages = template.Must(template.New("layout").Parse(`{{define "top"}}<!
 
 {{define "home"}}{{template "top" .}}<h1>{{.W.site}}</h1>
 <div class="card"><h3><a href="/progress">{{.W.progress_title}}</a></h3><p class="meta">{{.W.home_progress}}</p></div>
+<div class="card"><h3><a href="/apply">{{.W.apply_title}}</a></h3><p class="meta">{{.W.home_apply}}</p></div>
+<div class="card"><h3><a href="/application">{{.W.application_title}}</a></h3><p class="meta">{{.W.home_application}}</p></div>
 {{template "bottom" .}}{{end}}
 
-{{define "progress_form"}}{{template "top" .}}<h1>{{.W.progress_title}}</h1>
+{{define "progress_form"}}{{template "top" .}}<h1>{{.Title}}</h1>
 {{if .Error}}<p class="err">{{.Error}}</p>{{end}}
-<form method="get" action="/progress" class="card">
+<form method="get" action="{{if .Action}}{{.Action}}{{else}}/progress{{end}}" class="card">
 <label for="n">{{.W.progress_number}}</label><input id="n" name="n" value="{{.Number}}" autocomplete="off" required>
 <label for="c">{{.W.progress_code}}</label><input id="c" name="c" autocomplete="off" required>
 <button type="submit">{{.W.progress_submit}}</button></form>
@@ -169,6 +183,7 @@ var publicPages = template.Must(template.New("layout").Parse(`{{define "top"}}<!
 type publicView struct {
 	W      map[string]string
 	Title  string
+	Action string // the look-up form's target: /progress or /application
 	Error  string
 	Number string
 	Case   *progressCase
@@ -201,6 +216,11 @@ func (h *Hub) PublicHandler() http.Handler {
 		w.Write([]byte(publicCSS))
 	})
 	mux.HandleFunc("GET "+casework.ProgressPath, h.handleProgress)
+	mux.HandleFunc("GET /apply", h.handleApply)
+	mux.HandleFunc("GET /apply/form", h.handleApplyForm)
+	mux.HandleFunc("POST /apply/form", h.handleApplySubmit)
+	mux.HandleFunc("GET "+applicationPath, h.handleApplication)
+	mux.HandleFunc("POST "+syncapi.PathPortalApplications, h.handlePortalApplication)
 	return h.logged(publicHeaders(mux))
 }
 
@@ -240,7 +260,7 @@ func (h *Hub) client(r *http.Request) string {
 	return host
 }
 
-func (h *Hub) render(w http.ResponseWriter, r *http.Request, status int, page string, v publicView) {
+func (h *Hub) render(w http.ResponseWriter, r *http.Request, status int, page string, v any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := publicPages.ExecuteTemplate(w, page, v); err != nil {

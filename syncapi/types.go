@@ -359,3 +359,110 @@ func VerifySignature(secret, body []byte, header string) bool {
 func Fingerprint(s string) string {
 	return strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(s))
 }
+
+// PathApplications lists a station's 网上申请 (GET, its office's);
+// PathApplications + "{id}" takes the desk's decision on one (POST
+// ApplicationDecision) (#13).
+const PathApplications = "/v1/applications/"
+
+// Application is a veteran's online application (网上申请), made on the
+// hub's public site or pushed by a provincial portal.
+type Application struct {
+	ID          string            `json:"id"`
+	Number      string            `json:"number"` // W<office>-<year>-<seq>, what the veteran is told
+	Office      string            `json:"office"`
+	Items       []string          `json:"items"`
+	Values      map[string]string `json:"values"`
+	Uploads     []Upload          `json:"uploads,omitempty"`
+	State       string            `json:"state"` // submitted, approved, returned, taken (an intake was made of it)
+	Appointment *Appointment      `json:"appointment,omitempty"`
+	Reasons     string            `json:"reasons,omitempty"` // why it was returned
+	Source      string            `json:"source"`            // web, or portal:<key id>
+	CaseNumber  string            `json:"case_number,omitempty"`
+	CreatedAt   time.Time         `json:"created_at"`
+}
+
+// Application states.
+const (
+	AppSubmitted = "submitted"
+	AppApproved  = "approved"
+	AppReturned  = "returned"
+	AppTaken     = "taken"
+)
+
+// Upload is one scan of an application: the material it is for and the
+// SHA-256 of its content, fetched like any attachment.
+type Upload struct {
+	Material string `json:"material"`
+	Hash     string `json:"hash"`
+	Type     string `json:"type"` // image/jpeg, image/png, application/pdf: by content
+	Size     int64  `json:"size"`
+}
+
+// Appointment is when and where the veteran comes, and what to bring:
+// the checklist less the uploads the desk accepted.
+type Appointment struct {
+	Date      string   `json:"date"` // 2026-12-03
+	Time      string   `json:"time"` // 09:30
+	Place     string   `json:"place"`
+	Materials []string `json:"materials,omitempty"` // names
+}
+
+// ApplicationDecision is the desk's 通过 (approve, with the appointment
+// and the material codes whose uploads it accepted), 退回 (return, with
+// reasons) or the note that an intake was made of it (taken, with the
+// case number).
+type ApplicationDecision struct {
+	Action      string       `json:"action"` // approve, return, taken
+	Appointment *Appointment `json:"appointment,omitempty"`
+	Accepted    []string     `json:"accepted,omitempty"`
+	Reasons     string       `json:"reasons,omitempty"`
+	CaseNumber  string       `json:"case_number,omitempty"`
+}
+
+// PortalApplication is what a provincial portal (爱山东) posts to the
+// hub's public site at PathPortalApplications: the same fields as the web
+// form, scans inline. It is signed: HeaderPortalKey names the key,
+// HeaderTimestamp (Unix seconds, within 5 minutes of the hub's clock) and
+// HeaderPortalNonce (unique per request) go into the signature,
+// HeaderSignature = Sign(secret, timestamp + "\n" + nonce + "\n" + body); a
+// nonce seen before is a replay and refused.
+type PortalApplication struct {
+	Office  string            `json:"office"`
+	Items   []string          `json:"items"`
+	Values  map[string]string `json:"values"`
+	Uploads []PortalUpload    `json:"uploads,omitempty"`
+}
+
+// PortalUpload is one scan inline (base64 in JSON).
+type PortalUpload struct {
+	Material string `json:"material"`
+	Data     []byte `json:"data"`
+}
+
+// PortalReceipt is the hub's answer to an accepted application.
+type PortalReceipt struct {
+	Number string `json:"number"`
+	Code   string `json:"code"` // the look-up code to give the veteran
+	URL    string `json:"url,omitempty"`
+}
+
+// PortalProblem is one reason an application was refused, worded.
+type PortalProblem struct {
+	Field   string `json:"field,omitempty"`
+	Item    string `json:"item,omitempty"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+}
+
+// The inbound portal API.
+const (
+	PathPortalApplications = "/api/portal/v1/applications"
+	HeaderPortalKey        = "X-Vetdesk-Key"
+	HeaderPortalNonce      = "X-Vetdesk-Nonce"
+)
+
+// PortalSigned is the text a portal request's signature covers.
+func PortalSigned(timestamp, nonce string, body []byte) []byte {
+	return append([]byte(timestamp+"\n"+nonce+"\n"), body...)
+}
