@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"vetdesk/casework"
-	"vetdesk/counter"
 	"vetdesk/internal/cupstest"
-	"vetdesk/store"
 )
 
 // testSpooler: vetdesk.exe prints a hukou letter straight to the Windows
@@ -38,20 +36,8 @@ func testSpooler(t *testing.T, w *wine) {
 	if i < 0 {
 		t.Fatal("no demo case with a hukou letter")
 	}
-	// 设置's choices, written as the desk stores them.
-	st, err := store.Open(filepath.Join(data, "vetdesk.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	for k, v := range map[string]string{counter.PrinterSetting(casework.DocHukouLetter): queue, counter.OffsetSetting(queue): "3,-2"} {
-		if err := st.SetSetting(ctx, k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	// 设置's choices, through the program: the store is encrypted
+	w.run(t, "", "vetdesk.exe", "-data", dataW, "printer", "-as", "admin", "-offset", "3,-2", casework.DocHukouLetter, queue)
 
 	start := time.Now()
 	out := w.run(t, "", "vetdesk.exe", "-data", dataW, "print", "-as", "admin", casework.DocHukouLetter, cases[i].Number)
