@@ -347,17 +347,6 @@ func (v *Vault) FirstKey(ctx context.Context, login, password string) error {
 	return nil
 }
 
-// PasswordChanged wraps the master key again for login under password,
-// after the store took the new password.
-func (v *Vault) PasswordChanged(ctx context.Context, a store.Actor, login, password string) error {
-	if v.ring == nil || !v.ring.Unlocked() {
-		return ErrNotUnlocked
-	}
-	err := v.ring.SetUser(login, password)
-	v.audit(ctx, a.UserID, a.Login, ActionKeyWrap, login, err == nil, "password changed")
-	return err
-}
-
 // Rotate gives the store a new data key: the key file takes it as the next
 // key, the store is re-encrypted with it, then it becomes the current one
 // (a crash in between opens with either). Admins only.
