@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/emmansun/gmsm/sm3"
 
 	"vetdesk/store"
 	"vetdesk/syncapi"
@@ -20,6 +23,7 @@ const (
 	AlertRewritten = "rewritten" // an entry or the head differs from the one the hub holds
 	AlertBroken    = "broken"    // an entry does not chain to the one before it
 	AlertTruncated = "truncated" // the device's chain ends before the hub's
+	AlertRekeyed   = "rekeyed"   // the device sends another audit key than the one the hub holds
 )
 
 func (h *Hub) handleAudit(w http.ResponseWriter, r *http.Request, d deviceRec) {
@@ -63,7 +67,8 @@ type refusal struct {
 
 // PushAudit takes deviceID's audit entries: each one the hub holds with
 // the same hash is a duplicate; the next one must chain to the last held
-// (store.ChainHash); the head must be the hub's entry at its sequence or
+// (store.CheckAuditHash, keyed under the device's audit key once it sent
+// one, and never plain after keyed); the head must be the hub's entry at its sequence or
 // extend past it. Anything else refuses the whole push and records an
 // alert (once per device, sequence, reason and hash). Entries past a gap
 // are left for the device to send again from Held.
@@ -90,6 +95,30 @@ func (h *Hub) PushAudit(ctx context.Context, deviceID string, req syncapi.AuditP
 	}
 	var bad *refusal
 	now := formatTime(h.now())
+	var keyHex string
+	err = tx.QueryRowContext(ctx, `SELECT key FROM device_audit_keys WHERE device = ?`, deviceID).Scan(&keyHex)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return resp, fmt.Errorf("audit push: %w", err)
+	}
+	switch {
+	case req.Key == "" || req.Key == keyHex:
+	case keyHex == "":
+		if _, err := hex.DecodeString(req.Key); err != nil || len(req.Key) != 64 {
+			bad = &refusal{0, AlertBroken, "", "key"}
+			break
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO device_audit_keys (device, key, at) VALUES (?, ?, ?)`,
+			deviceID, req.Key, now); err != nil {
+			return resp, fmt.Errorf("audit push: %w", err)
+		}
+		keyHex = req.Key
+	default:
+		bad = &refusal{held.Seq, AlertRekeyed, keyFingerprint(keyHex), keyFingerprint(req.Key)}
+	}
+	key, _ := hex.DecodeString(keyHex)
+	if bad != nil {
+		entries = nil
+	}
 	for _, e := range entries {
 		if e.Seq <= 0 {
 			bad = &refusal{e.Seq, AlertBroken, "", e.Hash}
@@ -110,7 +139,7 @@ func (h *Hub) PushAudit(ctx context.Context, deviceID string, req syncapi.AuditP
 		if e.Seq > held.Seq+1 {
 			break // a gap: the device sends again from Held
 		}
-		if got := store.ChainHash(held.Hash, auditFromWire(e)); got != e.Hash {
+		if store.CheckAuditHash(key, held.Hash, auditFromWire(e)) != "" {
 			bad = &refusal{e.Seq, AlertBroken, held.Hash, e.Hash}
 			break
 		}
@@ -147,6 +176,12 @@ func (h *Hub) PushAudit(ctx context.Context, deviceID string, req syncapi.AuditP
 	}
 	resp.Held = held
 	return resp, nil
+}
+
+// keyFingerprint names an audit key in an alert without showing it.
+func keyFingerprint(keyHex string) string {
+	sum := sm3.Sum([]byte(keyHex))
+	return "key:" + hex.EncodeToString(sum[:8])
 }
 
 // refuseAudit records the alert of a refused push and answers what the hub

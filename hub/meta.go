@@ -125,6 +125,11 @@ CREATE TABLE IF NOT EXISTS device_audit (
     PRIMARY KEY (device, seq)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS device_audit_at ON device_audit (at);
+CREATE TABLE IF NOT EXISTS device_audit_keys (
+    device TEXT PRIMARY KEY,
+    key    TEXT NOT NULL,
+    at     TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit_alerts (
     id        INTEGER PRIMARY KEY,
     device    TEXT NOT NULL,

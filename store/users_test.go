@@ -119,7 +119,7 @@ func TestAuditChain(t *testing.T) {
 		{"intact", nil, 0, ""},
 		{"edited", []string{`UPDATE audit SET target = 'case-x' WHERE seq = 3`}, 3, "hash mismatch"},
 		{"deleted", []string{`DELETE FROM audit WHERE seq = 4`}, 4, "missing"},
-		{"edited and rehashed alone", []string{`UPDATE audit SET success = 1, hash = 'ff' WHERE seq = 2`}, 2, "hash mismatch"},
+		{"edited and rehashed alone", []string{`UPDATE audit SET success = 1, hash = 'k1:ff' WHERE seq = 2`}, 2, "hash mismatch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -124,6 +124,11 @@ type AuditHead struct {
 type AuditPush struct {
 	Head    AuditHead    `json:"head"`
 	Entries []AuditEntry `json:"entries"`
+	// Key is the device's audit key (hex), under which its entries are
+	// chained by HMAC-SM3 (store.KeyedPrefix hashes). The hub keeps the
+	// first one it receives and verifies with it; another one later is
+	// refused as a rekeyed chain. Empty while the device has none.
+	Key string `json:"key,omitempty"`
 }
 
 // MaxAuditEntries is the largest AuditPush batch.

@@ -2,6 +2,7 @@ package syncclient
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -44,8 +45,12 @@ func (c *Client) pushAudit(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		key, err := c.st.AuditKey(ctx)
+		if err != nil {
+			return err
+		}
 		req := syncapi.AuditPush{Head: syncapi.AuditHead{Seq: head.Seq, Hash: head.Hash},
-			Entries: make([]syncapi.AuditEntry, len(entries))}
+			Entries: make([]syncapi.AuditEntry, len(entries)), Key: hex.EncodeToString(key)}
 		for i, e := range entries {
 			req.Entries[i] = auditToWire(e)
 		}

@@ -1,11 +1,16 @@
 package syncclient_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"strconv"
 	"testing"
 
+	"github.com/emmansun/gmsm/sm3"
 	_ "github.com/ncruces/go-sqlite3/driver"
 
 	"vetdesk/hub"
@@ -38,6 +43,10 @@ func hubChain(t *testing.T, e *env, d *desk) []hub.DeviceAuditEntry {
 	if len(got) != len(local) {
 		t.Fatalf("%s: hub holds %d audit entries, the desk wrote %d", d.name, len(got), len(local))
 	}
+	key, err := d.db.AuditKey(ctx)
+	if err != nil || key == nil {
+		t.Fatalf("%s: AuditKey() = %x, %v", d.name, key, err)
+	}
 	seen := map[int64]int{}
 	prev := ""
 	for i, g := range got {
@@ -46,8 +55,8 @@ func hubChain(t *testing.T, e *env, d *desk) []hub.DeviceAuditEntry {
 		if g.Seq != l.Seq || g.Hash != l.Hash || g.Action != l.Action || g.Target != l.Target || !g.At.Equal(l.At) {
 			t.Errorf("%s: hub entry %d = %+v, desk's %+v", d.name, i, g.AuditEntry, l)
 		}
-		if store.ChainHash(prev, g.AuditEntry) != g.Hash {
-			t.Errorf("%s: hub copy breaks its chain at %d", d.name, g.Seq)
+		if r := store.CheckAuditHash(key, prev, g.AuditEntry); r != "" {
+			t.Errorf("%s: hub copy breaks its chain at %d: %s", d.name, g.Seq, r)
 		}
 		prev = g.Hash
 	}
@@ -96,9 +105,9 @@ func TestAuditReachesHubThroughFaults(t *testing.T) {
 	t.Logf("%d entries; faults %v", len(got), rt.counts)
 }
 
-// rewrite edits entry seq of d's audit log and recomputes the plain
-// hashes of it and every later entry, as someone with the file but no key
-// would.
+// rewrite edits entry seq of d's audit log and rewrites the whole chain
+// with plain hashes, removing the audit key's settings, as someone with the
+// file but no key would: the result verifies locally.
 func rewrite(t *testing.T, d *desk, seq int64, target string) {
 	t.Helper()
 	ctx := context.Background()
@@ -111,7 +120,8 @@ func rewrite(t *testing.T, d *desk, seq int64, target string) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	for _, q := range []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`} {
+	for _, q := range []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`,
+		`DELETE FROM settings WHERE key IN ('` + store.SettingAuditKey + `', '` + store.SettingAuditKeyedFrom + `')`} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +131,7 @@ func rewrite(t *testing.T, d *desk, seq int64, target string) {
 		if en.Seq == seq {
 			en.Target = target
 		}
-		if en.Seq >= seq {
+		{
 			en.Hash = store.ChainHash(prev, en)
 			if _, err := raw.Exec(`UPDATE audit SET target = ?, hash = ? WHERE seq = ?`, en.Target, en.Hash, en.Seq); err != nil {
 				t.Fatal(err)
@@ -132,15 +142,20 @@ func rewrite(t *testing.T, d *desk, seq int64, target string) {
 }
 
 // TestAuditRewriteFlagged: after a desk's audit reached the hub, its local
-// chain is rewritten with recomputed plain hashes (it verifies locally);
-// the hub refuses it at the next round, records an alert, and keeps its
-// copy as received. Entries written after the rewrite are refused too.
+// chain is rewritten with recomputed plain hashes and the key dropped (it
+// verifies locally); the hub refuses it at the next round, records an
+// alert, and keeps its copy as received. Entries written after the
+// rewrite (under a new key) are refused too, and so is an entry forged
+// under another key after the synced head.
 func TestAuditRewriteFlagged(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
-		name  string
-		after int // entries written after the rewrite
-	}{{"head rewritten", 0}, {"extended after the rewrite", 3}} {
+		name   string
+		after  int  // entries written after the rewrite
+		forged bool // no rewrite: an entry forged under another key is appended
+		reason string
+	}{{"head rewritten", 0, false, hub.AlertRewritten}, {"extended after the rewrite", 3, false, hub.AlertRekeyed},
+		{"forged entry appended", 0, true, hub.AlertBroken}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, hub.Options{})
 			d := e.desk("A", deskOpt{office: office, login: "clerkA"})
@@ -149,9 +164,16 @@ func TestAuditRewriteFlagged(t *testing.T) {
 			}
 			d.sync(t)
 			before := hubChain(t, e, d)
-			rewrite(t, d, 2, "case-innocent")
-			if rep, err := d.db.VerifyAudit(ctx); err != nil || !rep.OK {
-				t.Fatalf("rewritten chain VerifyAudit = %+v, %v; the attacker's rewrite should verify locally", rep, err)
+			if tc.forged {
+				forgeAppend(t, d)
+				if rep, _ := d.db.VerifyAudit(ctx); rep.OK {
+					t.Error("forged entry verifies locally")
+				}
+			} else {
+				rewrite(t, d, 2, "case-innocent")
+				if rep, err := d.db.VerifyAudit(ctx); err != nil || !rep.OK {
+					t.Fatalf("rewritten chain VerifyAudit = %+v, %v; the attacker's rewrite should verify locally", rep, err)
+				}
 			}
 			for i := range tc.after {
 				audit(t, d, store.ActionPrint, fmt.Sprintf("later-%d", i))
@@ -162,8 +184,8 @@ func TestAuditRewriteFlagged(t *testing.T) {
 				t.Fatal(err)
 			}
 			dev, _ := d.db.Device(ctx)
-			if len(alerts) != 1 || alerts[0].Device != dev.ID {
-				t.Fatalf("AuditAlerts() = %+v, want one for %s", alerts, dev.ID)
+			if len(alerts) != 1 || alerts[0].Device != dev.ID || alerts[0].Reason != tc.reason {
+				t.Fatalf("AuditAlerts() = %+v, want one %s for %s", alerts, tc.reason, dev.ID)
 			}
 			if r, _ := d.db.Setting(ctx, syncclient.SettingAuditRefused); r == "" {
 				t.Error("desk does not know its audit was refused")
@@ -177,5 +199,34 @@ func TestAuditRewriteFlagged(t *testing.T) {
 				t.Errorf("the same refusal recorded %d times", len(again))
 			}
 		})
+	}
+}
+
+// forgeAppend appends an entry to d's audit log chained by HMAC-SM3 under
+// a key that is not the desk's.
+func forgeAppend(t *testing.T, d *desk) {
+	t.Helper()
+	ctx := context.Background()
+	head, err := d.db.AuditHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, _ := d.db.AuditAfter(ctx, head.Seq-1, 1)
+	e := last[0]
+	e.Seq, e.Target = head.Seq+1, "case-forged"
+	wrong := bytes.Repeat([]byte{7}, 32)
+	m := hmac.New(sm3.New, wrong)
+	for _, s := range []string{head.Hash, strconv.FormatInt(e.Seq, 10), e.AtText(), e.UserID, e.Login, e.Action, e.Target, "1", e.Detail} {
+		fmt.Fprintf(m, "%d:%s;", len(s), s)
+	}
+	e.Hash = store.KeyedPrefix + hex.EncodeToString(m.Sum(nil))
+	raw, err := sql.Open("sqlite3", "file:"+d.db.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO audit (seq, at, user_id, login, action, target, success, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, e.AtText(), e.UserID, e.Login, e.Action, e.Target, e.Success, e.Detail, e.Hash); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -71,6 +71,7 @@ type Store interface {
 	Path() string
 	HoldsCases(ctx context.Context) (bool, error)
 	AuditHead(ctx context.Context) (store.AuditHead, error)
+	AuditKey(ctx context.Context) ([]byte, error)
 	AuditAfter(ctx context.Context, after int64, limit int) ([]store.AuditEntry, error)
 	AdoptSnapshotSealed(ctx context.Context, path string, key []byte, remote []store.Op, settings map[string]string) (store.SnapshotInfo, error)
 }
