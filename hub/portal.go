@@ -173,7 +173,7 @@ var publicPages = template.Must(template.New("layout").Parse(`{{define "top"}}<!
 {{range .Items}}<div class="card item"><h3>{{.Name}}</h3>
 <p class="meta">{{.Department}} · <span class="state s-{{.Code}}">{{.State}}</span>{{if .Due}} · {{$.W.progress_due}} {{.Due}}{{end}}{{if .Finished}} · {{$.W.progress_finished}} {{.Finished}}{{end}}</p>
 {{if .Need}}<p class="need">{{.NeedLabel}}{{.Need}}</p>{{end}}</div>
-{{end}}{{if .Notices}}<h2>{{$.W.progress_notices}}</h2>
+{{end}}{{if .Rate}}<div class="card rate"><a href="{{.Rate}}">{{$.W.rate_link}}</a></div>{{end}}{{if .Notices}}<h2>{{$.W.progress_notices}}</h2>
 {{range .Notices}}<div class="card notice"><p class="meta">{{.At}}</p><p>{{.Body}}</p></div>
 {{end}}{{end}}{{end}}
 {{template "bottom" .}}{{end}}
@@ -195,6 +195,7 @@ type progressCase struct {
 	Number, Name, Accepted, Station, State string
 	Items                                  []progressItem
 	Notices                                []progressNotice
+	Rate                                   string // the rating page, once the case is 办结 (portal_rating.go)
 }
 
 type progressNotice struct{ At, Body string }
@@ -220,6 +221,8 @@ func (h *Hub) PublicHandler() http.Handler {
 	mux.HandleFunc("GET /apply/form", h.handleApplyForm)
 	mux.HandleFunc("POST /apply/form", h.handleApplySubmit)
 	mux.HandleFunc("GET "+applicationPath, h.handleApplication)
+	mux.HandleFunc("GET "+ratePath, h.handleRate) // portal_rating.go
+	mux.HandleFunc("POST "+ratePath, h.handleRate)
 	mux.HandleFunc("POST "+syncapi.PathPortalApplications, h.handlePortalApplication)
 	return h.logged(publicHeaders(mux))
 }
@@ -315,6 +318,9 @@ func (h *Hub) handleProgress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Case = h.progressView(c, words)
+	if c.State == casework.CaseDone {
+		v.Case.Rate = RateURL("", c.Number, code)
+	}
 	ns, err := h.CaseNotices(r.Context(), c.ID)
 	if err != nil {
 		h.fail(w, r, err)
