@@ -38,7 +38,7 @@ func (s *LoginScreen) submit() {
 		s.Message.SetText(T("login.empty"))
 		return
 	}
-	if msg, ok := s.d.login(login, pw); !ok {
+	if msg, err := s.d.login(login, pw); err != nil {
 		s.Message.SetText(msg)
 		s.Password.SetText("")
 		s.d.Win.Canvas().Focus(s.Password)
@@ -47,25 +47,26 @@ func (s *LoginScreen) submit() {
 
 // login checks login and password against the store and, when they pass,
 // gives the user a wrap of the store's key on this computer if they have
-// none, and opens the shell; else it returns what to tell them.
-func (d *Desk) login(login, pw string) (string, bool) {
+// none, and opens the shell; else it returns the error and what to tell
+// the user.
+func (d *Desk) login(login, pw string) (string, error) {
 	u, err := d.Svc.Store.Login(d.ctx(), login, pw)
 	switch {
 	case errors.Is(err, store.ErrLocked):
-		return T("login.locked"), false
+		return T("login.locked"), err
 	case errors.Is(err, store.ErrBadCredentials):
-		return T("login.bad"), false
+		return T("login.bad"), err
 	case err != nil:
-		return ErrorText(err), false
+		return ErrorText(err), err
 	}
 	if d.Svc.Keys != nil {
 		if err := d.Svc.Keys.AfterLogin(d.ctx(), u, pw); err != nil {
 			d.Svc.Store.Lock(u.ID)
-			return ErrorText(err), false
+			return ErrorText(err), err
 		}
 	}
 	d.LoggedIn(u)
-	return "", true
+	return "", nil
 }
 
 // Focus puts the cursor in the user name.

@@ -175,9 +175,27 @@ func (s *UnlockScreen) enter(db *store.DB, login, pw string) {
 		return
 	}
 	s.Desk = d
-	if msg, ok := d.login(login, pw); !ok {
+	if msg, err := d.login(login, pw); errors.Is(err, store.ErrBadCredentials) && activeUser(d, login) {
+		// the key file took the password the store no longer does: it was
+		// changed elsewhere (on the hub) and synced
+		d.showLogin(T("unlock.changed"))
+	} else if err != nil {
 		d.showLogin(msg)
 	}
+}
+
+// activeUser reports whether login is a user of the store, not disabled.
+func activeUser(d *Desk, login string) bool {
+	us, err := d.Svc.Store.Users(d.ctx())
+	if err != nil {
+		return false
+	}
+	for _, u := range us {
+		if u.Login == login && !u.Disabled {
+			return true
+		}
+	}
+	return false
 }
 
 // unlockText words why a login did not open the store.

@@ -257,3 +257,52 @@ func TestRecoverOnTheUnlockScreen(t *testing.T) {
 		t.Fatalf("the new password does not open the store: %v", err)
 	}
 }
+
+// TestUnlockWithAPasswordChangedAtTheHub: the key file still takes the
+// old password after the hub changed it; the store opens, the login
+// screen says the password was changed and asks for the new one, whose
+// login wraps the key again so the new password opens the next start.
+func TestUnlockWithAPasswordChangedAtTheHub(t *testing.T) {
+	ctx := context.Background()
+	dir := sealedFolder(t)
+	v := counter.NewVault(dir, store.Options{})
+	db, err := v.Unlock(ctx, "admin", "admin-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, _ := db.Users(ctx)
+	var clerk store.User
+	for _, u := range us {
+		if u.Login == "clerk" {
+			clerk = u
+		}
+	}
+	// the clerk has a wrap here; then the hub changes their password (the
+	// synced user record is what SetPassword by an admin writes)
+	if u, err := db.Login(ctx, "clerk", "clerk-pass-1"); err != nil || v.AfterLogin(ctx, u, "clerk-pass-1") != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPassword(ctx, store.Actor{UserID: "hub", Role: store.RoleAdmin}, clerk.ID, "clerk-pass-2"); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+
+	s, _, win := unlockWindow(t, dir)
+	unlockAs(win, s, "clerk", "clerk-pass-1")
+	d := s.Desk
+	if d == nil || d.User.ID != "" || !contains(textOf(win.Content()), T("unlock.changed")) {
+		t.Fatalf("old password after a change at the hub: desk %v, screen %q", d != nil, textOf(win.Content()))
+	}
+	ls := NewLoginScreen(d)
+	win.SetContent(ls.Content())
+	test.Type(ls.Login, "clerk")
+	test.Type(ls.Password, "clerk-pass-2")
+	test.Tap(ls.Submit)
+	if d.User.Login != "clerk" {
+		t.Fatalf("new password: %q", ls.Message.Text)
+	}
+	d.Svc.Store.Close()
+	if _, err := counter.NewVault(dir, store.Options{}).Unlock(ctx, "clerk", "clerk-pass-2"); err != nil {
+		t.Fatalf("the new password does not open the next start: %v", err)
+	}
+}
