@@ -10,11 +10,12 @@ DATA  ?= $(CURDIR)/.vetdesk-data
 # the tests run for real (PDF text and structure checks, a CJK fallback font,
 # zbarimg to read printed QR codes back, a CUPS PDF printer, SANE's scanimage
 # with its test backend as a scanner, LibreOffice for
-# reading workbooks back, a locale).
+# reading workbooks back, a locale, Debian's chromium for the public site's
+# browser test through chromedp).
 BUILD_PKGS := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
               libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev fonts-hanazono
 TEST_PKGS  := poppler-utils qpdf zbar-tools cups printer-driver-cups-pdf sane-utils \
-              libreoffice-calc-nogui locales
+              libreoffice-calc-nogui locales chromium
 # make dist: cross compilers (mingw-w64 for Windows, aarch64 gcc for the arm64
 # desktop), debootstrap for the Debian 11 sysroot the Linux desktops are built
 # against (glibc 2.27+: UOS 20, Kylin V10), NSIS, lintian, qemu-user and the
@@ -88,6 +89,7 @@ bench: deps-build
 screenshots:
 	mkdir -p docs/screenshots
 	VETDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots LANG=zh_CN.UTF-8 $(GO) test -count=1 -run TestScreenshots ./ui/
+	VETDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestBrowserApplyApproveIntakeProgress ./syncclient/
 
 deps-build:
 	@./scripts/apt-ensure.sh $(BUILD_PKGS)

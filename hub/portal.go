@@ -354,6 +354,9 @@ func (h *Hub) progressView(c *casework.Case, w map[string]string) *progressCase 
 	}
 	p := &progressCase{Number: c.Number, Name: casework.MaskName(c.Value(casework.FieldName)),
 		Accepted: day(c.AcceptedAt), Station: c.Station, State: w["case_"+string(c.State)]}
+	if d := h.cat.Division(c.Office); p.Station == "" && d != nil {
+		p.Station = d.Name
+	}
 	for _, t := range c.Tasks {
 		it := progressItem{Code: string(t.State), State: w["task_"+string(t.State)], Name: t.Item, Department: t.Department}
 		if ci := h.cat.Item(t.Item); ci != nil {

@@ -85,6 +85,7 @@ commands:
   devices   list the enrolled devices with their last contact, longest silent first
   dept-key  make an API key for a department's system: --department CODE [--webhook URL];
             dept-key list shows every key by id with its webhooks
+  portal-key  make the signing key of a city portal's inbound applications API: --name NAME (id and secret shown once)
   revoke    refuse a device's credential (--device ID) or a department key (--dept-key-id ID, or --dept-key KEY);
             a revoked key's webhooks are removed with it
   repair-clock  give the ops stamped more than -max-clock-drift ahead of the hub's clock a new stamp at the
@@ -132,6 +133,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			"       vetdesk-hub user disable|enable --login L")
 	case "dept-key":
 		return deptKey(ctx, c, rest, stdout, stderr)
+	case "portal-key":
+		return portalKey(ctx, c, rest, stdout, stderr)
 	case "revoke":
 		return revoke(ctx, c, rest, stdout, stderr)
 	case "devices":
@@ -481,6 +484,30 @@ func deptKey(ctx context.Context, c *common, args []string, stdout, stderr io.Wr
 		fmt.Fprintf(stdout, "webhook secret: %s\n", secret)
 	}
 	return nil
+}
+
+// portalKey makes the signing key of a provincial portal's inbound API
+// (#13) and prints its id and secret once.
+func portalKey(ctx context.Context, c *common, args []string, stdout, stderr io.Writer) error {
+	fs := c.flags("portal-key", stderr)
+	name := fs.String("name", "", "the portal's name, for the audit (e.g. 爱山东)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *name == "" {
+		return errors.New("usage: vetdesk-hub portal-key --name NAME")
+	}
+	h, err := c.open(stderr)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	id, secret, err := h.CreatePortalKey(ctx, *name)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "key id: %s\nsecret: %s\n", id, secret)
+	return err
 }
 
 // deptKeyList lists the department keys by id (the keys themselves are

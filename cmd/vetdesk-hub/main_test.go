@@ -308,3 +308,19 @@ func TestServePublicFlagsChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestPortalKeyCommand guards `vetdesk-hub portal-key`: it prints a key id
+// and secret once, and refuses to run without a name.
+func TestPortalKeyCommand(t *testing.T) {
+	data := t.TempDir()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-data", data, "portal-key", "--name", "爱山东"}, strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`key id: pk-\S+\nsecret: [A-Z2-7]{52}\n`).MatchString(out.String()) {
+		t.Errorf("output %q", out.String())
+	}
+	if err := run(context.Background(), []string{"-data", data, "portal-key"}, strings.NewReader(""), io.Discard, io.Discard); err == nil {
+		t.Error("portal-key without --name ran")
+	}
+}

@@ -1,0 +1,101 @@
+package counter
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"vetdesk/casework"
+	"vetdesk/store"
+	"vetdesk/syncapi"
+)
+
+// 网上申请 at the desk (#13): the inbox is the office's applications as the
+// hub lists them (the hub scopes them by the desk's office); the decisions
+// go to the hub, which notifies the veteran; opening an approved
+// application starts an intake pre-filled with its answers and scans.
+
+// AppService is the desk's side of online applications.
+type AppService struct {
+	Store *store.DB
+	Cat   *casework.Catalogue
+	Hub   interface {
+		Applications(ctx context.Context) ([]syncapi.Application, error)
+		DecideApplication(ctx context.Context, id string, d syncapi.ApplicationDecision) (syncapi.Application, error)
+		FetchAttachment(ctx context.Context, hash string) error
+	}
+	Now func() time.Time
+}
+
+// Inbox returns the office's applications waiting for a decision first.
+func (s *AppService) Inbox(ctx context.Context) ([]syncapi.Application, error) {
+	apps, err := s.Hub.Applications(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var waiting, rest []syncapi.Application
+	for _, a := range apps {
+		if a.State == syncapi.AppSubmitted {
+			waiting = append(waiting, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return append(waiting, rest...), nil
+}
+
+// Approve is 通过 with an appointment; accepted are the material codes
+// whose scans the clerk accepted (the rest of the checklist is to bring).
+func (s *AppService) Approve(ctx context.Context, id string, appt syncapi.Appointment, accepted []string) (syncapi.Application, error) {
+	return s.Hub.DecideApplication(ctx, id, syncapi.ApplicationDecision{Action: "approve", Appointment: &appt, Accepted: accepted})
+}
+
+// Return is 退回 with reasons.
+func (s *AppService) Return(ctx context.Context, id, reasons string) (syncapi.Application, error) {
+	if reasons == "" {
+		return syncapi.Application{}, fmt.Errorf("return application: %w", casework.ErrReasonRequired)
+	}
+	return s.Hub.DecideApplication(ctx, id, syncapi.ApplicationDecision{Action: "return", Reasons: reasons})
+}
+
+// OriginalToCheck is the note on a material received as an online scan:
+// the original is still to be seen at the counter.
+const OriginalToCheck = "网上申请扫描件,原件待核验"
+
+// StartIntake makes the draft of an intake from application app as a: its
+// items and answers, and each material it uploaded received as a copy
+// with the scans attached (fetched from the hub) and marked
+// OriginalToCheck. The clerk checks it and accepts it as any intake; the
+// hub is told once it is accepted (Taken).
+func (s *AppService) StartIntake(ctx context.Context, a store.Actor, app syncapi.Application, id string) (*casework.Case, error) {
+	if app.State != syncapi.AppApproved && app.State != syncapi.AppSubmitted {
+		return nil, fmt.Errorf("intake from application %s in state %s: %w", app.Number, app.State, ErrNotPrintable)
+	}
+	now := s.Now()
+	c := casework.NewCase(id, s.Cat, app.Office, now)
+	for k, v := range app.Values {
+		c.Values[k] = s.Cat.NormalizeValue(k, v)
+	}
+	c.SetItems(s.Cat, app.Items)
+	for _, u := range app.Uploads {
+		m := c.Materials[u.Material]
+		if m == nil {
+			continue
+		}
+		if err := s.Hub.FetchAttachment(ctx, u.Hash); err != nil {
+			return nil, fmt.Errorf("intake from application %s: scan %s: %w", app.Number, u.Hash[:12], err)
+		}
+		m.Status = casework.MaterialCopy
+		m.Attachments = append(m.Attachments, u.Hash)
+		m.Note = OriginalToCheck
+	}
+	if err := s.Store.SaveCase(ctx, a, c); err != nil {
+		return nil, err
+	}
+	return c, s.Store.RecordEvent(ctx, a, c.ID, "from_application", app.Number)
+}
+
+// Taken tells the hub that application id became case number.
+func (s *AppService) Taken(ctx context.Context, id, number string) (syncapi.Application, error) {
+	return s.Hub.DecideApplication(ctx, id, syncapi.ApplicationDecision{Action: "taken", CaseNumber: number})
+}
