@@ -118,11 +118,12 @@ func NormalizePhone(s string) string {
 		return s
 	case isMobile(national):
 		return national
+	case intl && allDigits(national) && landlineRe.MatchString(national):
+		return national // +86 0631 5201234
 	case intl && allDigits(national) && len(national) >= 9 && len(national) <= 11 && national[0] != '0':
-		// +86 631 5201234: a landline without its trunk 0
-		return "0" + national
-	case allDigits(national):
-		return national
+		return "0" + national // +86 631 5201234: a landline without its trunk 0
+	case allDigits(digits):
+		return digits // (0631)5201234; a country code before something else is kept
 	}
 	return s
 }

@@ -35,6 +35,8 @@ func TestNormalize(t *testing.T) {
 		{FieldPhone, "(0631)5201234", "06315201234"},
 		{FieldPhone, "+86 631 5201234", "06315201234"},
 		{FieldPhone, "8631520123", "8631520123"}, // a bare 86 is taken only off a mobile
+		{FieldPhone, "+86 0631 5201234", "06315201234"},
+		{FieldPhone, "+8600860", "+8600860"}, // found by FuzzNormalize: a country code before no number stays
 		// names
 		{FieldName, "林　涛", "林涛"},
 		{FieldName, " 林 涛 ", "林涛"},

@@ -15,6 +15,7 @@ import (
 // RosterSummary tells what a roster import did.
 type RosterSummary struct {
 	Rows, Added, Unchanged, Rejected, Warnings int
+	Skipped                                    int // rows that hold no person: totals, notes
 }
 
 // ImportRoster reads the roster workbook at path, keeps its accepted rows in
@@ -23,7 +24,7 @@ type RosterSummary struct {
 // Importing the same roster again changes nothing.
 func ImportRoster(ctx context.Context, st *store.DB, cat *casework.Catalogue, a store.Actor, path, resultPath string, now time.Time) (sum RosterSummary, err error) {
 	defer func() {
-		detail := fmt.Sprintf("rows=%d added=%d unchanged=%d rejected=%d", sum.Rows, sum.Added, sum.Unchanged, sum.Rejected)
+		detail := fmt.Sprintf("rows=%d added=%d unchanged=%d rejected=%d skipped=%d", sum.Rows, sum.Added, sum.Unchanged, sum.Rejected, sum.Skipped)
 		if err != nil {
 			detail += " error=" + err.Error()
 		}
@@ -48,7 +49,7 @@ func ImportRoster(ctx context.Context, st *store.DB, cat *casework.Catalogue, a 
 	if err != nil {
 		return sum, err
 	}
-	sum = RosterSummary{Rows: res.Rows, Added: added, Unchanged: unchanged, Rejected: len(res.Rejected), Warnings: len(res.Warnings)}
+	sum = RosterSummary{Rows: res.Rows, Added: added, Unchanged: unchanged, Rejected: len(res.Rejected), Warnings: len(res.Warnings), Skipped: len(res.Skipped)}
 	if resultPath != "" {
 		if err := writeAtomic(resultPath, func(w io.Writer) error { return report.WriteImportResult(w, cat, res, now) }); err != nil {
 			return sum, err

@@ -38,6 +38,10 @@ const (
 	sideFiles = "-wal -shm -journal"
 )
 
+// beforeSwap, when set (by a test), runs when a checked copy is about to be
+// swapped in.
+var beforeSwap func()
+
 // IsSealed reports whether the store file at path is sealed. A missing
 // file is an error (os.ErrNotExist), an empty one is not sealed.
 func IsSealed(path string) (bool, error) {
@@ -153,6 +157,9 @@ func seal(path string, key []byte, isStore bool) error {
 	if err != nil {
 		removeWithSides(tmp)
 		return fmt.Errorf("seal %s: %w", path, err)
+	}
+	if beforeSwap != nil {
+		beforeSwap()
 	}
 	if _, err := swapIn(path, tmp, path+sealOld); err != nil {
 		return fmt.Errorf("seal %s: %w", path, err)
@@ -307,6 +314,9 @@ func (db *DB) Rekey(ctx context.Context, newKey []byte) error {
 		removeWithSides(tmp)
 		db.reopenPool()
 		return fmt.Errorf("rekey %s: %w", db.path, err)
+	}
+	if beforeSwap != nil {
+		beforeSwap()
 	}
 	swapped, err := swapIn(db.path, tmp, db.path+rekeyOld)
 	if swapped {

@@ -368,8 +368,26 @@ func TestHelperSeal(t *testing.T) {
 	}
 	var path, hexKey string
 	fmt.Sscanf(env, "%s %s", &path, &hexKey)
-	var key []byte
+	var key, newKey []byte
 	fmt.Sscanf(hexKey, "%x", &key)
+	beforeSwap = func() { fmt.Println("swap") }
+	if len(key) == 2*KeySize { // rekey from the first half to the second
+		key, newKey = key[:KeySize], key[KeySize:]
+	}
+	if newKey != nil {
+		db, err := Open(path, Options{Key: key})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "open:", err)
+			os.Exit(2)
+		}
+		fmt.Println("ready")
+		if err := db.Rekey(context.Background(), newKey); err != nil {
+			fmt.Fprintln(os.Stderr, "rekey:", err)
+			os.Exit(2)
+		}
+		fmt.Println("done")
+		select {}
+	}
 	fmt.Println("ready")
 	if err := Seal(path, key); err != nil {
 		fmt.Fprintln(os.Stderr, "seal:", err)
@@ -389,7 +407,32 @@ func TestKillDuringSeal(t *testing.T) {
 	dir := t.TempDir()
 	template := filepath.Join(dir, "template.db")
 	want := writePlainStore(t, template, 300)
-	key := testKey(t)
+	killSealing(t, dir, template, want, testKey(t), nil)
+}
+
+// TestKillDuringRekey kills a process rekeying a sealed store at random
+// moments: afterwards the store opens with the old key or the new one,
+// whole, with every case.
+func TestKillDuringRekey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes; skipped with -short")
+	}
+	dir := t.TempDir()
+	template := filepath.Join(dir, "template.db")
+	want := writePlainStore(t, template, 300)
+	oldKey := testKey(t)
+	if err := Seal(template, oldKey); err != nil {
+		t.Fatal(err)
+	}
+	killSealing(t, dir, template, want, oldKey, testKey(t))
+}
+
+// killSealing runs TestHelperSeal on copies of template, sealing with key
+// (newKey nil) or rekeying from key to newKey, and kills it at random
+// moments; each time the store must open with one of the keys and hold
+// want.
+func killSealing(t *testing.T, dir, template string, want map[string]string, key, newKey []byte) {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 12))
 	took := 300 * time.Millisecond // replaced by the first uncut run
 	outcomes := map[string]int{}
@@ -401,7 +444,7 @@ func TestKillDuringSeal(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSeal$", "-test.count=1")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %x", sealEnv, path, key))
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %x%x", sealEnv, path, key, newKey))
 		cmd.Stderr = os.Stderr
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -417,13 +460,37 @@ func TestKillDuringSeal(t *testing.T) {
 			t.Fatalf("child did not start: %q", lines.Text())
 		}
 		start := time.Now()
-		done := make(chan bool, 1)
-		go func() { done <- lines.Scan() && strings.TrimSpace(lines.Text()) == "done" }()
+		done, swap := make(chan bool, 1), make(chan bool, 1)
+		go func() {
+			for lines.Scan() {
+				if strings.TrimSpace(lines.Text()) == "swap" {
+					swap <- true
+					continue
+				}
+				done <- strings.TrimSpace(lines.Text()) == "done"
+				return
+			}
+			done <- false
+		}()
 		cut := true
-		if k == 0 {
+		switch {
+		case k == 0:
 			<-done // the first run measures how long a seal takes
 			took, cut = time.Since(start), false
-		} else {
+		case k%2 == 1:
+			// the renames: killed within a few milliseconds after the
+			// checked copy is ready
+			select {
+			case <-swap:
+				select {
+				case <-time.After(time.Duration(rng.Int64N(int64(5 * time.Millisecond)))):
+				case <-done:
+					cut = false
+				}
+			case <-done:
+				cut = false
+			}
+		default:
 			select {
 			case <-time.After(time.Duration(rng.Int64N(int64(took) * 5 / 4))):
 			case <-done:
@@ -433,13 +500,22 @@ func TestKillDuringSeal(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		state := "new"
-		if sealed, _ := IsSealed(path); !sealed || !exists(path) {
-			state = "old or moved aside"
+		if !exists(path) {
+			state = "moved aside"
+		} else if sealed, _ := IsSealed(path); !sealed {
+			state = "old"
+		}
+		db, err := Open(path, Options{Key: key})
+		if newKey != nil {
+			state = "old key"
+			if errors.Is(err, ErrWrongKey) {
+				state = "new key"
+				db, err = Open(path, Options{Key: newKey})
+			}
 		}
 		if cut {
 			outcomes[state]++
 		}
-		db, err := Open(path, Options{Key: key})
 		if err != nil {
 			t.Fatalf("kill %d (%s): Open = %v", k, state, err)
 		}

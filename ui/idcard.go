@@ -105,6 +105,7 @@ func (s *IntakeScreen) ReadCard() {
 }
 
 func (s *IntakeScreen) showCardProblem(msg string) {
+	s.CardInfo.Show()
 	s.CardInfo.SetText(msg)
 	s.CardInfo.Importance = widget.DangerImportance
 	s.CardInfo.Refresh()
@@ -190,6 +191,7 @@ func (s *IntakeScreen) fillCard(c idreader.Card) {
 	s.building = false
 	s.rebuild() // records the card on its materials (cardMaterials)
 	s.persist()
+	s.CardInfo.Show()
 	s.CardInfo.SetText(msg)
 	s.CardInfo.Importance = widget.SuccessImportance
 	s.CardInfo.Refresh()

@@ -101,6 +101,7 @@ func NewIntakeScreenFor(d *Desk, c *casework.Case) *IntakeScreen {
 	s.ReadCardBtn = widget.NewButton(T("idcard.button"), s.ReadCard)
 	s.scans = s.newScanBar()
 	s.CardInfo.Wrapping = fyne.TextWrapWord
+	s.CardInfo.Hide() // shown once a reading has something to say
 	s.Problems.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Wrapping = fyne.TextWrapWord
 	s.Duplicate.Importance = widget.DangerImportance

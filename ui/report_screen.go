@@ -29,6 +29,7 @@ const SettingReportLastDir = "report.last_dir"
 // RosterSummary tells what a roster import did.
 type RosterSummary struct {
 	Rows, Added, Unchanged, Rejected, Warnings int
+	Skipped                                    int // rows that hold no person: totals, notes
 }
 
 // ReportScreen is 统计报表: a period and an org unit, exported to Excel
@@ -176,7 +177,7 @@ func (s *ReportScreen) ImportFrom(path string, done func()) {
 				s.Message.SetText(T("report.roster.bad"))
 			} else {
 				s.Message.SetText(T("report.roster.done", map[string]any{"Rows": sum.Rows, "Added": sum.Added, "Unchanged": sum.Unchanged,
-					"Rejected": sum.Rejected, "Path": result}))
+					"Rejected": sum.Rejected, "Skipped": sum.Skipped, "Path": result}))
 			}
 			if done != nil {
 				done()

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"vetdesk/casework"
 	"vetdesk/internal/letterseal"
 	"vetdesk/internal/opsig"
 	"vetdesk/printing"
@@ -40,6 +41,7 @@ func TestScannerOpensCaseFromSearch(t *testing.T) {
 		msg        string
 	}{
 		{"receipt", printing.QRPayload(number, "K7Q2"), true, ""},
+		{"receipt with the progress page's address", casework.ProgressURL("https://hub.example.cn/vetdesk", number, "K7Q2"), true, ""},
 		{"hukou letter", letter, true, ""},
 		{"letter cut short", letter[:len(letter)-12], false, T("search.scan.bad")},
 		{"receipt of a case not here", printing.QRPayload("371002-2026-ZZ99-000001", "AAAA"), false,

@@ -100,6 +100,6 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d rows: %d added, %d unchanged, %d rejected, %d with warnings; result in %s\n", s.Rows, s.Added, s.Unchanged, s.Rejected, s.Warnings, *result)
+	fmt.Printf("%d rows: %d added, %d unchanged, %d rejected, %d with warnings, %d skipped (totals, notes); result in %s\n", s.Rows, s.Added, s.Unchanged, s.Rejected, s.Warnings, s.Skipped, *result)
 	return nil
 }
