@@ -8,11 +8,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/emmansun/gmsm/sm3"
 	_ "github.com/ncruces/go-sqlite3/driver"
 
+	"vetdesk/casework"
 	"vetdesk/hub"
 	"vetdesk/store"
 	"vetdesk/syncclient"
@@ -191,8 +194,13 @@ func TestAuditRewriteFlagged(t *testing.T) {
 				t.Error("desk does not know its audit was refused")
 			}
 			after, _ := e.hub.DeviceAudit(ctx, hub.AuditFilter{Device: dev.ID})
-			if len(after) != len(before) || after[1].Target != "case-1" {
-				t.Errorf("hub copy changed: %d entries, entry 2 target %q", len(after), after[1].Target)
+			if len(after) != len(before) {
+				t.Errorf("hub copy changed: %d entries, had %d", len(after), len(before))
+			}
+			for i := range min(len(after), len(before)) {
+				if after[i].Hash != before[i].Hash || after[i].Target != before[i].Target {
+					t.Errorf("hub copy changed at %d: %+v, had %+v", after[i].Seq, after[i].AuditEntry, before[i].AuditEntry)
+				}
 			}
 			d.sync(t)
 			if again, _ := e.hub.AuditAlerts(ctx); len(again) != 1 {
@@ -228,5 +236,52 @@ func forgeAppend(t *testing.T, d *desk) {
 	if _, err := raw.Exec(`INSERT INTO audit (seq, at, user_id, login, action, target, success, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.AtText(), e.UserID, e.Login, e.Action, e.Target, e.Success, e.Detail, e.Hash); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func auditActions(t *testing.T, db *store.DB, action string) []store.AuditEntry {
+	t.Helper()
+	all, err := db.AuditAfter(context.Background(), 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.AuditEntry
+	for _, e := range all {
+		if e.Action == action {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestSyncEventsAudited guards the desk's sync events in the audit: the
+// enrolment (device code, hub, office) and ops the hub rejected and the
+// desk set aside (count by reason kind, the first one named); both reach
+// the hub with the rest of the audit.
+func TestSyncEventsAudited(t *testing.T) {
+	ctx := context.Background()
+	now := func() time.Time { return genNow }
+	e := newEnv(t, hub.Options{Now: now})
+	a := e.desk("A", deskOpt{office: office, login: "clerkA", now: now})
+	bad := e.desk("F", deskOpt{office: office, login: "clerkB", now: func() time.Time { return year2099 }})
+	dev, _ := bad.db.Device(ctx)
+	enrols := auditActions(t, bad.db, syncclient.ActionEnrol)
+	if len(enrols) != 1 || enrols[0].Target != dev.Code || !strings.Contains(enrols[0].Detail, "office="+office) {
+		t.Errorf("enrol entries = %+v, want one for %s of office %s", enrols, dev.Code, office)
+	}
+	id := e.newCase(a, casework.NewGenerator(e.cat, 3, genNow), "0193c000-0000-7000-8000-000000000001").ID
+	settle(t, e, []*desk{a, bad}, 4)
+	bad.update(t, id, func(c *casework.Case) error { c.Values["phone"] = "13800002099"; return nil })
+	bad.sync(t)
+	aside := auditActions(t, bad.db, syncclient.ActionSetAside)
+	if len(aside) != 1 || aside[0].Target != "1" || !strings.Contains(aside[0].Detail, "clock=1") || aside[0].Success {
+		t.Fatalf("set-aside entries = %+v, want one: 1 op, clock", aside)
+	}
+	bad.sync(t) // the entry written during the push goes with the next round at the latest
+	for _, action := range []string{syncclient.ActionEnrol, syncclient.ActionSetAside} {
+		got, err := e.hub.DeviceAudit(ctx, hub.AuditFilter{Device: dev.ID, Action: action})
+		if err != nil || len(got) != 1 {
+			t.Errorf("hub's %s entries of %s = %d, %v; want 1", action, dev.Code, len(got), err)
+		}
 	}
 }

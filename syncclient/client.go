@@ -70,6 +70,7 @@ type Store interface {
 	PutAttachment(ctx context.Context, r io.Reader) (string, error)
 	Path() string
 	HoldsCases(ctx context.Context) (bool, error)
+	Audit(ctx context.Context, e store.AuditEntry) error
 	AuditHead(ctx context.Context) (store.AuditHead, error)
 	AuditKey(ctx context.Context) ([]byte, error)
 	AuditAfter(ctx context.Context, after int64, limit int) ([]store.AuditEntry, error)

@@ -122,7 +122,13 @@ type EnrolOptions struct {
 	// WrapTransport, when set, wraps the pinned transport (tests that
 	// inject network faults). The pin and the https-only check stay.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// By is who enrols, for the audit (the logged-in user, or the command
+	// line's actor).
+	By store.Actor
 }
+
+// ActionEnrol is the audit action of an enrolment with a hub.
+const ActionEnrol = "enrol"
 
 // Enrol trades a one-time code for a device credential and saves, in the
 // store, the hub's address, the pinned fingerprint, the credential and the
@@ -164,6 +170,11 @@ func Enrol(ctx context.Context, st Store, opt EnrolOptions) (syncapi.EnrolRespon
 		}
 	}
 	if err := st.SetDevice(ctx, store.Device{ID: dev.ID, Code: resp.DeviceCode, Office: resp.Office, Station: resp.Station}); err != nil {
+		return resp, fmt.Errorf("enrol: %w", err)
+	}
+	if err := st.Audit(ctx, store.AuditEntry{UserID: opt.By.UserID, Login: opt.By.Login, Action: ActionEnrol, Target: resp.DeviceCode,
+		Success: true, Detail: fmt.Sprintf("hub=%s kind=%s office=%s station=%s department=%s", url, resp.Kind, resp.Office,
+			resp.Station, resp.Department)}); err != nil {
 		return resp, fmt.Errorf("enrol: %w", err)
 	}
 	c.tok = resp.Token

@@ -2,13 +2,17 @@ package syncclient
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"vetdesk/internal/opwire"
 	"vetdesk/store"
@@ -219,6 +223,8 @@ func (c *Client) pushAll(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("push: %d results for %d ops", len(resp.Results), len(ops))
 		}
 		var ack []string
+		aside := map[string]int{} // reason kind -> ops set aside
+		var firstAside string
 		for i, r := range resp.Results {
 			if r.ID != ops[i].ID {
 				return total, fmt.Errorf("push: result %d is for op %s, want %s", i, r.ID, ops[i].ID)
@@ -229,6 +235,10 @@ func (c *Client) pushAll(ctx context.Context) (int, error) {
 			case syncapi.Rejected:
 				if err := c.st.SetAside(ctx, r.ID, r.Reason); err != nil {
 					return total, err
+				}
+				aside[cmp.Or(syncapi.ReasonKind(r.Reason), "other")]++
+				if firstAside == "" {
+					firstAside = r.ID + ": " + r.Reason
 				}
 				if r.Reason == syncapi.ReasonClock { // held nowhere else: its values must not outrank the hub's here
 					if err := c.st.Retract(ctx, r.ID); err != nil {
@@ -241,6 +251,11 @@ func (c *Client) pushAll(ctx context.Context) (int, error) {
 		}
 		if err := c.st.Ack(ctx, ack); err != nil {
 			return total, err
+		}
+		if len(aside) > 0 {
+			if err := c.auditSetAside(ctx, aside, firstAside); err != nil {
+				return total, err
+			}
 		}
 		total += len(ack)
 		c.refreshCounts(ctx)
@@ -403,4 +418,21 @@ func (c *Client) advanceBase(ctx context.Context, cur int64) error {
 		return err
 	}
 	return c.st.SetSetting(ctx, SettingBase, strconv.FormatInt(cur, 10))
+}
+
+// ActionSetAside is the audit action of ops the hub rejected and the desk
+// set aside: one entry per push batch that had any.
+const ActionSetAside = "sync.set_aside"
+
+// auditSetAside records the ops of one batch set aside: how many of each
+// reason kind, and the first one with its reason.
+func (c *Client) auditSetAside(ctx context.Context, kinds map[string]int, first string) error {
+	n := 0
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		n += kinds[k]
+		parts = append(parts, fmt.Sprintf("%s=%d", k, kinds[k]))
+	}
+	return c.st.Audit(ctx, store.AuditEntry{UserID: "sync", Login: "sync", Action: ActionSetAside, Target: strconv.Itoa(n),
+		Success: false, Detail: strings.Join(parts, " ") + "; first " + first})
 }

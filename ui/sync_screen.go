@@ -183,7 +183,7 @@ func (s *SyncScreen) enrol() {
 	if s.d.Svc.Sync == nil {
 		return
 	}
-	opt := syncclient.EnrolOptions{HubURL: strings.TrimSpace(s.HubURL.Text), Fingerprint: strings.TrimSpace(s.Finger.Text), Code: strings.TrimSpace(s.Code.Text)}
+	opt := syncclient.EnrolOptions{HubURL: strings.TrimSpace(s.HubURL.Text), Fingerprint: strings.TrimSpace(s.Finger.Text), Code: strings.TrimSpace(s.Code.Text), By: s.d.Actor()}
 	if opt.HubURL == "" || opt.Fingerprint == "" || opt.Code == "" {
 		s.Message.SetText(T("setup.err.required"))
 		return

@@ -127,15 +127,7 @@ func (e *env) userActor() store.Actor {
 // recorded as such in the audit log.
 func (e *env) cliActor(ctx context.Context) store.Actor {
 	dev, _ := e.st.Device(ctx)
-	return store.Actor{UserID: "cli", Login: "cli:" + osUser(), Name: "command line", Role: "admin", Office: dev.Office}
-}
-
-// osUser is the operating system's name of who runs the command line.
-func osUser() string {
-	if u := os.Getenv("USER"); u != "" {
-		return u
-	}
-	return os.Getenv("USERNAME") // Windows
+	return counter.CLIActor(dev.Office)
 }
 
 func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
@@ -154,6 +146,9 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 		return err
 	}
 	defer e.close()
+	if err := counter.AuditCLI(ctx, e.st, login, cmd, args); err != nil {
+		return err
+	}
 	switch cmd {
 	case "backup":
 		if len(args) != 1 {
@@ -215,7 +210,7 @@ func cmdRestore(ctx context.Context, dataDir, login, from string) error {
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	return auditRestore(ctx, db, from, store.Actor{UserID: "cli", Login: "cli:" + osUser() + " as " + login, Role: "admin"})
+	return auditRestore(ctx, db, from, store.Actor{UserID: "cli", Login: "cli:" + counter.OSUser() + " as " + login, Role: "admin"})
 }
 
 // auditRestore records a restore in the restored store.

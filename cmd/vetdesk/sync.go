@@ -131,6 +131,10 @@ func cmdEnrol(ctx context.Context, e *env, args []string) error {
 	if opt.HubURL == "" || opt.Fingerprint == "" || opt.Code == "" {
 		return usageError("usage: vetdesk enrol -hub https://HOST:PORT -fingerprint FP -code CODE [-device CODE]")
 	}
+	opt.By = e.cliActor(ctx) // who enrolled, in the audit
+	if e.user.ID != "" {
+		opt.By = e.userActor()
+	}
 	res, err := syncclient.Enrol(ctx, e.st, opt)
 	if err != nil {
 		return err
