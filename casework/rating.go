@@ -1,6 +1,9 @@
 package casework
 
-import "time"
+import (
+	"regexp"
+	"time"
+)
 
 // 好差评 (#13): the veteran rates the service of a case on the national
 // five levels (国办发〔2019〕51号), with an optional comment. A 差评 (不满意,
@@ -46,4 +49,43 @@ func (l RatingLevel) Bad() bool { return l == RatingDissatisfied || l == RatingV
 // in working days by cal (weekends only when cal is nil or has no data).
 func RectifyDue(cal *Calendar, at time.Time) time.Time {
 	return cal.AddWorkingDays(at, RectifyWorkingDays)
+}
+
+// Rating is a rating of a case as lists and reports show it, with its
+// follow-up.
+type Rating struct {
+	ID                 string // the rating event's op id
+	CaseID, CaseNumber string
+	Office, Station    string
+	Items              []string // the case's items
+	Level              RatingLevel
+	Comment            string
+	Source             string // "portal" (the public site) or "desk"
+	At                 time.Time
+	By                 string    // user id who wrote it (the clerk, or "portal")
+	Due                time.Time // last day of the 整改 follow-up; zero unless Level.Bad()
+	Closed             bool
+	ClosedAt           time.Time
+	ClosedBy           string
+	CloseNote          string
+}
+
+// Open reports whether r is a 差评 whose follow-up is not closed.
+func (r Rating) Open() bool { return r.Level.Bad() && !r.Closed }
+
+// Overdue reports whether r's follow-up is open after its due day at now.
+func (r Rating) Overdue(now time.Time) bool {
+	return r.Open() && now.After(r.Due.AddDate(0, 0, 1))
+}
+
+var (
+	idLike    = regexp.MustCompile(`\d{17}[\dXx]|\d{15}`)
+	phoneLike = regexp.MustCompile(`1[3-9]\d{9}|0\d{2,3}-?\d{7,8}`)
+)
+
+// ScrubNumbers masks ID and phone numbers written into free text (a
+// rating's comment), for pages and exports that must not show them.
+func ScrubNumbers(s string) string {
+	s = idLike.ReplaceAllStringFunc(s, MaskID)
+	return phoneLike.ReplaceAllStringFunc(s, MaskPhone)
 }

@@ -76,3 +76,8 @@ type briefSource struct{ st *store.DB }
 func (b briefSource) EachCase(ctx context.Context, fn func(*casework.Case) error) error {
 	return b.st.EachCaseBrief(ctx, report.ValueFields, fn)
 }
+
+// Ratings hands the reports the store's ratings (the 好差评 sheet).
+func (b briefSource) Ratings(ctx context.Context) ([]casework.Rating, error) {
+	return b.st.Ratings(ctx)
+}

@@ -30,10 +30,11 @@ const (
 	SheetDepartment Sheet = "部门时效"
 	SheetTrend      Sheet = "月度趋势"
 	SheetDetail     Sheet = "案件明细"
+	SheetRatings    Sheet = "好差评"
 )
 
 // AllSheets lists every sheet in workbook order.
-var AllSheets = []Sheet{SheetSummary, SheetDepartment, SheetTrend, SheetDetail}
+var AllSheets = []Sheet{SheetSummary, SheetDepartment, SheetTrend, SheetDetail, SheetRatings}
 
 // Params says what a report covers.
 //
@@ -84,6 +85,7 @@ type Result struct {
 	Cases      int     // cases in the report
 	Tasks      int     // tasks of those cases
 	Overdue    int     // open tasks overdue at Today
+	Ratings    int     // ratings on the 好差评 sheet
 	FullValues bool    // full ID, phone and bank numbers were written
 	Sheets     []Sheet // sheets written, in workbook order
 	Encrypted  bool    // the workbook opens only with Params.Password
@@ -131,12 +133,25 @@ func Write(ctx context.Context, w io.Writer, src Source, cat *casework.Catalogue
 		}
 		defer dw.close()
 	}
+	var ratings []casework.Rating
+	names := map[string]string{} // rated case -> name, filled by the walk
+	if has(sheets, SheetRatings) {
+		if ratings, err = ratingsInPeriod(ctx, src, a); err != nil {
+			return res, err
+		}
+		for _, r := range ratings {
+			names[r.CaseID] = ""
+		}
+	}
 	n := 0
 	err = src.EachCase(ctx, func(c *casework.Case) error {
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+		}
+		if _, ok := names[c.ID]; ok {
+			names[c.ID] = c.Values[casework.FieldName]
 		}
 		if !a.add(c) || dw == nil {
 			return nil
@@ -162,6 +177,8 @@ func Write(ctx context.Context, w io.Writer, src Source, cat *casework.Catalogue
 			err = writeDepartments(f, st, a, head)
 		case SheetTrend:
 			err = writeTrend(f, st, a, head)
+		case SheetRatings:
+			err = writeRatings(f, st, a, head, ratings, names, p.FullValues)
 		}
 		if err != nil {
 			return res, fmt.Errorf("write sheet %s: %w", s, err)
@@ -179,8 +196,8 @@ func Write(ctx context.Context, w io.Writer, src Source, cat *casework.Catalogue
 	if err := writeWorkbook(f, w, p.Password); err != nil {
 		return res, fmt.Errorf("write workbook: %w", err)
 	}
-	res.Cases, res.Tasks, res.Overdue = a.cases, a.tasks, len(a.overdue)
-	res.FullValues = p.FullValues && dw != nil
+	res.Cases, res.Tasks, res.Overdue, res.Ratings = a.cases, a.tasks, len(a.overdue), len(ratings)
+	res.FullValues = p.FullValues && (dw != nil || has(sheets, SheetRatings))
 	res.Encrypted = p.Password != ""
 	return res, nil
 }

@@ -367,7 +367,7 @@ func TestSheetChoice(t *testing.T) {
 		want   []string
 		full   bool
 	}{
-		{nil, []string{"汇总表", "部门时效", "月度趋势", "案件明细"}, true},
+		{nil, []string{"汇总表", "部门时效", "月度趋势", "案件明细", "好差评"}, true},
 		{[]Sheet{SheetDetail, SheetSummary}, []string{"汇总表", "案件明细"}, true},
 		{[]Sheet{SheetTrend}, []string{"月度趋势"}, false}, // no detail: no full values written
 	}

@@ -55,23 +55,8 @@ type RectifyClose struct {
 	Note   string `json:"note"`
 }
 
-// Rating is a rating as lists and reports show it, with its follow-up.
-type Rating struct {
-	ID                  string // the rating event's op id
-	CaseID, CaseNumber  string
-	Office, Station     string
-	Items               []string // the case's items
-	RatingDetail                 // level, comment, source
-	At                  time.Time
-	By                  string    // user id who wrote it (the clerk, or "portal")
-	Due                 time.Time // last day of the 整改 follow-up; zero unless Level.Bad()
-	Closed              bool
-	ClosedAt            time.Time
-	ClosedBy, CloseNote string
-}
-
-// Open reports whether r is a 差评 whose follow-up is not closed.
-func (r Rating) Open() bool { return r.Level.Bad() && !r.Closed }
+// Rating is a rating with its follow-up (casework.Rating).
+type Rating = casework.Rating
 
 // RecordRating writes the rating of case caseID, refusing a bad level or
 // comment (ErrBadRating) and a case that has one (ErrRated) in this store.
@@ -216,7 +201,7 @@ func (db *DB) ratings(ctx context.Context, caseID string) ([]Rating, error) {
 			}
 			rated[e.caseID] = true
 			r := Rating{ID: e.id, CaseID: e.caseID, CaseNumber: e.number, Office: e.office, Station: e.station,
-				RatingDetail: d, At: e.at, By: e.user}
+				Level: d.Level, Comment: d.Comment, Source: d.Source, At: e.at, By: e.user}
 			if e.items != "" {
 				_ = json.Unmarshal([]byte(e.items), &r.Items)
 			}
