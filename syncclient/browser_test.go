@@ -39,7 +39,9 @@ func chromiumPath() string {
 // syncclient); the application page shows the appointment; the desk
 // starts the intake from the application (answers and the scan received),
 // accepts it and tells the hub; the police desk completes 恢复户口 and
-// syncs; the progress page (the receipt's QR address) shows it 已办结.
+// syncs; the progress page (the receipt's QR address) shows it 已办结;
+// the other departments finish, the 办结 notice shows, and the veteran
+// rates 不满意 with a comment.
 // Screenshots of every page go to $VETDESK_SCREENSHOTS when it is set
 // (docs/screenshots by make screenshots).
 func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
@@ -58,6 +60,9 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- e.hub.ServePublic(pctx, ln, e.srv.TLS.Certificates[0]) }()
 	t.Cleanup(func() { cancel(); <-served })
+	notifier := make(chan struct{})
+	go func() { e.hub.RunNotices(pctx); close(notifier) }()
+	t.Cleanup(func() { cancel(); <-notifier })
 
 	a := e.desk("鲸园", deskOpt{office: office, login: "clerkA"})
 	p := e.desk("公安", deskOpt{office: office, dept: "police", login: "police"})
@@ -219,6 +224,45 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 		}
 	}
 	shot("progress")
+
+	// 6. the other departments finish (through the department API), the
+	// case is 办结, the notice shows on the page, and the veteran rates
+	for round := 0; round < 10; round++ {
+		hc, err := e.hub.Replica().Case(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hc.State == casework.CaseDone {
+			break
+		}
+		for _, tk := range hc.Tasks {
+			if tk.State == casework.TaskPending || tk.State == casework.TaskWorking {
+				if _, err := e.hub.DeptAction(ctx, tk.Department, c.ID, tk.Item, syncapi.ActionComplete, syncapi.DeptAction{}); err != nil {
+					t.Fatalf("complete %s: %v", tk.Item, err)
+				}
+			}
+		}
+	}
+	progressURL := casework.ProgressURL(public, c.Number, casework.LookupCode(c))
+	for i := 0; i < 100; i++ { // the notifier works in the background: poll, at most ~10 s
+		run("progress again", chromedp.Navigate(progressURL), chromedp.WaitVisible(chromedp.CSS("footer")))
+		if body = text("progress", "main"); strings.Contains(body, "已全部办结") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(body, "已全部办结") {
+		t.Fatalf("the 办结 notice is not on the progress page:\n%s", body)
+	}
+	run("to rating", chromedp.Click(chromedp.CSS(".rate a")), chromedp.WaitVisible(chromedp.CSS(`input[name=level]`)),
+		chromedp.Click(chromedp.CSS(`input[name=level][value="2"]`)),
+		chromedp.SetValue(chromedp.ID("comment"), "等候时间太长"))
+	shot("rate")
+	run("rate", chromedp.Click(chromedp.CSS(`form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".rated")))
+	if body = text("rated", "main"); !strings.Contains(body, "不满意") {
+		t.Errorf("rating page after rating:\n%s", body)
+	}
+	shot("rated")
 	run("application taken", chromedp.Navigate(public+"/application?n="+number+"&c="+code), chromedp.WaitVisible(chromedp.CSS("footer")))
 	body = text("application", "main")
 	if !strings.Contains(body, "已到场受理") || !strings.Contains(body, c.Number) {
