@@ -183,8 +183,12 @@ func (h *Hub) formView(v *applyView, office string, items []string, values map[s
 			if f.Type == casework.TypeDerived || f.Type == casework.TypePhoto || f.Code == casework.FieldDivision {
 				continue
 			}
-			fv := formFieldView{Code: f.Code, Label: f.Label, Input: inputType(f.Type), Value: values[f.Code], Help: f.Help,
-				Required: ff.Required, Error: byField[f.Code], Options: h.optionsOf(f, values[f.Code])}
+			val := values[f.Code]
+			if f.Sensitive != casework.SensitiveNone || f.Type == casework.TypeIDNumber || f.Type == casework.TypePhone || f.Type == casework.TypeBank {
+				val = "" // no page shows an ID, phone or bank number: a refused form asks them again
+			}
+			fv := formFieldView{Code: f.Code, Label: f.Label, Input: inputType(f.Type), Value: val, Help: f.Help,
+				Required: ff.Required, Error: byField[f.Code], Options: h.optionsOf(f, val)}
 			if fv.Error != "" {
 				v.Problems = append(v.Problems, f.Label+":"+fv.Error)
 			}

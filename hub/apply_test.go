@@ -378,3 +378,52 @@ func TestPortalAPI(t *testing.T) {
 		t.Errorf("invalid application: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestNoPageShowsFullIDOrPhone guards the public site's promise: no page
+// (home, the look-up forms, progress, the application form after a
+// refusal, the application page, the rating page) carries a veteran's
+// full ID number or phone number, whatever was typed or synced.
+func TestNoPageShowsFullIDOrPhone(t *testing.T) {
+	h := newTestHub(t, Options{Now: func() time.Time { return genNow }})
+	ph := h.PublicHandler()
+	c := portalCase(t, h)
+	a := newApplicant(t, 14)
+	ck, tok := formSession(t, ph, a)
+	done := postApplication(t, ph, ck, tok, a, nil)
+	num, code := appNumberRe.FindStringSubmatch(done.Body.String()), appCodeRe.FindStringSubmatch(done.Body.String())
+	if num == nil {
+		t.Fatalf("application not taken: %d", done.Code)
+	}
+	refused := postApplication(t, ph, ck, tok, a, map[string]string{casework.FieldPhone: "12345"})
+	secrets := []string{c.Value(casework.FieldIDNumber), c.Value(casework.FieldPhone), a.values[casework.FieldIDNumber], a.values[casework.FieldPhone]}
+	pages := map[string]string{"apply done": done.Body.String()}
+	for _, path := range []string{"/", casework.ProgressPath, applicationPath, "/apply",
+		casework.ProgressPath + "?n=" + c.Number + "&c=" + casework.LookupCode(c),
+		applicationPath + "?n=" + num[1] + "&c=" + code[1],
+		"/rate?n=" + c.Number + "&c=" + casework.LookupCode(c)} {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		r.RemoteAddr = "203.0.113.77:1"
+		ph.ServeHTTP(rec, r)
+		pages[path] = rec.Body.String()
+	}
+	for name, body := range pages {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(body, s) {
+				t.Errorf("%s shows %q", name, s)
+			}
+		}
+	}
+	// a refused form asks the ID and phone numbers again rather than show them
+	for _, s := range secrets {
+		if s != "" && strings.Contains(refused.Body.String(), s) {
+			t.Errorf("the refused form shows %q", s)
+		}
+	}
+	if !strings.Contains(refused.Body.String(), "电话号码格式不正确") {
+		t.Error("the refused form lacks the reason")
+	}
+	if refused.Header().Get("Cache-Control") != "no-store" {
+		t.Error("the refused form may be cached")
+	}
+}
