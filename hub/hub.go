@@ -176,7 +176,7 @@ func Open(dir string, opt Options) (*Hub, error) {
 		db.Close()
 		return nil, err
 	}
-	if _, err := h.meta.Exec(noticeSchema + applySchema); err != nil { // the notifier's and 网上申请's tables (#13)
+	if _, err := h.meta.Exec(noticeSchema + applySchema + postingSchema); err != nil { // the notifier's, 网上申请's and 就业培训's tables (#13)
 		h.Close()
 		return nil, fmt.Errorf("open hub: %w", err)
 	}
@@ -257,6 +257,8 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("POST "+syncapi.PathAudit, h.device(h.handleAudit))
 	mux.HandleFunc("GET "+syncapi.PathApplications, h.device(h.handleApplications))
 	mux.HandleFunc("POST "+syncapi.PathApplications+"{id}", h.device(h.handleDecision))
+	mux.HandleFunc("GET "+syncapi.PathPostings, h.device(h.handlePostings))
+	mux.HandleFunc("POST "+syncapi.PathPostings, h.device(h.handlePostings))
 	mux.HandleFunc("GET /verify", h.handleVerify) // for police stations: no credential
 	mux.HandleFunc("POST /verify", h.handleVerify)
 	mux.HandleFunc("POST "+syncapi.PathDeptTasks+"/{case}/{item}/{action}", h.dept(h.handleDeptAction))

@@ -150,6 +150,7 @@ var publicPages = template.Must(template.New("layout").Parse(`{{define "top"}}<!
 <div class="card"><h3><a href="/progress">{{.W.progress_title}}</a></h3><p class="meta">{{.W.home_progress}}</p></div>
 <div class="card"><h3><a href="/apply">{{.W.apply_title}}</a></h3><p class="meta">{{.W.home_apply}}</p></div>
 <div class="card"><h3><a href="/application">{{.W.application_title}}</a></h3><p class="meta">{{.W.home_application}}</p></div>
+<div class="card"><h3><a href="/jobs">{{.W.jobs_title}}</a></h3><p class="meta">{{.W.home_jobs}}</p></div>
 {{template "bottom" .}}{{end}}
 
 {{define "progress_form"}}{{template "top" .}}<h1>{{.Title}}</h1>
@@ -223,6 +224,9 @@ func (h *Hub) PublicHandler() http.Handler {
 	mux.HandleFunc("GET "+applicationPath, h.handleApplication)
 	mux.HandleFunc("GET "+ratePath, h.handleRate) // portal_rating.go
 	mux.HandleFunc("POST "+ratePath, h.handleRate)
+	mux.HandleFunc("GET "+jobsPath, h.handleJobs) // portal_jobs.go
+	mux.HandleFunc("GET "+jobsPath+"/{id}", h.handleJob)
+	mux.HandleFunc("POST "+jobsPath+"/{id}", h.handleJob)
 	mux.HandleFunc("POST "+syncapi.PathPortalApplications, h.handlePortalApplication)
 	return h.logged(publicHeaders(mux))
 }
