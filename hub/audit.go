@@ -14,6 +14,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"vetdesk/casework"
 	"vetdesk/store"
 	"vetdesk/syncapi"
 )
@@ -319,4 +320,54 @@ func (h *Hub) DeviceAudit(ctx context.Context, f AuditFilter) ([]DeviceAuditEntr
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// maxAuditList caps one GET PathAudit answer.
+const maxAuditList = 5000
+
+// handleAuditList serves a station device the audit of its office's
+// devices (its supervisors read it at the desk), masked.
+func (h *Hub) handleAuditList(w http.ResponseWriter, r *http.Request, d deviceRec) {
+	if d.Kind != syncapi.KindStation || d.Office == "" {
+		writeError(w, http.StatusForbidden, syncapi.ErrUnauthorized, "only a station device reads its office's audit")
+		return
+	}
+	q := r.URL.Query()
+	f := AuditFilter{Office: d.Office, Device: q.Get(syncapi.QueryDevice), Login: q.Get(syncapi.QueryLogin),
+		Action: q.Get(syncapi.QueryAction), Limit: maxAuditList}
+	for _, t := range []struct {
+		name string
+		to   *time.Time
+	}{{syncapi.QueryFrom, &f.From}, {syncapi.QueryTo, &f.To}} {
+		if v := q.Get(t.name); v != "" {
+			var err error
+			if *t.to, err = time.Parse(time.RFC3339, v); err != nil {
+				writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, t.name+": "+err.Error())
+				return
+			}
+		}
+	}
+	if v := q.Get(syncapi.QueryLimit); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 && n < f.Limit {
+			f.Limit = n
+		}
+	}
+	f.Limit++ // one more tells whether there are more
+	es, err := h.DeviceAudit(r.Context(), f)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var resp syncapi.AuditList
+	if len(es) == f.Limit {
+		es, resp.More = es[:len(es)-1], true
+	}
+	resp.Entries = make([]syncapi.AuditRecord, len(es))
+	for i, e := range es {
+		resp.Entries[i] = syncapi.AuditRecord{Device: e.Device, Station: e.Station, Office: e.Office, AuditEntry: syncapi.AuditEntry{
+			Seq: e.Seq, At: e.At.UTC().Format(time.RFC3339Nano), UserID: e.UserID, Login: e.Login, Action: e.Action,
+			Target: casework.MaskAuditText(e.Action, e.Target), Success: e.Success,
+			Detail: casework.MaskAuditText(e.Action, e.Detail), Hash: e.Hash}}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

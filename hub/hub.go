@@ -255,6 +255,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.HandleFunc("GET "+syncapi.PathDeptTasks, h.dept(h.handleDeptList))
 	mux.HandleFunc("POST "+syncapi.PathLetterKey, h.device(h.handleLetterKey))
 	mux.HandleFunc("POST "+syncapi.PathAudit, h.device(h.handleAudit))
+	mux.HandleFunc("GET "+syncapi.PathAudit, h.device(h.handleAuditList))
 	mux.HandleFunc("GET "+syncapi.PathApplications, h.device(h.handleApplications))
 	mux.HandleFunc("POST "+syncapi.PathApplications+"{id}", h.device(h.handleDecision))
 	mux.HandleFunc("GET "+syncapi.PathPostings, h.device(h.handlePostings))

@@ -111,6 +111,21 @@ type AuditEntry struct {
 	Hash    string `json:"hash"`
 }
 
+// AuditRecord is an entry of a device's audit as the hub holds it, with
+// where the device stands, masked (GET PathAudit).
+type AuditRecord struct {
+	Device  string `json:"device"`
+	Station string `json:"station"`
+	Office  string `json:"office"`
+	AuditEntry
+}
+
+// AuditList answers GET PathAudit, in time order; More: the limit cut it.
+type AuditList struct {
+	Entries []AuditRecord `json:"entries"`
+	More    bool          `json:"more,omitempty"`
+}
+
 // AuditHead is the last entry of a chain: its sequence and hash.
 type AuditHead struct {
 	Seq  int64  `json:"seq"`

@@ -63,10 +63,15 @@ package syncapi
 //     received, refuses entries or a head that do not extend the chain it
 //     holds and records an alert (vetdesk-hub audit alerts). An older hub
 //     answers 404 and the desk keeps its audit to itself, as before.
+//   - 8: 2026-12-01: GET PathAudit: a station device reads the audit of
+//     its office's devices as the hub holds it (AuditList, filtered by
+//     QueryDevice, QueryLogin, QueryAction, QueryFrom, QueryTo, and
+//     masked: casework.MaskAuditText), for the desk's supervisors. An
+//     older hub answers 405 or 404: the desk says the hub cannot show it.
 type Version int
 
 // CurrentVersion is the version this build speaks.
-const CurrentVersion Version = 7
+const CurrentVersion Version = 8
 
 // MinPushVersion is the oldest client version whose pushes the hub takes:
 // the first that signs its ops.
@@ -78,6 +83,18 @@ const QueryHaveCatalogue = "have_catalogue"
 
 // QueryGzip=1 on PathSnapshotFile asks for the gzip-compressed file.
 const QueryGzip = "gzip"
+
+// Query parameters of GET PathAudit: a device id, code or station name, a
+// login, an action, and the instants (RFC 3339) the entries are from (at
+// or after) and to (before); QueryLimit caps the entries (at most 5000).
+const (
+	QueryDevice = "device"
+	QueryLogin  = "login"
+	QueryAction = "action"
+	QueryFrom   = "from"
+	QueryTo     = "to"
+	QueryLimit  = "limit"
+)
 
 // QueryOwn=1 on PathPull asks for the device's own operations too.
 const QueryOwn = "own"
@@ -117,7 +134,7 @@ const (
 	PathDeptTasks    = "/v1/dept/tasks"   // GET ?state=; + "/<case id>/<item>/<action>" POST
 	PathRecover      = "/v1/recover"      // POST RecoverRequest: a desk's master key back (#12)
 	PathLetterKey    = "/v1/letter-key"   // POST LetterKeyRequest: LetterKeyResponse
-	PathAudit        = "/v1/audit"        // POST AuditPush: AuditPushResponse (version 7)
+	PathAudit        = "/v1/audit"        // POST AuditPush: AuditPushResponse (version 7); GET: AuditList (version 8)
 )
 
 // Department task actions, the last element of a POST under PathDeptTasks.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"time"
 
 	"vetdesk/store"
 	"vetdesk/syncapi"
@@ -90,4 +92,50 @@ func (c *Client) auditHeld(ctx context.Context) (int64, error) {
 func auditToWire(e store.AuditEntry) syncapi.AuditEntry {
 	return syncapi.AuditEntry{Seq: e.Seq, At: e.AtText(), UserID: e.UserID, Login: e.Login, Action: e.Action,
 		Target: e.Target, Success: e.Success, Detail: e.Detail, Hash: e.Hash}
+}
+
+// AuditQuery selects the office's audit entries from the hub; zero fields
+// select all.
+type AuditQuery struct {
+	Device, Login, Action string
+	From, To              time.Time // From ≤ at < To
+	Limit                 int       // 0: the hub's cap
+}
+
+// ErrAuditUnavailable: the hub does not serve audit lists (before
+// protocol 8).
+var ErrAuditUnavailable = errors.New("the hub does not serve the office's audit: update vetdesk-hub")
+
+// FetchAudit asks the hub for the audit of this desk's office, as its
+// devices sent it, masked. Only station desks get one; the desk shows it
+// to supervisors and admins only.
+func (c *Client) FetchAudit(ctx context.Context, q AuditQuery) (syncapi.AuditList, error) {
+	var resp syncapi.AuditList
+	if err := c.connect(ctx); err != nil {
+		return resp, err
+	}
+	v := url.Values{}
+	for k, s := range map[string]string{syncapi.QueryDevice: q.Device, syncapi.QueryLogin: q.Login, syncapi.QueryAction: q.Action} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if !q.From.IsZero() {
+		v.Set(syncapi.QueryFrom, q.From.Format(time.RFC3339))
+	}
+	if !q.To.IsZero() {
+		v.Set(syncapi.QueryTo, q.To.Format(time.RFC3339))
+	}
+	if q.Limit > 0 {
+		v.Set(syncapi.QueryLimit, strconv.Itoa(q.Limit))
+	}
+	err := c.do(ctx, http.MethodGet, syncapi.PathAudit+"?"+v.Encode(), nil, &resp)
+	var he *HubError
+	if errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusMethodNotAllowed) {
+		return resp, ErrAuditUnavailable
+	}
+	if err != nil {
+		return resp, fmt.Errorf("audit list: %w", err)
+	}
+	return resp, nil
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/hmac"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,9 +16,12 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 	_ "github.com/ncruces/go-sqlite3/driver"
+	"github.com/xuri/excelize/v2"
 
 	"vetdesk/casework"
+	"vetdesk/counter"
 	"vetdesk/hub"
+	"vetdesk/report"
 	"vetdesk/store"
 	"vetdesk/syncclient"
 )
@@ -283,5 +288,89 @@ func TestSyncEventsAudited(t *testing.T) {
 		if err != nil || len(got) != 1 {
 			t.Errorf("hub's %s entries of %s = %d, %v; want 1", action, dev.Code, len(got), err)
 		}
+	}
+}
+
+// TestSupervisorReadsOfficeAudit: a supervisor on another desktop of the
+// office sees a counter's prints and reveals as the hub holds them (not
+// another office's), masked, and exports them to Excel (the export itself
+// audited); a clerk may not export them.
+func TestSupervisorReadsOfficeAudit(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, hub.Options{})
+	sup, err := e.hub.AddUser(ctx, store.User{Login: "sup", Name: "周主任", Role: store.RoleSupervisor, Office: office}, "pw-sup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.users["sup"] = sup
+	a := e.desk("A", deskOpt{office: office, login: "clerkA"})
+	b := e.desk("B", deskOpt{office: office, login: "sup"})
+	x := e.desk("X", deskOpt{office: otherOffice, login: "clerkX"})
+	id := e.newCase(a, casework.NewGenerator(e.cat, 5, genNow), "0193c000-0000-7000-8000-0000000000a1").ID
+	if _, err := a.db.RevealValue(ctx, a.actor, id, casework.FieldIDNumber); err != nil {
+		t.Fatal(err)
+	}
+	audit(t, a, store.ActionPrint, "回执 371002-2026-0001")
+	audit(t, a, "find", "371002196505051234")
+	audit(t, x, store.ActionPrint, "回执 371003-2026-0001")
+	a.sync(t)
+	x.sync(t)
+	b.sync(t)
+	list, err := b.cl.FetchAudit(ctx, syncclient.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prints, reveals int
+	for _, en := range list.Entries {
+		if en.Office != office {
+			t.Errorf("entry of office %s (%s %s) served to a desk of %s", en.Office, en.Action, en.Target, office)
+		}
+		switch {
+		case en.Station == "A" && en.Action == store.ActionPrint:
+			prints++
+		case en.Station == "A" && en.Action == store.ActionReveal && en.Target == id+"/"+casework.FieldIDNumber:
+			reveals++
+		case en.Action == "find" && en.Target != "371002********1234":
+			t.Errorf("find target served as %q, want masked", en.Target)
+		}
+	}
+	if prints != 1 || reveals != 1 {
+		t.Errorf("supervisor sees %d prints and %d reveals of A, want 1 and 1", prints, reveals)
+	}
+	only, err := b.cl.FetchAudit(ctx, syncclient.AuditQuery{Login: "clerkA", Action: store.ActionReveal})
+	if err != nil || len(only.Entries) != 1 {
+		t.Errorf("filtered list = %+v, %v; want A's one reveal", only.Entries, err)
+	}
+	rows, _, err := counter.OfficeAudit(ctx, b.cl, b.actor, syncclient.AuditQuery{})
+	if err != nil || len(rows) != len(list.Entries) {
+		t.Fatalf("OfficeAudit(supervisor) = %d rows, %v; want %d", len(rows), err, len(list.Entries))
+	}
+	if _, _, err := counter.OfficeAudit(ctx, a.cl, a.actor, syncclient.AuditQuery{}); !errors.Is(err, counter.ErrAuditRole) {
+		t.Errorf("OfficeAudit(clerk) = %v, want ErrAuditRole", err)
+	}
+	limits, _ := report.ParseThresholds("reveal=0")
+	path := filepath.Join(t.TempDir(), "audit.xlsx")
+	if err := counter.ExportAudit(ctx, b.db, b.actor, rows, limits, office, path, genNow); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet, _ := f.GetRows(report.SheetAudit)
+	all := fmt.Sprint(sheet)
+	if !strings.Contains(all, "回执 371002-2026-0001") || strings.Contains(all, "371002196505051234") || strings.Contains(all, "371003-2026") {
+		t.Errorf("exported rows = %s", all)
+	}
+	over, _ := f.GetRows(report.SheetAuditOver)
+	if !strings.Contains(fmt.Sprint(over), "clerkA reveal 1 0") {
+		t.Errorf("over-threshold sheet = %v, want clerkA's reveal over 0", over)
+	}
+	if exports := auditActions(t, b.db, store.ActionExport); len(exports) != 1 || exports[0].Login != "sup" {
+		t.Errorf("export entries = %+v, want the supervisor's one", exports)
+	}
+	if err := counter.ExportAudit(ctx, a.db, a.actor, nil, limits, office, path, genNow); !errors.Is(err, counter.ErrAuditRole) {
+		t.Errorf("clerk's export = %v, want ErrAuditRole", err)
 	}
 }

@@ -1,17 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 	"time"
 
+	"vetdesk/casework"
 	"vetdesk/hub"
+	"vetdesk/report"
 )
 
-const auditUsage = `usage: vetdesk-hub audit list [-office CODE] [-device ID|CODE|STATION] [-login L] [-action A] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-limit N]
+const auditUsage = `usage: vetdesk-hub audit list [-office CODE] [-device ID|CODE|STATION] [-login L] [-action A] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-limit N] [-export FILE.xlsx]
+       vetdesk-hub audit over [the same filters] [-threshold reveal=30,print=100,…]
        vetdesk-hub audit alerts`
 
 // auditCmd lists the devices' audit as the hub holds it, and the alerts
@@ -23,15 +28,17 @@ func auditCmd(ctx context.Context, c *common, args []string, stdout, stderr io.W
 	sub, args := args[0], args[1:]
 	fs := c.flags("audit "+sub, stderr)
 	var f hub.AuditFilter
-	var from, to string
-	if sub == "list" {
+	var from, to, export, thresholds string
+	if sub == "list" || sub == "over" {
 		fs.StringVar(&f.Office, "office", "", "office code")
 		fs.StringVar(&f.Device, "device", "", "device id, code or station name")
 		fs.StringVar(&f.Login, "login", "", "user login")
 		fs.StringVar(&f.Action, "action", "", "action (print, reveal, export, login, …)")
 		fs.StringVar(&from, "from", "", "first day, YYYY-MM-DD (local time)")
 		fs.StringVar(&to, "to", "", "last day, YYYY-MM-DD (local time)")
-		fs.IntVar(&f.Limit, "limit", 1000, "at most this many entries")
+		fs.IntVar(&f.Limit, "limit", 100000, "at most this many entries")
+		fs.StringVar(&export, "export", "", "write the entries (masked) and the counts over the thresholds to this Excel file")
+		fs.StringVar(&thresholds, "threshold", report.DefaultAuditThresholds, "counts per user and day above which an action is flagged")
 	} else if sub != "alerts" {
 		return errors.New(auditUsage)
 	}
@@ -73,9 +80,40 @@ func auditCmd(ctx context.Context, c *common, args []string, stdout, stderr io.W
 		}
 		return nil
 	}
+	limits, err := report.ParseThresholds(thresholds)
+	if err != nil {
+		return fmt.Errorf("-threshold: %w", err)
+	}
 	es, err := h.DeviceAudit(ctx, f)
 	if err != nil {
 		return err
+	}
+	rows := make([]report.AuditRow, len(es))
+	for i, e := range es {
+		rows[i] = report.AuditRow{At: e.At, Office: e.Office, Station: e.Station, Seq: e.Seq, Login: e.Login,
+			Action: e.Action, Target: e.Target, Success: e.Success, Detail: e.Detail}
+	}
+	if export != "" {
+		title := "全部单位"
+		if f.Office != "" {
+			title = f.Office
+		}
+		var b bytes.Buffer
+		if err := report.WriteAudit(&b, rows, limits, title, time.Now()); err != nil {
+			return err
+		}
+		if err := os.WriteFile(export, b.Bytes(), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d entries written to %s\n", len(rows), export)
+		return nil
+	}
+	if sub == "over" {
+		fmt.Fprintln(tw, "DAY\tOFFICE\tLOGIN\tACTION\tCOUNT\tTHRESHOLD")
+		for _, c := range report.OverThresholds(rows, limits, time.Local) {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", c.Day, c.Office, c.Login, c.Action, c.Count, c.Limit)
+		}
+		return nil
 	}
 	fmt.Fprintln(tw, "AT\tOFFICE\tSTATION\tSEQ\tLOGIN\tACTION\tTARGET\tOK\tDETAIL")
 	for _, e := range es {
@@ -84,7 +122,7 @@ func auditCmd(ctx context.Context, c *common, args []string, stdout, stderr io.W
 			ok = "no"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format(time.DateTime), e.Office, e.Station,
-			e.Seq, e.Login, e.Action, e.Target, ok, e.Detail)
+			e.Seq, e.Login, e.Action, casework.MaskAuditText(e.Action, e.Target), ok, casework.MaskAuditText(e.Action, e.Detail))
 	}
 	return nil
 }

@@ -93,7 +93,9 @@ commands:
   verify    check a hukou letter's QR text (or - for standard input): valid, void, or invalid with the reason
             (audited; the same check as the /verify page); -id ID also checks the bearer's ID number;
             -root prints the hub's root public key
-  audit list    the desks' audit entries as the hub received them: -office, -device, -login, -action, -from, -to
+  audit list    the desks' audit entries as the hub received them (masked): -office, -device, -login, -action,
+            -from, -to; -export FILE.xlsx writes them with the counts over the thresholds
+  audit over    counts per user and day over -threshold (reveal=30,print=100,…), with the same filters
   audit alerts  desks whose audit chain no longer extends what the hub holds (rewritten, broken, truncated)`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

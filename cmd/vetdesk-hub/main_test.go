@@ -75,6 +75,9 @@ func TestCommands(t *testing.T) {
 		{"repair clock, nothing ahead", []string{"-data", data, "repair-clock"}, "", regexp.MustCompile(`no op is stamped ahead of the hub's clock`), false},
 		{"audit alerts, none", []string{"-data", data, "audit", "alerts"}, "", regexp.MustCompile(`^AT\s+OFFICE\s+STATION\s+DEVICE\s+SEQ\s+REASON\n$`), false},
 		{"audit list, none", []string{"-data", data, "audit", "list", "-office", "371002", "-from", "2026-12-01"}, "", regexp.MustCompile(`^AT\s+OFFICE\s+STATION\s+SEQ\s+LOGIN\s+ACTION\s+TARGET\s+OK\s+DETAIL\n$`), false},
+		{"audit over, none", []string{"-data", data, "audit", "over", "-threshold", "reveal=1"}, "", regexp.MustCompile(`^DAY\s+OFFICE\s+LOGIN\s+ACTION\s+COUNT\s+THRESHOLD\n$`), false},
+		{"audit bad threshold", []string{"-data", data, "audit", "over", "-threshold", "reveal"}, "", nil, true},
+		{"audit export", []string{"-data", data, "audit", "list", "-export", filepath.Join(data, "audit.xlsx")}, "", regexp.MustCompile(`^0 entries written to `), false},
 		{"audit bad day", []string{"-data", data, "audit", "list", "-from", "1.12."}, "", nil, true},
 		{"no command", []string{"-data", data}, "", nil, true},
 	}

@@ -170,7 +170,7 @@ func runCommand(ctx context.Context, dataDir, cmd string, args []string) error {
 	if fn := extraCommands[cmd]; fn != nil {
 		return fn(ctx, e, args)
 	}
-	return usageError("unknown command " + cmd + ": use print, report, import, backup, restore, demo, sync, enrol, find, verify, rotate-key or recover")
+	return usageError("unknown command " + cmd + ": use print, report, import, backup, restore, demo, sync, enrol, find, audit, verify, rotate-key or recover")
 }
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
