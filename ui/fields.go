@@ -110,7 +110,6 @@ func newFieldInput(cat *casework.Catalogue, f *casework.Field, changed func(stri
 		})
 		in.Radio.Horizontal = true
 		in.Key = newKeyRadio(in.Radio)
-		in.Key.Hint = T("intake.keys.yesno")
 	case casework.TypeDerived:
 		in.Derived = widget.NewLabel("")
 	case casework.TypePhoto:

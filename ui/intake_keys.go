@@ -16,7 +16,7 @@ import (
 // The intake's widgets therefore take Tab themselves (fyne.Tabbable) and
 // hand it to their focusNav, which moves along the intake's own order:
 // pre-filled fields are passed over going forward (Shift+Tab still reaches
-// them), the ten item checkboxes are one stop (arrows move inside). Every
+// them), the item checkboxes are one stop (arrows move inside). Every
 // widget tells the nav when it gains the focus, however it got it (Tab,
 // Enter, a click, the jump to the first problem), and the nav scrolls it
 // into view with some of the form above it.
@@ -382,20 +382,21 @@ func (b *navButton) TypedKey(ev *fyne.KeyEvent) {
 	}
 }
 
-// keyRadio makes a RadioGroup one keyboard stop: typing chooses (the
-// option's number, text or pinyin initials: 1 or s for 是), the arrows
-// step through the options, Space runs onSpace when set (a material's
-// scan), Enter moves on. The group's own items still take the mouse.
+// keyRadio makes a RadioGroup one keyboard stop, framed while focused:
+// typing chooses (the option's number, text or pinyin initials: 1 or s for
+// 是), the arrows step through the options, Space runs onSpace when set (a
+// material's scan), Enter moves on. The group's own items still take the
+// mouse. The keys are named in the window's shortcut line, not beside the
+// group (a hint shown on focus changed the row's width, and the form moved
+// under the focus).
 type keyRadio struct {
 	widget.BaseWidget
 	Group   *widget.RadioGroup
-	Hint    string // shown beside the options while focused
 	onSpace func()
 	nav     *focusNav
 	choose  chooser
 	focused bool
 	frame   *canvas.Rectangle
-	hint    *canvas.Text
 }
 
 func newKeyRadio(g *widget.RadioGroup) *keyRadio {
@@ -411,9 +412,7 @@ func (k *keyRadio) CreateRenderer() fyne.WidgetRenderer {
 	k.frame = canvas.NewRectangle(color.Transparent)
 	k.frame.StrokeWidth = 2
 	k.frame.CornerRadius = theme.InputRadiusSize()
-	k.hint = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
-	k.hint.TextSize = theme.TextSize() * 0.85
-	return &keyRadioRenderer{k: k, objects: []fyne.CanvasObject{k.frame, container.NewHBox(k.Group, container.NewCenter(k.hint))}}
+	return &keyRadioRenderer{k: k, objects: []fyne.CanvasObject{k.frame, k.Group}}
 }
 
 func (k *keyRadio) FocusGained() {
@@ -509,13 +508,10 @@ func (r *keyRadioRenderer) MinSize() fyne.Size { return r.objects[1].MinSize() }
 
 func (r *keyRadioRenderer) Refresh() {
 	r.k.frame.StrokeColor = color.Transparent
-	r.k.hint.Text = ""
 	if r.k.focused {
 		r.k.frame.StrokeColor = theme.Color(theme.ColorNameFocus)
-		r.k.hint.Text = r.k.Hint
 	}
 	r.k.frame.Refresh()
-	r.k.hint.Refresh()
 	r.objects[1].Refresh()
 }
 

@@ -102,6 +102,18 @@ func (s *IntakeScreen) refreshIndex() {
 		s.index.Add(b)
 	}
 	s.index.Refresh()
+	s.refreshSide()
+}
+
+// refreshSide lays the side panel out again after the index or the
+// problems changed size, from the top.
+func (s *IntakeScreen) refreshSide() {
+	if s.side == nil {
+		return
+	}
+	s.side.Content.Refresh()
+	s.side.ScrollToTop()
+	s.side.Refresh()
 }
 
 // GroupNames returns the side index's lines, for tests.

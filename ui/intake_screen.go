@@ -81,6 +81,7 @@ type IntakeScreen struct {
 	prefilled map[string]string
 	matKeys   map[string]*keyRadio
 	index     *fyne.Container
+	side      *container.Scroll // the index and the problems beside the form
 	groups    []formGroup
 	building  bool
 	formKey   string
@@ -545,6 +546,7 @@ func (s *IntakeScreen) input(f *casework.Field) *FieldInput {
 		s.C.RefreshMaterials(s.cat)
 		s.rebuildIfShapeChanged()
 		s.persist()
+		s.refreshIndex() // what is still missing in each group
 	})
 	if in.Entry != nil {
 		in.Entry.OnSubmitted = func(string) { s.focusAfter(in.Entry) }
@@ -688,7 +690,6 @@ func (s *IntakeScreen) materialRow(line casework.ChecklistLine) fyne.CanvasObjec
 	mk := s.matKeys[code]
 	if mk == nil {
 		mk = newKeyRadio(rg)
-		mk.Hint = T("intake.keys.material")
 		mk.onSpace = func() { s.collecting(code); s.scanInto(code) }
 		mk.setNav(s.nav)
 		s.matKeys[code] = mk
@@ -832,6 +833,7 @@ func (s *IntakeScreen) review() []casework.Problem {
 		head += "\n! " + l
 	}
 	s.Problems.SetText(head + "\n" + strings.Join(lines, "\n"))
+	s.refreshSide()
 	return probs
 }
 
@@ -940,7 +942,8 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 	for _, it := range s.cat.Items {
 		note := s.ItemNotes[it.Code]
 		note.Importance = widget.LowImportance
-		items = append(items, container.NewHBox(s.Items[it.Code], note))
+		note.Wrapping = fyne.TextWrapWord // the note wraps under a narrow form, the items keep their width
+		items = append(items, container.NewBorder(nil, nil, s.Items[it.Code], nil, note))
 	}
 	hint := widget.NewLabel(T("intake.items.hint"))
 	hint.Wrapping = fyne.TextWrapWord
@@ -964,7 +967,7 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 	// problems of the last 核对 or 受理, where the clerk sees them wherever
 	// the form is scrolled
 	s.refreshIndex()
-	side := container.NewVScroll(container.NewVBox(s.index, widget.NewSeparator(), s.Problems))
-	side.SetMinSize(fyne.NewSize(230, 0))
-	return container.NewBorder(container.NewPadded(s.Result), nil, nil, side, view)
+	s.side = container.NewVScroll(container.NewVBox(s.index, widget.NewSeparator(), s.Problems))
+	s.side.SetMinSize(fyne.NewSize(200, 0))
+	return container.NewBorder(container.NewPadded(s.Result), nil, nil, s.side, view)
 }

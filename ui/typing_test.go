@@ -180,6 +180,7 @@ func intakeScript(cat *casework.Catalogue) map[string]string {
 // intakeRun is the outcome of driving one intake by keyboard.
 type intakeRun struct {
 	keys    int // keystrokes from the empty intake to the printed receipt
+	text    int // of them, the characters of values typed into entries
 	tabs    int // Tab and Shift+Tab presses
 	unseen  int // Tabs after which the focused widget was outside the view
 	fields  int // fields the clerk answered
@@ -338,7 +339,9 @@ func driveIntake(t testing.TB, f *fixture, s *IntakeScreen, v map[string]string)
 					if in.Field.Type == casework.TypeDate {
 						want = strings.ReplaceAll(want, "-", "") // 20230901 is a date too
 					}
+					before := k.n
 					k.typeText(want)
+					run.text += k.n - before
 					run.fields++
 				}
 			case in.Select != nil && fo == fyne.Focusable(in.Select):
@@ -505,7 +508,7 @@ func BenchmarkKeyboardIntake(b *testing.B) {
 		roster bool
 	}{{"empty", false}, {"roster", true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			var keys, unseen int
+			var keys, unseen, text int
 			var secs float64
 			for b.Loop() {
 				b.StopTimer()
@@ -520,11 +523,12 @@ func BenchmarkKeyboardIntake(b *testing.B) {
 				f.desk.Show(s)
 				b.StartTimer()
 				run := driveIntake(b, f, s, v)
-				keys, unseen = run.keys, run.unseen
+				keys, unseen, text = run.keys, run.unseen, run.text
 				secs += run.elapsed.Seconds()
 			}
 			b.ReportMetric(float64(keys), "keys/intake")
 			b.ReportMetric(float64(unseen), "unseen-tabs/intake")
+			b.ReportMetric(float64(keys-text), "other-keys/intake") // all but the values' text: moving, choosing, accepting
 			b.ReportMetric(secs/float64(b.N), "s/intake")
 		})
 	}
