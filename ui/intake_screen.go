@@ -942,7 +942,7 @@ func (s *IntakeScreen) Content() fyne.CanvasObject {
 	for _, it := range s.cat.Items {
 		note := s.ItemNotes[it.Code]
 		note.Importance = widget.LowImportance
-		note.Wrapping = fyne.TextWrapWord // the note wraps under a narrow form, the items keep their width
+		note.Truncation = fyne.TextTruncateEllipsis // cut short beside a narrow form, not widening it
 		items = append(items, container.NewBorder(nil, nil, s.Items[it.Code], nil, note))
 	}
 	hint := widget.NewLabel(T("intake.items.hint"))
