@@ -28,10 +28,28 @@ type AppService struct {
 }
 
 // Inbox returns the office's applications waiting for a decision first.
+// An application whose intake (StartIntake) has been accepted since is
+// reported to the hub as taken first, with its case number.
 func (s *AppService) Inbox(ctx context.Context) ([]syncapi.Application, error) {
 	apps, err := s.Hub.Applications(ctx)
 	if err != nil {
 		return nil, err
+	}
+	for i, a := range apps {
+		if a.State == syncapi.AppTaken || a.State == syncapi.AppReturned {
+			continue
+		}
+		caseID, err := s.Store.Setting(ctx, intakeSetting+a.ID)
+		if err != nil || caseID == "" {
+			continue
+		}
+		c, err := s.Store.Case(ctx, caseID)
+		if err != nil || c.Number == "" {
+			continue
+		}
+		if taken, err := s.Taken(ctx, a.ID, c.Number); err == nil {
+			apps[i] = taken
+		}
 	}
 	var waiting, rest []syncapi.Application
 	for _, a := range apps {
@@ -92,8 +110,15 @@ func (s *AppService) StartIntake(ctx context.Context, a store.Actor, app syncapi
 	if err := s.Store.SaveCase(ctx, a, c); err != nil {
 		return nil, err
 	}
+	if err := s.Store.SetSetting(ctx, intakeSetting+app.ID, c.ID); err != nil {
+		return nil, err
+	}
 	return c, s.Store.RecordEvent(ctx, a, c.ID, "from_application", app.Number)
 }
+
+// intakeSetting + an application's id is the device setting naming the
+// draft StartIntake made of it.
+const intakeSetting = "apps.intake."
 
 // Taken tells the hub that application id became case number.
 func (s *AppService) Taken(ctx context.Context, id, number string) (syncapi.Application, error) {

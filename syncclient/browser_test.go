@@ -201,8 +201,9 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 	if _, err := a.db.AcceptCase(ctx, a.actor, e.cat, c); err != nil {
 		t.Fatalf("accept the intake: %v", err)
 	}
-	if _, err := svc.Taken(ctx, app.ID, c.Number); err != nil {
-		t.Fatal(err)
+	// the inbox reports the accepted intake to the hub as taken
+	if inbox, err = svc.Inbox(ctx); err != nil || inbox[0].State != syncapi.AppTaken || inbox[0].CaseNumber != c.Number {
+		t.Fatalf("after the intake was accepted the inbox has %+v, %v", inbox, err)
 	}
 	a.sync(t)
 

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 
+	"vetdesk/counter"
 	"vetdesk/syncclient"
 	"vetdesk/ui"
 )
@@ -75,6 +77,14 @@ func startSync(ctx context.Context, e *env, d *ui.Desk) {
 	s := &syncService{e: e, ctx: ctx}
 	s.notify = func(st syncclient.Status) { fyne.Do(d.SyncChanged) }
 	svc.Sync = s
+	// 网上申请 (#13): the office's online applications, through the hub
+	svc.Extra = append(svc.Extra, ui.ApplicationsEntry(func() ui.AppInbox {
+		c := s.Client()
+		if c == nil {
+			return nil
+		}
+		return &counter.AppService{Store: e.st, Cat: e.cat, Hub: c, Now: time.Now}
+	}))
 	svc.Unsynced = func(ctx context.Context, caseID string) bool {
 		p, err := e.st.PendingCases(ctx)
 		return err == nil && p[caseID] > 0
