@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"vetdesk/casework"
+	"vetdesk/idreader"
 )
 
 // startTenItems opens an intake at 1024×700 (a counter PC's screen), types
@@ -345,5 +346,38 @@ func TestMaterialsByKeyboard(t *testing.T) {
 	k.space()
 	if n := len(s.C.Materials[code].Attachments); n != 1 {
 		t.Errorf("Space on material %s attached %d scans, want 1 (%s)", code, n, s.scans.Info.Text)
+	}
+}
+
+// TestTabSkipsCardFields guards the ID card's pre-fill: after Ctrl+R the
+// card's fields are marked 已预填 and Tab from the items passes over them
+// (and over 出生日期 and 性别 from the number) to the first field to type.
+func TestTabSkipsCardFields(t *testing.T) {
+	l := fakeReaders(t)
+	f := newFixture(t)
+	f.setReader(t, idreader.SDKGeneral, l.General)
+	f.desk.LoggedIn(f.clerk)
+	s := NewIntakeScreen(f.desk)
+	f.desk.Show(s)
+	s.ID.TypedShortcut(ctrl(fyne.KeyR))
+	if s.C == nil {
+		t.Fatalf("after Ctrl+R no draft: %q", s.CardInfo.Text)
+	}
+	s.Placement.SetSelected("自主就业")
+	for _, code := range []string{casework.FieldName, fieldEthnicity, fieldAddress, fieldHoldsIDCard} {
+		if in := s.Inputs[code]; in == nil || !strings.Contains(in.Label.Text, T("intake.prefilled")) {
+			t.Errorf("%s from the card is not marked %s", code, T("intake.prefilled"))
+		}
+	}
+	k := &keyboard{c: f.win.Canvas()}
+	for _, it := range f.cat.Items {
+		if usable(s.Items[it.Code]) {
+			s.focus(s.Items[it.Code])
+			break
+		}
+	}
+	k.tab()
+	if got := s.fieldOf[f.win.Canvas().Focused()]; got != "political_status" {
+		t.Errorf("Tab from the items after a card reading went to %q, want political_status (姓名, 性别, 民族, 出生日期 are known)", got)
 	}
 }
