@@ -30,6 +30,7 @@ type Services struct {
 	// names can still be typed).
 	Printers func(ctx context.Context) ([]string, error)
 	Reports  ReportService // nil: no report screen
+	Audit    AuditService  // nil: no audit screen
 	Sync     SyncService   // nil: no sync screen
 	Extra    []ExtraScreen // screens other packages contribute (reports, sync)
 	Demo     func(ctx context.Context, a store.Actor, n int, progress func(done, total int)) error
@@ -179,6 +180,9 @@ func (d *Desk) entries() []navEntry {
 	}
 	if d.Svc.Sync != nil {
 		es = append(es, navEntry{"nav.sync", all, func() any { return NewSyncScreen(d) }})
+	}
+	if d.Svc.Audit != nil {
+		es = append(es, navEntry{"nav.audit", []string{"supervisor", "admin"}, func() any { return NewAuditScreen(d) }})
 	}
 	if d.Svc.Reports != nil {
 		es = append(es, navEntry{"nav.reports", []string{"clerk", "supervisor", "admin"}, func() any { return NewReportScreen(d) }})

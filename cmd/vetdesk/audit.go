@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"vetdesk/casework"
 	"vetdesk/counter"
+	"vetdesk/report"
+	"vetdesk/store"
 	"vetdesk/syncclient"
 )
 
@@ -87,3 +90,29 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 	}
 	return tw.Flush()
 }
+
+// auditService is the window's 审计 over package counter, asking the hub
+// with a client of its own (no round runs on it).
+type auditService struct{ e *env }
+
+func (s auditService) Fetch(ctx context.Context, a store.Actor, q syncclient.AuditQuery) ([]report.AuditRow, bool, error) {
+	cl, err := syncclient.New(syncclient.Config{Store: s.e.st})
+	if err != nil {
+		return nil, false, err
+	}
+	return counter.OfficeAudit(ctx, cl, a, q)
+}
+
+func (s auditService) Export(ctx context.Context, a store.Actor, rows []report.AuditRow, path string) error {
+	limits, err := counter.AuditThresholds(ctx, s.e.st)
+	if err != nil {
+		return err
+	}
+	return counter.ExportAudit(ctx, s.e.st, a, rows, limits, a.Office, path, time.Now())
+}
+
+func (s auditService) Thresholds(ctx context.Context) (map[string]int, error) {
+	return counter.AuditThresholds(ctx, s.e.st)
+}
+
+func (s auditService) DocumentsDir() string { return filepath.Join(s.e.dir, "documents") }

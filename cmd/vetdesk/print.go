@@ -41,6 +41,7 @@ func wireServices(e *env, svc *ui.Services) {
 	}
 	svc.Printers = printing.SystemPrinters{}.Printers
 	svc.Reports = reportService{e: e}
+	svc.Audit = auditService{e: e}
 	svc.Roster = func(ctx context.Context, id string) map[string]string {
 		v, err := e.st.RosterValues(ctx, id)
 		if err != nil {
