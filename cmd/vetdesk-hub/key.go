@@ -37,6 +37,11 @@ func hubKey(c *common) ([]byte, error) {
 	}
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
+		// a new key only for a folder that holds no sealed data yet: a lost
+		// or forgotten key must not become a second key
+		if sealed, err := store.IsSealed(filepath.Join(c.data, "replica.db")); err == nil && sealed {
+			return nil, fmt.Errorf("hub key %s is missing, and the data folder is sealed with a key: give it with -key-file or $%s", path, hubKeyEnv)
+		}
 		return newHubKey(path)
 	} else if err != nil {
 		return nil, fmt.Errorf("hub key: %w", err)

@@ -42,9 +42,17 @@ func TestHubKeyMadeOnceOwnerOnly(t *testing.T) {
 		t.Errorf("hubKey with a short $%s = nil error", hubKeyEnv)
 	}
 	os.Unsetenv(hubKeyEnv)
+	// a sealed folder whose key file went: no new key is made
+	os.WriteFile(filepath.Join(dir, "replica.db"), bytes.Repeat([]byte{0x5a}, 4096), 0o600)
+	os.Remove(filepath.Join(dir, hubKeyName))
+	if _, err := hubKey(c); err == nil || fileExists(filepath.Join(dir, hubKeyName)) {
+		t.Errorf("hubKey with the key file gone from a sealed folder = %v, want an error and no new key file", err)
+	}
 	bad := filepath.Join(dir, "bad.key")
 	os.WriteFile(bad, []byte("not a key\n"), 0o600)
 	if _, err := hubKey(&common{data: dir, keyFile: bad}); err == nil {
 		t.Error("hubKey with a malformed key file = nil error")
 	}
 }
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
