@@ -371,3 +371,30 @@ func (h *Hub) handleAuditList(w http.ResponseWriter, r *http.Request, d deviceRe
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// ResetAuditChain sets aside the chain the hub holds of deviceID (kept,
+// listed under the device id with "@" and the time) and its audit key, so
+// that the device's next push starts a new chain from its first entry: what
+// a hub admin does once an alert is explained (a restore from an older
+// backup, a reinstalled desk). The reset is audited; the alerts stay.
+func (h *Hub) ResetAuditChain(ctx context.Context, deviceID, who string) (int64, error) {
+	tx, err := h.meta.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("reset audit chain: %w", err)
+	}
+	defer tx.Rollback()
+	archived := deviceID + "@" + h.now().UTC().Format("20060102T150405.000000000")
+	res, err := tx.ExecContext(ctx, `UPDATE device_audit SET device = ? WHERE device = ?`, archived, deviceID)
+	if err != nil {
+		return 0, fmt.Errorf("reset audit chain: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE device_audit_keys SET device = ? WHERE device = ?`, archived, deviceID); err != nil {
+		return 0, fmt.Errorf("reset audit chain: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("reset audit chain: %w", err)
+	}
+	h.audit(ctx, who, "audit.reset", deviceID, fmt.Sprintf("entries=%d kept as %s", n, archived))
+	return n, nil
+}

@@ -374,3 +374,42 @@ func TestSupervisorReadsOfficeAudit(t *testing.T) {
 		t.Errorf("clerk's export = %v, want ErrAuditRole", err)
 	}
 }
+
+// TestAuditResetAfterAlert: once a hub admin has explained an alert and
+// reset the device's chain, the desk's next round sends its whole chain
+// again and the hub takes it; the chain held before stays, set aside.
+func TestAuditResetAfterAlert(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, hub.Options{})
+	d := e.desk("A", deskOpt{office: office, login: "clerkA"})
+	for i := range 4 {
+		audit(t, d, store.ActionPrint, fmt.Sprintf("letter-%d", i))
+	}
+	d.sync(t)
+	rewrite(t, d, 2, "letter-x")
+	audit(t, d, store.ActionPrint, "after")
+	d.sync(t)
+	if r, _ := d.db.Setting(ctx, syncclient.SettingAuditRefused); r == "" {
+		t.Fatal("rewritten chain not refused")
+	}
+	dev, _ := d.db.Device(ctx)
+	n, err := e.hub.ResetAuditChain(ctx, dev.ID, "hub-admin")
+	if err != nil || n != 5 {
+		t.Fatalf("ResetAuditChain = %d, %v; want the 5 entries held set aside", n, err)
+	}
+	d.sync(t)
+	if r, _ := d.db.Setting(ctx, syncclient.SettingAuditRefused); r != "" {
+		t.Errorf("after the reset the audit is still refused: %s", r)
+	}
+	hubChain(t, e, d)
+	all, _ := e.hub.DeviceAudit(ctx, hub.AuditFilter{Limit: 1000})
+	kept := 0
+	for _, en := range all {
+		if strings.HasPrefix(en.Device, dev.ID+"@") {
+			kept++
+		}
+	}
+	if kept != 5 {
+		t.Errorf("%d entries of the old chain kept, want 5", kept)
+	}
+}

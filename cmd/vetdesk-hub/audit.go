@@ -17,7 +17,9 @@ import (
 
 const auditUsage = `usage: vetdesk-hub audit list [-office CODE] [-device ID|CODE|STATION] [-login L] [-action A] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-limit N] [-export FILE.xlsx]
        vetdesk-hub audit over [the same filters] [-threshold reveal=30,print=100,…]
-       vetdesk-hub audit alerts`
+       vetdesk-hub audit alerts
+       vetdesk-hub audit reset -device ID   (after an alert is explained: the device's next sync starts a new chain; the old one is kept)
+       vetdesk-hub audit hub [-limit N]     (the hub's own audit log, verified)`
 
 // auditCmd lists the devices' audit as the hub holds it, and the alerts
 // of refused chains.
@@ -39,6 +41,10 @@ func auditCmd(ctx context.Context, c *common, args []string, stdout, stderr io.W
 		fs.IntVar(&f.Limit, "limit", 100000, "at most this many entries")
 		fs.StringVar(&export, "export", "", "write the entries (masked) and the counts over the thresholds to this Excel file")
 		fs.StringVar(&thresholds, "threshold", report.DefaultAuditThresholds, "counts per user and day above which an action is flagged")
+	} else if sub == "reset" {
+		fs.StringVar(&f.Device, "device", "", "device id")
+	} else if sub == "hub" {
+		fs.IntVar(&f.Limit, "limit", 200, "the latest N entries")
 	} else if sub != "alerts" {
 		return errors.New(auditUsage)
 	}
@@ -69,6 +75,38 @@ func auditCmd(ctx context.Context, c *common, args []string, stdout, stderr io.W
 	defer h.Close()
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	defer tw.Flush()
+	if sub == "reset" {
+		if f.Device == "" {
+			return errors.New(auditUsage)
+		}
+		n, err := h.ResetAuditChain(ctx, f.Device, "hub-admin")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d entries of %s set aside; its next sync starts a new chain\n", n, f.Device)
+		return nil
+	}
+	if sub == "hub" {
+		rep, err := h.Replica().VerifyAudit(ctx)
+		if err != nil {
+			return err
+		}
+		es, err := h.Replica().AuditLog(ctx, f.Limit)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "SEQ\tAT\tLOGIN\tACTION\tTARGET\tOK\tDETAIL")
+		for _, e := range es {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%s\n", e.Seq, e.At.Local().Format(time.DateTime), e.Login, e.Action,
+				casework.MaskAuditText(e.Action, e.Target), e.Success, casework.MaskAuditText(e.Action, e.Detail))
+		}
+		tw.Flush()
+		if !rep.OK {
+			return fmt.Errorf("the hub's audit log does not verify: entry %d: %s", rep.FirstBad, rep.Reason)
+		}
+		fmt.Fprintf(stdout, "%d entries, chain verified\n", rep.Entries)
+		return nil
+	}
 	if sub == "alerts" {
 		as, err := h.AuditAlerts(ctx)
 		if err != nil {

@@ -96,6 +96,8 @@ commands:
   audit list    the desks' audit entries as the hub received them (masked): -office, -device, -login, -action,
             -from, -to; -export FILE.xlsx writes them with the counts over the thresholds
   audit over    counts per user and day over -threshold (reveal=30,print=100,…), with the same filters
+  audit reset   -device ID: after an alert is explained, the device's next sync starts a new chain (the old one kept)
+  audit hub     the hub's own audit log (enrolments, revocations, recoveries, letter checks, resets), verified
   audit alerts  desks whose audit chain no longer extends what the hub holds (rewritten, broken, truncated)`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -78,6 +78,8 @@ func TestCommands(t *testing.T) {
 		{"audit over, none", []string{"-data", data, "audit", "over", "-threshold", "reveal=1"}, "", regexp.MustCompile(`^DAY\s+OFFICE\s+LOGIN\s+ACTION\s+COUNT\s+THRESHOLD\n$`), false},
 		{"audit bad threshold", []string{"-data", data, "audit", "over", "-threshold", "reveal"}, "", nil, true},
 		{"audit export", []string{"-data", data, "audit", "list", "-export", filepath.Join(data, "audit.xlsx")}, "", regexp.MustCompile(`^0 entries written to `), false},
+		{"audit reset unknown", []string{"-data", data, "audit", "reset", "-device", "nope"}, "", regexp.MustCompile(`^0 entries of nope set aside`), false},
+		{"audit hub", []string{"-data", data, "audit", "hub"}, "", regexp.MustCompile(`audit.reset\s+nope[\s\S]*entries, chain verified\n$`), false},
 		{"audit bad day", []string{"-data", data, "audit", "list", "-from", "1.12."}, "", nil, true},
 		{"no command", []string{"-data", data}, "", nil, true},
 	}
