@@ -303,7 +303,6 @@ func (h *Hub) handleApplySubmit(w http.ResponseWriter, r *http.Request) {
 	app, code, err := h.submitApplication(r.Context(), in)
 	var ref *appRefusal
 	if errors.As(err, &ref) {
-		h.guesses.wrong(client, "", false, h.now())
 		v := applyView{publicView: publicView{W: words, Title: words["apply_title"]}, CSRF: h.csrf(w, r)}
 		h.formView(&v, in.office, in.items, in.values, ref.Problems)
 		h.render(w, r, http.StatusUnprocessableEntity, "apply_form", v)
