@@ -218,7 +218,7 @@ func (s *ApplicationsScreen) intake() {
 		s.Status.SetText(T("apps.error", map[string]any{"Err": err.Error()}))
 		return
 	}
-	s.d.Show(NewIntakeScreenFor(s.d, c))
+	s.d.Show(NewIntakeScreenFromApplication(s.d, c))
 }
 
 // Content lays the screen out: the list on the left, the chosen one and

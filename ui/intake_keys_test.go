@@ -381,3 +381,38 @@ func TestTabSkipsCardFields(t *testing.T) {
 		t.Errorf("Tab from the items after a card reading went to %q, want political_status (姓名, 性别, 民族, 出生日期 are known)", got)
 	}
 }
+
+// TestApplicationPrefillSkipped guards an intake started from an online
+// application: what the application gave is marked 已预填, and the intake
+// opens on the first field still to fill, past them.
+func TestApplicationPrefillSkipped(t *testing.T) {
+	f := newFixture(t)
+	f.desk.LoggedIn(f.clerk)
+	v := intakeScript(f.cat)
+	c := casework.NewCase("app-case-1", f.cat, "371002", fixedNow)
+	for _, code := range []string{casework.FieldIDNumber, casework.FieldBirthDate, casework.FieldSex, casework.FieldCategory,
+		casework.FieldPlacement, casework.FieldName, casework.FieldPhone, "ethnicity", "political_status"} {
+		c.Values[code] = v[code]
+	}
+	var items []string
+	for _, it := range f.cat.Items {
+		items = append(items, it.Code)
+	}
+	c.SetItems(f.cat, items)
+	c.RefreshMaterials(f.cat)
+	s := NewIntakeScreenFromApplication(f.desk, c)
+	f.desk.Show(s)
+	for _, code := range []string{casework.FieldName, casework.FieldPhone, "political_status"} {
+		if !strings.Contains(s.Inputs[code].Label.Text, T("intake.prefilled")) {
+			t.Errorf("%s from the application is not marked %s", code, T("intake.prefilled"))
+		}
+	}
+	if _, ok := f.win.Canvas().Focused().(*navCheck); !ok {
+		t.Errorf("the intake from an application opens on %T, want the items (ID, category and placement are known)", f.win.Canvas().Focused())
+	}
+	k := &keyboard{c: f.win.Canvas()}
+	k.tab()
+	if got := s.fieldOf[f.win.Canvas().Focused()]; got != "marital_status" {
+		t.Errorf("Tab from the items went to %q, want marital_status (姓名 … 政治面貌 are known)", got)
+	}
+}

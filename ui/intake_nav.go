@@ -63,6 +63,18 @@ func (s *IntakeScreen) prefill(codes ...string) {
 	}
 }
 
+// NewIntakeScreenFromApplication opens draft c started from an online
+// application: every value it came with is pre-filled, marked so and
+// passed over by Tab.
+func NewIntakeScreenFromApplication(d *Desk, c *casework.Case) *IntakeScreen {
+	s := NewIntakeScreenFor(d, c)
+	for code := range c.Values {
+		s.prefill(code)
+	}
+	s.rebuild()
+	return s
+}
+
 // isPrefilled reports whether field code still holds its pre-filled value.
 func (s *IntakeScreen) isPrefilled(code string) bool {
 	v, ok := s.prefilled[code]

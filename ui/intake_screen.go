@@ -930,8 +930,15 @@ func (s *IntakeScreen) PrintDefault() {
 	}
 }
 
-// Focus starts at the ID number.
-func (s *IntakeScreen) Focus() { s.d.Win.Canvas().Focus(s.ID) }
+// Focus starts at the ID number; on a draft whose ID number is known, at
+// the first field Tab stops at after it.
+func (s *IntakeScreen) Focus() {
+	if s.C != nil && s.C.Value(casework.FieldIDNumber) != "" && s.C.State == casework.CaseDraft {
+		s.nav.next(s.ID)
+		return
+	}
+	s.d.Win.Canvas().Focus(s.ID)
+}
 
 // Content returns the screen.
 func (s *IntakeScreen) Content() fyne.CanvasObject {
