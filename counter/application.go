@@ -3,6 +3,7 @@ package counter
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"vetdesk/casework"
@@ -114,6 +115,20 @@ func (s *AppService) StartIntake(ctx context.Context, a store.Actor, app syncapi
 		return nil, err
 	}
 	return c, s.Store.RecordEvent(ctx, a, c.ID, "from_application", app.Number)
+}
+
+// Scan returns the content of an application's scan (fetched from the
+// hub when this desk does not hold it yet), for the clerk to look at.
+func (s *AppService) Scan(ctx context.Context, hash string) ([]byte, error) {
+	if err := s.Hub.FetchAttachment(ctx, hash); err != nil {
+		return nil, fmt.Errorf("scan %s: %w", hash, err)
+	}
+	rc, err := s.Store.OpenAttachment(hash)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, 64<<20))
 }
 
 // intakeSetting + an application's id is the device setting naming the

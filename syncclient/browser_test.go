@@ -1,6 +1,7 @@
 package syncclient_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -168,6 +169,10 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 	inbox, err := svc.Inbox(ctx)
 	if err != nil || len(inbox) != 1 || inbox[0].Number != number || len(inbox[0].Uploads) != 1 {
 		t.Fatalf("inbox = %+v, %v", inbox, err)
+	}
+	sent, _ := os.ReadFile(scan)
+	if got, err := svc.Scan(ctx, inbox[0].Uploads[0].Hash); err != nil || !bytes.Equal(got, sent) {
+		t.Fatalf("the desk's view of the scan: %d bytes, %v; want the %d bytes uploaded", len(got), err, len(sent))
 	}
 	app, err := svc.Approve(ctx, inbox[0].ID, syncapi.Appointment{Date: "2026-12-03", Time: "09:30", Place: "环翠区退役军人服务中心 2 号窗口"}, []string{mat})
 	if err != nil {

@@ -1,11 +1,16 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	_ "image/jpeg" // scans come as JPEG
+	_ "image/png"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/uuid"
@@ -23,6 +28,7 @@ type AppInbox interface {
 	Approve(ctx context.Context, id string, appt syncapi.Appointment, accepted []string) (syncapi.Application, error)
 	Return(ctx context.Context, id, reasons string) (syncapi.Application, error)
 	StartIntake(ctx context.Context, a store.Actor, app syncapi.Application, id string) (*casework.Case, error)
+	Scan(ctx context.Context, hash string) ([]byte, error)
 }
 
 // ApplicationsEntry is the 网上申请 navigation entry; inbox returns the
@@ -47,6 +53,8 @@ type ApplicationsScreen struct {
 	Reason   *widget.Entry
 	Accepted map[string]*widget.Check // by material code
 	accBox   *fyne.Container
+	Preview  *canvas.Image // the scan on show, beside the answers
+	PrevNote *widget.Label
 	Approve  *widget.Button
 	Return   *widget.Button
 	Intake   *widget.Button
@@ -60,7 +68,10 @@ type ApplicationsScreen struct {
 func NewApplicationsScreen(d *Desk, svc AppInbox) *ApplicationsScreen {
 	s := &ApplicationsScreen{d: d, svc: svc, List: container.NewVBox(), Detail: widget.NewLabel(""),
 		Date: widget.NewEntry(), Time: widget.NewEntry(), Place: widget.NewEntry(), Reason: widget.NewEntry(),
-		Accepted: map[string]*widget.Check{}, accBox: container.NewVBox(), Status: widget.NewLabel("")}
+		Accepted: map[string]*widget.Check{}, accBox: container.NewVBox(), Status: widget.NewLabel(""),
+		Preview: canvas.NewImageFromImage(nil), PrevNote: widget.NewLabel("")}
+	s.Preview.FillMode = canvas.ImageFillContain
+	s.Preview.SetMinSize(fyne.NewSize(360, 480))
 	s.Detail.Wrapping = fyne.TextWrapWord
 	s.Status.Wrapping = fyne.TextWrapWord
 	s.Date.SetPlaceHolder("2026-12-03")
@@ -148,9 +159,28 @@ func (s *ApplicationsScreen) Choose(id string) {
 		c := widget.NewCheck(T("apps.scan", map[string]any{"Material": name, "Type": u.Type, "KB": (u.Size + 1023) / 1024}), nil)
 		c.SetChecked(true)
 		s.Accepted[u.Material] = c
-		s.accBox.Add(c)
+		u := u
+		s.accBox.Add(container.NewBorder(nil, nil, nil, widget.NewButton(T("apps.view"), func() { s.View(u) }), c))
 	}
 	s.enable()
+}
+
+// View shows scan u beside the answers (a PDF is named, not drawn).
+func (s *ApplicationsScreen) View(u syncapi.Upload) {
+	s.Preview.Image = nil
+	s.PrevNote.SetText("")
+	b, err := s.svc.Scan(s.d.ctx(), u.Hash)
+	if err != nil {
+		s.Status.SetText(T("apps.error", map[string]any{"Err": err.Error()}))
+		s.Preview.Refresh()
+		return
+	}
+	if img, _, err := image.Decode(bytes.NewReader(b)); err == nil {
+		s.Preview.Image = img
+	} else {
+		s.PrevNote.SetText(T("apps.no_preview", map[string]any{"Type": u.Type}))
+	}
+	s.Preview.Refresh()
 }
 
 func (s *ApplicationsScreen) enable() {
@@ -225,7 +255,7 @@ func (s *ApplicationsScreen) intake() {
 // its decisions on the right.
 func (s *ApplicationsScreen) Content() fyne.CanvasObject {
 	reload := widget.NewButton(T("apps.reload"), s.Reload)
-	right := container.NewVBox(s.Detail, widget.NewLabel(T("apps.scans")), s.accBox,
+	right := container.NewVBox(s.Detail, s.Preview, s.PrevNote, widget.NewLabel(T("apps.scans")), s.accBox,
 		widget.NewForm(widget.NewFormItem(T("apps.date"), s.Date), widget.NewFormItem(T("apps.time"), s.Time), widget.NewFormItem(T("apps.place"), s.Place)),
 		s.Approve, s.Reason, s.Return, widget.NewSeparator(), s.Intake, s.Status)
 	left := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle(T("nav.applications"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), reload), nil, nil, nil,

@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"strings"
 	"testing"
 
@@ -33,6 +36,11 @@ func (f *fakeInbox) Return(_ context.Context, id, reasons string) (syncapi.Appli
 	f.returned = reasons
 	f.apps[0].State = syncapi.AppReturned
 	return f.apps[0], nil
+}
+func (f *fakeInbox) Scan(context.Context, string) ([]byte, error) {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, 30, 40)))
+	return b.Bytes(), nil
 }
 func (f *fakeInbox) StartIntake(_ context.Context, a store.Actor, app syncapi.Application, id string) (*casework.Case, error) {
 	f.intake = app.ID
@@ -67,6 +75,10 @@ func TestApplicationsScreen(t *testing.T) {
 	}
 	if c := s.Accepted["photo"]; c == nil || !c.Checked {
 		t.Error("the uploaded scan is not offered as accepted")
+	}
+	s.View(in.apps[0].Uploads[0])
+	if s.Preview.Image == nil || s.Preview.Image.Bounds().Dx() != 30 {
+		t.Error("查看 does not show the scan")
 	}
 	test.Tap(s.Return)
 	if in.returned != "" || s.Status.Text != T("apps.reason_required") {
