@@ -87,7 +87,7 @@ func TestAuditReachesHubThroughFaults(t *testing.T) {
 	d := e.desk("A", deskOpt{office: office, login: "clerkA", wrap: wrapInto(&rt.base, rt)})
 	for i := range 600 {
 		audit(t, d, store.ActionPrint, fmt.Sprintf("letter-%d", i))
-		if i%37 == 36 {
+		if i%7 == 6 {
 			d.cl.Once(ctx) // errors expected
 		}
 	}
