@@ -26,7 +26,8 @@
 // accepted and duplicate ops and setting rejected ones aside with the
 // hub's reason, so they never block the ones behind them (one refused for
 // its clock is also retracted, store.Retract: its values stop outranking
-// the hub's here); then it pulls again. Every step is idempotent, so a round cut anywhere is simply run
+// the hub's here), sends the audit entries the hub does not hold yet with
+// the chain head (audit.go), then pulls again. Every step is idempotent, so a round cut anywhere is simply run
 // again.
 //
 // The first round of an empty station desktop starts from the hub's
