@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -133,49 +132,12 @@ func (s *JobService) Rate(ctx context.Context, a store.Actor, caseID string, lev
 	return s.Store.RecordRating(ctx, a, caseID, store.RatingDetail{Level: level, Comment: comment, Source: store.RatingDesk})
 }
 
-// FollowUps returns the 整改 follow-ups a's role and office see, open ones
-// first (due soonest first), then closed ones: supervisors and admins
-// only, of cases of their office or of a division under it (an admin or a
-// user without office: every one this store holds).
-func (s *JobService) FollowUps(ctx context.Context, cat *casework.Catalogue, a store.Actor) ([]casework.Rating, error) {
-	if a.Role != store.RoleSupervisor && a.Role != store.RoleAdmin {
-		return nil, nil
-	}
-	rs, err := s.Store.Ratings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var open, closed []casework.Rating
-	for _, r := range rs {
-		if !r.Level.Bad() || !officeCovers(cat, a, r.Office) {
-			continue
-		}
-		if r.Closed {
-			closed = append(closed, r)
-		} else {
-			open = append(open, r)
-		}
-	}
-	sortByDue(open)
-	return append(open, closed...), nil
+// FollowUps returns the 整改 follow-ups a sees (store.FollowUps).
+func (s *JobService) FollowUps(ctx context.Context, a store.Actor) ([]casework.Rating, error) {
+	return s.Store.FollowUps(ctx, a)
 }
 
 // CloseFollowUp closes follow-up r with the supervisor's note.
 func (s *JobService) CloseFollowUp(ctx context.Context, a store.Actor, r casework.Rating, note string) error {
-	if a.Role != store.RoleSupervisor && a.Role != store.RoleAdmin {
-		return fmt.Errorf("close follow-up: role %s: %w", a.Role, store.ErrForbidden)
-	}
-	return s.Store.CloseRectification(ctx, a, r.CaseID, r.ID, note)
-}
-
-func officeCovers(cat *casework.Catalogue, a store.Actor, office string) bool {
-	if a.Role == store.RoleAdmin || a.Office == "" || a.Office == office {
-		return true
-	}
-	d := cat.Division(office)
-	return d != nil && d.Parent == a.Office
-}
-
-func sortByDue(rs []casework.Rating) {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Due.Before(rs[j].Due) })
+	return s.Store.CloseFollowUp(ctx, a, r, note)
 }

@@ -267,3 +267,49 @@ func (db *DB) CaseSignups(ctx context.Context, caseID string) ([]Signup, error) 
 	}
 	return out, nil
 }
+
+// FollowUps returns the 整改 follow-ups a sees, open ones first (due
+// soonest first), then closed ones: supervisors and admins only, of cases
+// of their office or of a division under it (an admin, or a user without
+// office: every one this store holds).
+func (db *DB) FollowUps(ctx context.Context, a Actor) ([]Rating, error) {
+	if a.Role != RoleSupervisor && a.Role != RoleAdmin {
+		return nil, nil
+	}
+	rs, err := db.Ratings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	covers := func(office string) bool {
+		if a.Role == RoleAdmin || a.Office == "" || a.Office == office {
+			return true
+		}
+		if db.cat == nil {
+			return false
+		}
+		d := db.cat.Division(office)
+		return d != nil && d.Parent == a.Office
+	}
+	var open, closed []Rating
+	for _, r := range rs {
+		if !r.Level.Bad() || !covers(r.Office) {
+			continue
+		}
+		if r.Closed {
+			closed = append(closed, r)
+		} else {
+			open = append(open, r)
+		}
+	}
+	sort.SliceStable(open, func(i, j int) bool { return open[i].Due.Before(open[j].Due) })
+	return append(open, closed...), nil
+}
+
+// CloseFollowUp closes follow-up r with a's note: supervisors and admins
+// only.
+func (db *DB) CloseFollowUp(ctx context.Context, a Actor, r Rating, note string) error {
+	if a.Role != RoleSupervisor && a.Role != RoleAdmin {
+		return fmt.Errorf("close follow-up: role %s: %w", a.Role, ErrForbidden)
+	}
+	return db.CloseRectification(ctx, a, r.CaseID, r.ID, note)
+}

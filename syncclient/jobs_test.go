@@ -118,11 +118,11 @@ func TestJobsAndRatingsAtTheDesk(t *testing.T) {
 	s := e.desk("站长", deskOpt{office: office, login: "sup"})
 	s.sync(t)
 	sjs := &counter.JobService{Store: s.db}
-	fs, err := sjs.FollowUps(ctx, e.cat, s.actor)
+	fs, err := sjs.FollowUps(ctx, s.actor)
 	if err != nil || len(fs) != 1 || !fs[0].Open() || fs[0].CaseNumber != c.Number || fs[0].Source != store.RatingDesk {
 		t.Fatalf("supervisor's follow-ups = %+v, %v, want the open one of %s", fs, err, c.Number)
 	}
-	if got, _ := js.FollowUps(ctx, e.cat, a.actor); len(got) != 0 {
+	if got, _ := js.FollowUps(ctx, a.actor); len(got) != 0 {
 		t.Errorf("a clerk sees %d follow-ups, want none", len(got))
 	}
 	if err := js.CloseFollowUp(ctx, a.actor, fs[0], "已处理"); !errors.Is(err, store.ErrForbidden) {

@@ -39,6 +39,14 @@ type CaseScreen struct {
 	tabs    *container.AppTabs
 
 	withdrawDlg *withdrawDialog
+
+	// 好差评 (rating.go): the rating given, or the form recording one
+	Rating      *widget.Label
+	RateLevel   *widget.Select
+	RateComment *widget.Entry
+	RateButton  *widget.Button
+	// Signups are the lines of the 就业培训 task's sign-ups.
+	Signups []*widget.Label
 }
 
 // NewCaseScreen opens case id.
@@ -173,6 +181,7 @@ func (s *CaseScreen) fillTasks() {
 	cat := s.d.Svc.Cat
 	today := s.d.Svc.Now()
 	s.Tasks.Objects = nil
+	s.Signups, s.Rating, s.RateLevel, s.RateComment, s.RateButton = nil, nil, nil, nil, nil
 	for _, t := range s.C.Tasks {
 		it := cat.Item(t.Item)
 		name, dept := t.Item, t.Department
@@ -216,6 +225,17 @@ func (s *CaseScreen) fillTasks() {
 			acts.Add(widget.NewButton(T("case.resubmit"), func() { s.update(func(c *casework.Case) error { return c.ResubmitTask(cat, item, s.d.Svc.Now()) }) }))
 		}
 		s.Tasks.Add(row)
+		if it != nil && it.No == employmentItemNo {
+			for _, line := range s.signupLines() {
+				l := widget.NewLabel("    " + line)
+				l.Wrapping = fyne.TextWrapWord
+				s.Signups = append(s.Signups, l)
+				s.Tasks.Add(l)
+			}
+		}
+	}
+	if box := s.ratingBox(); box != nil {
+		s.Tasks.Add(box)
 	}
 	s.Tasks.Refresh()
 }

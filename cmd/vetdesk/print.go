@@ -42,6 +42,7 @@ func wireServices(e *env, svc *ui.Services) {
 	svc.Printers = printing.SystemPrinters{}.Printers
 	svc.Reports = reportService{e: e}
 	svc.Audit = auditService{e: e}
+	svc.Extra = append(svc.Extra, ui.FollowUpsEntry()) // 差评整改 for supervisors (#13)
 	svc.Roster = func(ctx context.Context, id string) map[string]string {
 		v, err := e.st.RosterValues(ctx, id)
 		if err != nil {

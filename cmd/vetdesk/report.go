@@ -12,6 +12,7 @@ import (
 	"vetdesk/counter"
 	"vetdesk/report"
 	"vetdesk/store"
+	"vetdesk/syncclient"
 	"vetdesk/ui"
 )
 
@@ -84,8 +85,11 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
+	if len(args) == 2 && args[0] == "postings" {
+		return importPostings(ctx, e, args[1])
+	}
 	if len(args) < 2 || args[0] != "roster" {
-		return usageError("usage: vetdesk import roster FILE.xlsx [-result FILE.xlsx]")
+		return usageError("usage: vetdesk import roster FILE.xlsx [-result FILE.xlsx] | vetdesk import postings FILE.xlsx")
 	}
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	result := fs.String("result", "", "result workbook listing rejected rows (default FILE-导入结果.xlsx)")
@@ -101,5 +105,28 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Printf("%d rows: %d added, %d unchanged, %d rejected, %d with warnings, %d skipped (totals, notes); result in %s\n", s.Rows, s.Added, s.Unchanged, s.Rejected, s.Warnings, s.Skipped, *result)
+	return nil
+}
+
+// importPostings publishes the 就业培训 postings of a workbook for the
+// desk's office on the hub's public site (#13).
+func importPostings(ctx context.Context, e *env, path string) error {
+	dev, err := e.st.Device(ctx)
+	if err != nil {
+		return err
+	}
+	cl, err := syncclient.New(syncclient.Config{Store: e.st})
+	if err != nil {
+		return err
+	}
+	js := &counter.JobService{Store: e.st, Hub: cl}
+	res, err := js.ImportPostings(ctx, e.cliActor(ctx), dev.Office, path)
+	for _, r := range res.Rejected {
+		fmt.Printf("row %d: %s\n", r.SourceRow, strings.Join(r.Reasons, "; "))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d rows: %d published, %d rejected\n", res.Rows, res.Published, len(res.Rejected))
 	return nil
 }
