@@ -36,7 +36,7 @@ func init() {
 
 {{define "job"}}{{template "top" .}}{{with .Posting}}<h1>{{.Title}}</h1>
 <div class="card"><dl><dt>{{$.W.jobs_kind}}</dt><dd>{{.KindName}}</dd><dt>{{$.W.jobs_org}}</dt><dd>{{.Org}}</dd>
-{{if .Station}}<dt>{{$.W.progress_station}}</dt><dd>{{.Station}}</dd>{{end}}
+{{if .Station}}<dt>{{$.W.jobs_station}}</dt><dd>{{.Station}}</dd>{{end}}
 {{if .Place}}<dt>{{$.W.jobs_place}}</dt><dd>{{.Place}}</dd>{{end}}{{if .Schedule}}<dt>{{$.W.jobs_when}}</dt><dd>{{.Schedule}}</dd>{{end}}
 {{if .Deadline}}<dt>{{$.W.jobs_until}}</dt><dd>{{.Deadline}}</dd>{{end}}{{if .Contact}}<dt>{{$.W.jobs_contact}}</dt><dd>{{.Contact}}</dd>{{end}}</dl>
 {{if .Details}}<p class="details">{{.Details}}</p>{{end}}</div>{{end}}
