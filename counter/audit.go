@@ -82,3 +82,20 @@ func OfficeAudit(ctx context.Context, cl *syncclient.Client, a store.Actor, q sy
 	}
 	return AuditRows(l), l.More, nil
 }
+
+// SetAuditThresholds stores the desk's thresholds (checked with
+// report.ParseThresholds) for a supervisor or an admin, audited as a
+// settings change.
+func SetAuditThresholds(ctx context.Context, st *store.DB, a store.Actor, v string) error {
+	if !AuditAllowed(a.Role) {
+		return ErrAuditRole
+	}
+	if _, err := report.ParseThresholds(v); err != nil {
+		return err
+	}
+	if err := st.SetSetting(ctx, SettingAuditThresholds, v); err != nil {
+		return err
+	}
+	return st.Audit(ctx, store.AuditEntry{UserID: a.UserID, Login: a.Login, Action: store.ActionSettings,
+		Target: SettingAuditThresholds, Success: true, Detail: v})
+}

@@ -18,20 +18,22 @@ import (
 
 func init() { extraCommands["audit"] = cmdAudit }
 
-const auditUsage = "usage: vetdesk audit -as SUPERVISOR [-login L] [-action A] [-device CODE] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-export FILE.xlsx]"
+const auditUsage = "usage: vetdesk audit -as SUPERVISOR [-login L] [-action A] [-device CODE] [-from YYYY-MM-DD] [-to YYYY-MM-DD] [-export FILE.xlsx]\n" +
+	"       vetdesk audit -as SUPERVISOR -set-thresholds reveal=30,print=100,… (the dashboard's counts per user and day)"
 
 // cmdAudit lists, or exports to Excel, the audit of the desk's office as
 // the hub holds it, for a supervisor or an admin.
 func cmdAudit(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	var q syncclient.AuditQuery
-	var from, to, export string
+	var from, to, export, thresholds string
 	fs.StringVar(&q.Login, "login", "", "user login")
 	fs.StringVar(&q.Action, "action", "", "action (print, reveal, export, login, …)")
 	fs.StringVar(&q.Device, "device", "", "device code or station")
 	fs.StringVar(&from, "from", "", "first day, YYYY-MM-DD")
 	fs.StringVar(&to, "to", "", "last day, YYYY-MM-DD")
 	fs.StringVar(&export, "export", "", "write the entries and the counts over the thresholds to this Excel file")
+	fs.StringVar(&thresholds, "set-thresholds", "", "set the desk's thresholds, action=count,… (supervisors, admins)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usageError(auditUsage)
 	}
@@ -55,6 +57,13 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 	a, err := e.actorAs(ctx, "audit", "")
 	if err != nil {
 		return err
+	}
+	if thresholds != "" {
+		if err := counter.SetAuditThresholds(ctx, e.st, a, thresholds); err != nil {
+			return err
+		}
+		fmt.Println("thresholds set:", thresholds)
+		return nil
 	}
 	cl, err := syncclient.New(syncclient.Config{Store: e.st})
 	if err != nil {
