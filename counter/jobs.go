@@ -141,3 +141,9 @@ func (s *JobService) FollowUps(ctx context.Context, a store.Actor) ([]casework.R
 func (s *JobService) CloseFollowUp(ctx context.Context, a store.Actor, r casework.Rating, note string) error {
 	return s.Store.CloseFollowUp(ctx, a, r, note)
 }
+
+// Postings returns the office's postings as the hub holds them, with
+// their sign-up counts.
+func (s *JobService) Postings(ctx context.Context) ([]syncapi.Posting, error) {
+	return s.Hub.Postings(ctx)
+}

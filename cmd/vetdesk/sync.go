@@ -85,6 +85,14 @@ func startSync(ctx context.Context, e *env, d *ui.Desk) {
 		}
 		return &counter.AppService{Store: e.st, Cat: e.cat, Hub: c, Now: time.Now}
 	}))
+	// 就业培训 (#13): the office's courses and jobs, published on the hub
+	svc.Extra = append(svc.Extra, ui.JobsEntry(func() ui.PostingBoard {
+		c := s.Client()
+		if c == nil {
+			return nil
+		}
+		return &counter.JobService{Store: e.st, Hub: c, Now: time.Now}
+	}))
 	svc.Unsynced = func(ctx context.Context, caseID string) bool {
 		p, err := e.st.PendingCases(ctx)
 		return err == nil && p[caseID] > 0
