@@ -33,13 +33,13 @@ type JobsScreen struct {
 	d     *Desk
 	board PostingBoard
 
-	List                                                *fyne.Container
-	Kind                                                *widget.Select
+	List                                                 *fyne.Container
+	Kind                                                 *widget.Select
 	Title, Org, Place, Schedule, Deadline, Contact, Info *widget.Entry
-	Publish                                             *widget.Button
-	Withdraw                                            map[string]*widget.Button // by posting id
-	Status                                              *widget.Label
-	Postings                                            []syncapi.Posting
+	Publish                                              *widget.Button
+	Withdraw                                             map[string]*widget.Button // by posting id
+	Status                                               *widget.Label
+	Postings                                             []syncapi.Posting
 }
 
 var postingKindCodes = []string{casework.PostingCourse, casework.PostingJob}
