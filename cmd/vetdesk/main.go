@@ -15,6 +15,7 @@
 //	vetdesk void-letter <case number> <reason> void a hukou letter; its number is never reused
 //	vetdesk report -from DATE -to DATE -office CODE -o FILE.xlsx
 //	vetdesk import roster FILE.xlsx [-result FILE.xlsx]
+//	vetdesk import postings FILE.xlsx
 //	vetdesk backup FILE | restore FILE
 //	vetdesk demo [-n N]                       load synthetic demo cases
 //	vetdesk sync                              sync once with the hub
