@@ -230,7 +230,9 @@ func (d *Desk) buildShell() {
 	d.status = widget.NewLabel(T("shell.user", map[string]any{"Name": d.User.Name, "Role": RoleName(d.User.Role)}))
 	d.body = container.NewStack()
 	d.keyHelp = widget.NewLabel(T("shell.shortcuts"))
-	d.keyHelp.Wrapping = fyne.TextWrapWord
+	// one line, cut short: a wrapping label's height at no width made the
+	// window open taller than the screen
+	d.keyHelp.Truncation = fyne.TextTruncateEllipsis
 	d.keyHelp.Alignment = fyne.TextAlignTrailing
 	top := container.NewBorder(nil, nil, d.status, nil, d.keyHelp)
 	d.Win.SetContent(container.NewBorder(top, nil, container.NewVScroll(d.nav), nil, d.body))
