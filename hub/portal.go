@@ -174,7 +174,7 @@ var publicPages = template.Must(template.New("layout").Parse(`{{define "top"}}<!
 {{range .Items}}<div class="card item"><h3>{{.Name}}</h3>
 <p class="meta">{{.Department}} · <span class="state s-{{.Code}}">{{.State}}</span>{{if .Due}} · {{$.W.progress_due}} {{.Due}}{{end}}{{if .Finished}} · {{$.W.progress_finished}} {{.Finished}}{{end}}</p>
 {{if .Need}}<p class="need">{{.NeedLabel}}{{.Need}}</p>{{end}}</div>
-{{end}}{{if .Rate}}<div class="card rate"><a href="{{.Rate}}">{{$.W.rate_link}}</a></div>{{end}}{{if .Notices}}<h2>{{$.W.progress_notices}}</h2>
+{{end}}{{if .Rated}}<div class="card rated"><p>{{.Rated}}</p></div>{{else if .Rate}}<div class="card rate"><a href="{{.Rate}}">{{$.W.rate_link}}</a></div>{{end}}{{if .Notices}}<h2>{{$.W.progress_notices}}</h2>
 {{range .Notices}}<div class="card notice"><p class="meta">{{.At}}</p><p>{{.Body}}</p></div>
 {{end}}{{end}}{{end}}
 {{template "bottom" .}}{{end}}
@@ -197,6 +197,7 @@ type progressCase struct {
 	Items                                  []progressItem
 	Notices                                []progressNotice
 	Rate                                   string // the rating page, once the case is 办结 (portal_rating.go)
+	Rated                                  string // the rating given, instead of the link
 }
 
 type progressNotice struct{ At, Body string }
@@ -323,7 +324,7 @@ func (h *Hub) handleProgress(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Case = h.progressView(c, words)
 	if c.State == casework.CaseDone {
-		v.Case.Rate = RateURL("", c.Number, code)
+		v.Case.Rate, v.Case.Rated = h.rateLink(r.Context(), c, code, words)
 	}
 	ns, err := h.CaseNotices(r.Context(), c.ID)
 	if err != nil {

@@ -188,3 +188,12 @@ func (h *Hub) handleRate(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, "rate", v)
 }
+
+// rateLink is what the progress page of the 办结 case c offers: the link
+// to the rating page, or once rated the level given.
+func (h *Hub) rateLink(ctx context.Context, c *casework.Case, code string, words map[string]string) (link, rated string) {
+	if r, err := h.db.CaseRating(ctx, c.ID); err == nil && r != nil {
+		return "", words["rate_your_level"] + levelWord(r.Level)
+	}
+	return RateURL("", c.Number, code), ""
+}

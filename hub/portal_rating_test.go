@@ -170,6 +170,9 @@ func TestRatePageRatesOnce(t *testing.T) {
 	if got := rateReq(ph, "203.0.113.30", url.Values{"n": {c.Number}, "c": {code}}, nil, nil); rateLevelRe.MatchString(got.Body.String()) {
 		t.Errorf("GET /rate of a rated case still offers the form")
 	}
+	if got := progressGet(ph, "203.0.113.30", c.Number, code).Body.String(); strings.Contains(got, `href="/rate?`) || !strings.Contains(got, "您的评价:不满意") {
+		t.Errorf("progress page of a rated case still links to the rating page or does not show the rating")
+	}
 	if rs, _ := h.db.Ratings(ctx); len(rs) != 1 {
 		t.Errorf("hub holds %d ratings, want 1", len(rs))
 	}
