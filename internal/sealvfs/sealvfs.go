@@ -47,7 +47,13 @@
 // then fails the page's checksum and the read returns SQLITE_IOERR_DATA.
 // Checksums are stored in the file header (reserved bytes = 8), so a store
 // calls EnableChecksums once, when it creates the file; VACUUM INTO keeps
-// them.
+// them. go-sqlite3 learns from the header alone that a file has them, and a
+// new file (a VACUUM INTO target) gets its header only at the commit of its
+// first transaction: the pages SQLite spilled into it before, when the file
+// outgrew the page cache, come without checksums. This VFS gives them
+// theirs once the header is written; a plaintext target (vfs=os) of a
+// source with checksums larger than the page cache does not get them, so
+// an export first turns checksums off or raises cache_size.
 //
 // What is protected, and what is not:
 //   - Pages of the database file are checked on every read from that file.

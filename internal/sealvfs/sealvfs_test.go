@@ -853,3 +853,46 @@ func TestKeyErrorHidesTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestVacuumIntoBeyondThePageCache guards the page checksums of a VACUUM
+// INTO target larger than the page cache: the pages SQLite spills into the
+// new file before it writes the header (page 1, at commit) get their
+// checksums too, so the target reads back whole (#12: stores past 32 MiB,
+// the store's cache_size, failed their backups and rekeys with
+// SQLITE_IOERR_DATA).
+func TestVacuumIntoBeyondThePageCache(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	key := mustKey(t)
+	db := openSealed(t, filepath.Join(dir, "src.db"), key, Param{"_pragma", "cache_size(-256)"})
+	db.SetMaxOpenConns(1)
+	if err := EnableChecksums(ctx, db, ""); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, `CREATE TABLE big(id INTEGER PRIMARY KEY, b BLOB)`)
+	for i := 0; i < 32; i++ { // 2 MiB, 8 times the cache
+		exec(t, db, `INSERT INTO big(b) VALUES (randomblob(65536))`)
+	}
+	for _, tt := range []struct {
+		name string
+		key  []byte
+	}{{"same key", key}, {"new key", mustKey(t)}} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".db")
+			q, uri, err := VacuumInto("", path, tt.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exec(t, db, q, uri)
+			target := openSealed(t, path, tt.key)
+			var msg string
+			if err := target.QueryRow(`PRAGMA integrity_check`).Scan(&msg); err != nil || msg != "ok" {
+				t.Errorf("integrity_check of the target = %q, %v", msg, err)
+			}
+			var n int
+			if err := target.QueryRow(`SELECT count(*) FROM big WHERE length(b) = 65536`).Scan(&n); err != nil || n != 32 {
+				t.Errorf("blobs in the target = %d, %v; want 32", n, err)
+			}
+		})
+	}
+}
