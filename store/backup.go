@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"vetdesk/internal/sealvfs"
 )
 
 // Backup writes a consistent copy of the store to dest: VACUUM INTO a
@@ -25,17 +24,8 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	if err := os.WriteFile(tmp, nil, 0o600); err != nil {
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
-	q, args := `VACUUM INTO ?`, []any{tmp}
-	if db.key != nil { // sealed under the store's key
-		sq, uri, err := sealvfs.VacuumInto("main", tmp, db.key)
-		if err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("backup to %s: %w", dest, err)
-		}
-		q, args = sq, []any{uri}
-	}
 	p, done := db.pool()
-	_, err := p.ExecContext(ctx, q, args...)
+	err := vacuumInto(ctx, p, tmp, db.key)
 	done()
 	if err != nil {
 		os.Remove(tmp)
@@ -43,7 +33,7 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	}
 	if err := scrubCredentials(ctx, tmp, db.key); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("backup to %s: %w", dest, err)
+		return fmt.Errorf("backup to %s: %w", dest, keyError(db.key, err))
 	}
 	if err := syncFile(tmp); err != nil {
 		os.Remove(tmp)

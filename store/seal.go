@@ -178,11 +178,7 @@ func sealedCopy(ctx context.Context, src *sql.DB, tmp string, key []byte, want m
 	if err := os.WriteFile(tmp, nil, 0o600); err != nil {
 		return err
 	}
-	q, uri, err := sealvfs.VacuumInto("main", tmp, key)
-	if err != nil {
-		return err
-	}
-	if _, err := src.ExecContext(ctx, q, uri); err != nil {
+	if err := vacuumInto(ctx, src, tmp, key); err != nil {
 		return fmt.Errorf("sealed copy: %w", err)
 	}
 	cdb, err := sql.Open("sqlite3", dsn(tmp, key, false))
@@ -195,7 +191,7 @@ func sealedCopy(ctx context.Context, src *sql.DB, tmp string, key []byte, want m
 		return fmt.Errorf("sealed copy: %w", keyError(key, err))
 	}
 	if err := integrityCheck(cdb, tmp); err != nil {
-		return err
+		return keyError(key, err)
 	}
 	got, err := tableCounts(cdb, "main")
 	if err != nil {
@@ -210,10 +206,10 @@ func sealedCopy(ctx context.Context, src *sql.DB, tmp string, key []byte, want m
 		}
 	}
 	if _, err := cdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		return err
+		return keyError(key, err)
 	}
 	if err := cdb.Close(); err != nil {
-		return err
+		return keyError(key, err)
 	}
 	for _, side := range []string{"-wal", "-shm"} {
 		if exists(tmp + side) {
@@ -221,6 +217,23 @@ func sealedCopy(ctx context.Context, src *sql.DB, tmp string, key []byte, want m
 		}
 	}
 	return syncFile(tmp)
+}
+
+// vacuumInto copies the main database of src into the new file at path,
+// sealed with key (nil: plaintext, from a plaintext src). Its errors never
+// hold the key: SQLite repeats the target's URI, hexkey included, when it
+// cannot open it, and keyError takes the key out.
+func vacuumInto(ctx context.Context, src *sql.DB, path string, key []byte) error {
+	if key == nil {
+		_, err := src.ExecContext(ctx, `VACUUM INTO ?`, path)
+		return err
+	}
+	q, uri, err := sealvfs.VacuumInto("main", path, key)
+	if err != nil {
+		return err
+	}
+	_, err = src.ExecContext(ctx, q, uri)
+	return keyError(key, err)
 }
 
 // tableCounts counts the rows of every table of schema.

@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +49,43 @@ func TestSealedStoreBeyondThePageCache(t *testing.T) {
 	}
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Errorf("IntegrityCheck = %v", err)
+	}
+}
+
+// TestCopyErrorsHideTheKey guards the errors of VACUUM INTO (Backup, Seal,
+// Rekey) and ATTACH (snapshots) of sealed files: SQLite repeats the URI of
+// a file it cannot open, hexkey included, and the store's errors must not
+// carry it (#12).
+func TestCopyErrorsHideTheKey(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key, other := testKey(t), testKey(t)
+	db := openKeyed(t, filepath.Join(dir, "vetdesk.db"), key)
+	defer db.Close()
+	missing := filepath.Join(dir, "no such folder", "copy.db")
+	p, done := db.pool()
+	defer done()
+	attach, args, err := attachSQL(missing, other, "snap", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, attachErr := p.ExecContext(ctx, attach, args...)
+	for name, err := range map[string]error{
+		"vacuumInto, the store's key": vacuumInto(ctx, p, missing, key),
+		"vacuumInto, another key":     vacuumInto(ctx, p, missing, other),
+		"attachError":                 attachError(other, key, attachErr),
+	} {
+		if err == nil {
+			t.Errorf("%s into a missing folder went through", name)
+			continue
+		}
+		for _, k := range [][]byte{key, other} {
+			if strings.Contains(strings.ToLower(err.Error()), hex.EncodeToString(k)) {
+				t.Errorf("%s: %v holds a key", name, err)
+			}
+		}
+		if !strings.Contains(err.Error(), "hexkey=…") {
+			t.Errorf("%s: %v does not name the target (SQLite no longer repeats the URI?)", name, err)
+		}
 	}
 }

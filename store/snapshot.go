@@ -109,7 +109,7 @@ func (db *DB) WriteSnapshotKey(ctx context.Context, path, office string, key []b
 		return fail(err)
 	}
 	if _, err := exec(attach, args...); err != nil {
-		return fail(err)
+		return fail(attachError(key, db.key, err))
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE snap`)
 	for _, q := range []string{`PRAGMA snap.journal_mode = OFF`, `PRAGMA snap.synchronous = OFF`} {
@@ -310,7 +310,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 			return err
 		}
 		if _, err := conn.ExecContext(ctx, attach, args...); err != nil {
-			return err
+			return attachError(db.key, db.key, err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE live`)
 		tx, err := conn.BeginTx(ctx, nil)
@@ -488,6 +488,16 @@ func attachSQL(path string, key []byte, schema string, connKey []byte) (string, 
 	}
 	uri, err := sealvfs.Target(path, key)
 	return `ATTACH DATABASE ? AS ` + schema, []any{uri}, err
+}
+
+// attachError is an error of ATTACH of a file sealed with key (nil:
+// plaintext) on a connection sealed with connKey, without the key: SQLite
+// repeats the URI, hexkey included, of a file it cannot open.
+func attachError(key, connKey []byte, err error) error {
+	if key == nil {
+		key = connKey
+	}
+	return keyError(key, err)
 }
 
 // AdoptSnapshotSealed is AdoptSnapshot of a snapshot file sealed with key
