@@ -152,7 +152,23 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 		if round == 0 {
 			shot("apply-form")
 		}
-		run("submit", chromedp.Click(chromedp.CSS(`form[enctype] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("footer")))
+		// The old page has a footer too: mark it, and wait for a page
+		// without the mark, or the next round fills the page being left
+		// (its scan then lost with it) and reads the old title.
+		js("mark", `(() => { document.body.dataset.left = "1"; return true })()`)
+		run("submit", chromedp.Click(chromedp.CSS(`form[enctype] button[type=submit]`)))
+		for tries := 0; ; tries++ {
+			// an evaluation may fail while the page is being replaced: try again
+			v, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`!!(document.body && document.body.dataset.left === "1") || document.readyState !== "complete"`))
+			if err == nil && !v {
+				break
+			}
+			if tries == 600 {
+				t.Fatalf("no answer page after the submit: %v", err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		run("answer", chromedp.WaitVisible(chromedp.CSS("footer")))
 		title = text("title", "h1")
 		if title == "申请已提交" {
 			break
