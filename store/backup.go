@@ -197,9 +197,10 @@ const RestoreSequenceGap = 1000
 // markRestored prepares a restored copy: SettingRestored, the sequences
 // moved ahead by RestoreSequenceGap, and the credentials: none from the
 // backup (an older one may hold them), the replaced store's creds when it
-// was the same device (heldDevice).
-func markRestored(path string, key []byte, heldDevice string, creds map[string]string) error {
-	db, err := Open(path, Options{Key: key})
+// was the same device (heldDevice); and the attachment keys of the
+// replaced store besides its own (restoreAttachments).
+func markRestored(path string, key []byte, heldDevice string, creds map[string]string, attachKeys []attachKey) error {
+	db, err := Open(path, Options{Key: key, attachKeys: attachKeys, restoring: true})
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,8 @@ func Restore(backupPath, dbPath string, key []byte) error {
 	if err := privateFolder(dbPath); err != nil && !errors.Is(err, os.ErrPermission) {
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := restoreAttachments(backupPath+AttachmentsSuffix, filepath.Join(filepath.Dir(dbPath), "attachments")); err != nil {
+	attachKeys, err := restoreAttachments(backupPath, dbPath, key)
+	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	heldDevice, creds := heldCredentials(dbPath, key)
@@ -259,7 +261,7 @@ func Restore(backupPath, dbPath string, key []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	if err := markRestored(tmp, key, heldDevice, creds); err != nil {
+	if err := markRestored(tmp, key, heldDevice, creds, attachKeys); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -68,30 +69,53 @@ func walkAttachments(dir string, fn func(hash, path string) error) error {
 	return nil
 }
 
-// restoreAttachments checks every attachment in the backup's folder
-// against its name (SHA-256) and then copies the ones the data folder
-// lacks into it. A damaged file fails the restore before anything is
-// copied, naming it.
-func restoreAttachments(from, to string) error {
+// restoreAttachments checks every attachment in the folder beside the
+// backup at backupPath against its name (SHA-256 of the plaintext; a
+// sealed file is decrypted with the backup's attachment keys, and every
+// chunk checked) and then copies the ones the data folder of dbPath lacks
+// into it, as they are. A damaged file fails the restore before anything
+// is copied, naming it. It returns the attachment keys of the store the
+// restore replaces, which the restored copy keeps (the files they sealed
+// stay in the folder). Copied plaintext files (a backup of an earlier
+// version) are sealed by the next Open of a sealed store: the folder's
+// marker goes.
+func restoreAttachments(backupPath, dbPath string, key []byte) ([]attachKey, error) {
+	from := backupPath + AttachmentsSuffix
+	to := filepath.Join(filepath.Dir(dbPath), "attachments")
+	backupKey := key
+	if sealed, err := IsSealed(backupPath); err == nil && !sealed {
+		backupKey = nil
+	}
+	ring, err := heldAttachKeys(backupPath, backupKey)
+	if err != nil {
+		return nil, fmt.Errorf("attachment keys of the backup: %w", err)
+	}
 	var bad []string
 	var want [][2]string
-	err := walkAttachments(from, func(hash, path string) error {
-		sum, _, err := HashFile(path)
-		if err != nil {
-			return err
-		}
-		if sum != hash {
+	plain := false
+	err = walkAttachments(from, func(hash, path string) error {
+		sum, sealed, err := hashAttachmentFile(path, hash, ring)
+		if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrAttachmentKey) || (err == nil && sum != hash) {
 			bad = append(bad, path)
 			return nil
+		} else if err != nil {
+			return err
 		}
+		plain = plain || !sealed
 		want = append(want, [2]string{hash, path})
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("%d attachment files of the backup do not match their names, first %s: %w", len(bad), bad[0], ErrCorrupt)
+		return nil, fmt.Errorf("%d attachment files of the backup do not match their names, first %s: %w", len(bad), bad[0], ErrCorrupt)
+	}
+	live, _ := heldAttachKeys(dbPath, key) // none: no store there, or not one this key opens
+	if plain && key != nil {
+		if err := os.Remove(filepath.Join(to, attachSealedMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
 	}
 	for _, w := range want {
 		dst := filepath.Join(to, w[0][:2], w[0])
@@ -99,20 +123,66 @@ func restoreAttachments(from, to string) error {
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			return err
+			return nil, err
 		}
 		if err := copyFile(w[1], dst+".tmp"); err != nil {
 			os.Remove(dst + ".tmp")
-			return err
+			return nil, err
 		}
 		if err := os.Rename(dst+".tmp", dst); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return live, nil
 }
 
-// HashFile returns the SHA-256 (hex) and the size of the file at path.
+// heldAttachKeys reads the attachment key ring of the store file at path
+// (sealed with key; nil: plaintext, which has none), none when there is
+// no file.
+func heldAttachKeys(path string, key []byte) ([]attachKey, error) {
+	if key == nil {
+		return nil, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	sdb, err := sql.Open("sqlite3", dsn(path, key, true))
+	if err != nil {
+		return nil, err
+	}
+	defer sdb.Close()
+	var s string
+	if err := sdb.QueryRow(`SELECT value FROM settings WHERE key = ?`, SettingAttachmentKeys).Scan(&s); errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, keyError(key, err)
+	}
+	return parseAttachKeys(s)
+}
+
+// hashAttachmentFile returns the SHA-256 (hex) of the plaintext of the
+// attachment file at path named hash, decrypting it with ring when it is
+// sealed (sealed tells), and fails with ErrCorrupt when a sealed chunk
+// does not check or a plaintext file does not match its name.
+func hashAttachmentFile(path, hash string, ring []attachKey) (sum string, sealed bool, err error) {
+	r, err := openAttachmentFile(path, hash, ring, true)
+	if err != nil {
+		return "", false, err
+	}
+	defer r.Close()
+	if _, sealed = r.(*sealedReader); !sealed {
+		return hash, false, nil // openAttachmentFile matched it to its name
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", true, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), true, nil
+}
+
+// HashFile returns the SHA-256 (hex) and the size of the file at path, as
+// its bytes are (a sealed attachment file hashes to something else than
+// its name: see hashAttachmentFile).
 func HashFile(path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -42,6 +42,14 @@ type Options struct {
 	// place first (Seal). nil means a plaintext store: tests, and a store of
 	// an earlier version until its first open with a key.
 	Key []byte
+
+	// restore: the attachment keys of the store a restore replaces, kept
+	// in its copy, whose Open seals no attachment file (attach_keys.go)
+	attachKeys []attachKey
+	restoring  bool
+	// noAttach: a file that is not (yet) the store (a snapshot being
+	// written or adopted) touches no attachment key nor file
+	noAttach bool
 }
 
 // KeySize is the length of a store's data key.
@@ -54,7 +62,8 @@ type DB struct {
 	sql   *sql.DB
 	now   func() time.Time
 	cat   *casework.Catalogue
-	files string // attachments folder
+	files  string // attachments folder
+	attach attachState
 
 	wmu sync.Mutex // serialises writers in this process
 	// gate is held shared by every read while it starts a statement on
@@ -223,6 +232,12 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := db.initDevice(context.Background()); err != nil {
 		sdb.Close()
 		return nil, err
+	}
+	if !opt.noAttach {
+		if err := db.initAttachments(context.Background(), opt.attachKeys, !opt.restoring); err != nil {
+			sdb.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
 	return db, nil
 }

@@ -300,8 +300,22 @@ func swapIn(path, tmp, old string) (swapped bool, err error) {
 // store gets sealed): VACUUM INTO a copy sealed with newKey, checked, then
 // swapped in under the open pool as Seal does, crash-safe. Writers wait
 // meanwhile; reads pause for the swap. Keep the old key until Rekey
-// returns: after a crash the store opens with one of the two.
+// returns: after a crash the store opens with one of the two. The
+// attachment files keep their own key, inside the store; those of a
+// store sealed by Rekey are sealed after it (attach_keys.go).
 func (db *DB) Rekey(ctx context.Context, newKey []byte) error {
+	if err := db.rekey(ctx, newKey); err != nil {
+		return err
+	}
+	if len(db.attachRing()) == 0 {
+		if err := db.initAttachments(ctx, nil, true); err != nil {
+			return fmt.Errorf("rekey %s: %w", db.path, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) rekey(ctx context.Context, newKey []byte) error {
 	if len(newKey) != KeySize {
 		return fmt.Errorf("rekey %s: %w", db.path, ErrBadKey)
 	}

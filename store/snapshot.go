@@ -71,7 +71,7 @@ func (db *DB) WriteSnapshotKey(ctx context.Context, path, office string, key []b
 	os.Remove(path)
 	os.Remove(path + "-wal")
 	os.Remove(path + "-shm")
-	empty, err := Open(path, Options{Key: key})
+	empty, err := Open(path, Options{Key: key, noAttach: true})
 	if err != nil {
 		return fail(err)
 	}
@@ -384,7 +384,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 		return fail(err)
 	}
 	if len(remote) > 0 {
-		next, err := Open(path, Options{Now: db.now, Catalogue: db.cat, Key: db.key})
+		next, err := Open(path, Options{Now: db.now, Catalogue: db.cat, Key: db.key, noAttach: true})
 		if err != nil {
 			return fail(err)
 		}
