@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"vetdesk/store"
 	"vetdesk/syncapi"
 )
 
@@ -80,14 +81,6 @@ func (h *Hub) lockUpload(part string) func() {
 	}
 }
 
-func partSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
 // heldUploads returns how many unfinished uploads device holds besides
 // part, and their bytes.
 func (h *Hub) heldUploads(device, part string) (int, int64) {
@@ -109,8 +102,9 @@ func (h *Hub) heldUploads(device, part string) (int, int64) {
 }
 
 // expireUploads deletes the unfinished uploads not appended to for
-// UploadTTL, the device folders left empty, and parts of the layout before
-// uploads were kept per device (no device can resume them).
+// UploadTTL, the device folders left empty, parts of the layout before
+// uploads were kept per device and plaintext parts in a sealed hub (no
+// device can resume them).
 func (h *Hub) expireUploads() error {
 	root := h.uploadRoot()
 	ents, err := os.ReadDir(root)
@@ -134,7 +128,7 @@ func (h *Hub) expireUploads() error {
 		for _, pe := range parts {
 			part := filepath.Join(p, pe.Name())
 			unlock := h.lockUpload(part)
-			if fi, err := os.Stat(part); err == nil && fi.ModTime().Before(cutoff) && os.Remove(part) == nil {
+			if fi, err := os.Stat(part); err == nil && (fi.ModTime().Before(cutoff) || h.plaintextPart(part)) && os.Remove(part) == nil {
 				left--
 			}
 			unlock()
@@ -241,10 +235,8 @@ func (h *Hub) handleAttachmentHead(w http.ResponseWriter, r *http.Request, d dev
 	}
 	if ok {
 		if rc, err := h.db.OpenAttachment(hash); err == nil {
-			if f, ok := rc.(*os.File); ok {
-				if fi, err := f.Stat(); err == nil {
-					w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
-				}
+			if ar, ok := rc.(store.AttachmentReader); ok { // the size of the content, not of its sealed file
+				w.Header().Set("Content-Length", strconv.FormatInt(ar.Size(), 10))
 			}
 			rc.Close()
 			w.WriteHeader(http.StatusOK)
@@ -253,7 +245,7 @@ func (h *Hub) handleAttachmentHead(w http.ResponseWriter, r *http.Request, d dev
 	}
 	var off int64
 	if d.Department == "" {
-		off = partSize(h.partPath(d.ID, hash))
+		off = h.partSize(h.partPath(d.ID, hash))
 	}
 	w.Header().Set(syncapi.HeaderUploadOffset, strconv.FormatInt(off, 10))
 	w.WriteHeader(http.StatusNotFound)
@@ -323,7 +315,7 @@ func (h *Hub) handleAttachmentPut(w http.ResponseWriter, r *http.Request, d devi
 		writeError(w, http.StatusRequestEntityTooLarge, syncapi.ErrBadRequest, "size unknown or too large")
 		return
 	}
-	have := partSize(part)
+	have := h.partSize(part)
 	if start != have {
 		w.Header().Set(syncapi.HeaderUploadOffset, strconv.FormatInt(have, 10))
 		writeError(w, http.StatusConflict, syncapi.ErrConflict, fmt.Sprintf("upload holds %d bytes", have))
@@ -338,20 +330,21 @@ func (h *Hub) handleAttachmentPut(w http.ResponseWriter, r *http.Request, d devi
 		h.fail(w, r, err)
 		return
 	}
-	f, err := os.OpenFile(part, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		h.fail(w, r, err)
+	if err := h.appendPart(part, r.Body, total-start); errors.Is(err, errBadPart) {
+		// a part that cannot be resumed (see attach_part.go): start again
+		os.Remove(part)
+		w.Header().Set(syncapi.HeaderUploadOffset, "0")
+		writeError(w, http.StatusConflict, syncapi.ErrConflict, "upload holds 0 bytes")
 		return
-	}
-	_, cerr := io.Copy(f, io.LimitReader(r.Body, total-start))
-	serr := f.Sync()
-	f.Close()
-	if cerr != nil || serr != nil {
+	} else if errors.Is(err, errUploadCut) {
 		// what arrived stays; the client asks HEAD for the offset and resumes
 		writeError(w, http.StatusBadRequest, syncapi.ErrBadRequest, "upload cut")
 		return
+	} else if err != nil {
+		h.fail(w, r, err)
+		return
 	}
-	have = partSize(part)
+	have = h.partSize(part)
 	if have < total {
 		w.Header().Set(syncapi.HeaderUploadOffset, strconv.FormatInt(have, 10))
 		w.WriteHeader(http.StatusAccepted)
@@ -377,22 +370,24 @@ var errHashMismatch = errors.New("attachment content does not match its hash")
 // publish verifies the complete upload and moves it into the replica's
 // attachments. A mismatching upload is deleted.
 func (h *Hub) publish(r *http.Request, hash, part string) error {
-	f, err := os.Open(part)
-	if err != nil {
+	f, err := h.openPart(part)
+	if errors.Is(err, errBadPart) {
+		os.Remove(part)
+		return errHashMismatch
+	} else if err != nil {
 		return err
 	}
 	sum := sha256.New()
-	if _, err := io.Copy(sum, f); err != nil {
-		f.Close()
+	_, err = io.Copy(sum, f)
+	f.Close()
+	if err != nil {
 		return err
 	}
 	if hex.EncodeToString(sum.Sum(nil)) != hash {
-		f.Close()
 		os.Remove(part)
 		return errHashMismatch
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
+	if f, err = h.openPart(part); err != nil {
 		return err
 	}
 	got, err := h.db.PutAttachment(r.Context(), f)
@@ -418,15 +413,18 @@ func (h *Hub) handleAttachmentGet(w http.ResponseWriter, r *http.Request, d devi
 		return
 	}
 	rc, err := h.db.OpenAttachment(hash)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, syncapi.ErrNotFound, "no such attachment")
+		return
+	} else if err != nil { // a damaged or altered file (store.ErrCorrupt): never sent
+		h.fail(w, r, err)
 		return
 	}
 	defer rc.Close()
 	extendDeadlines(w, h.transferTimeout())
 	w.Header().Set("Content-Type", "application/octet-stream")
-	if f, ok := rc.(*os.File); ok {
-		http.ServeContent(w, r, hash, parseTime(""), f)
+	if rs, ok := rc.(io.ReadSeeker); ok { // ranges of a sealed file too: its chunks are read as needed
+		http.ServeContent(w, r, hash, parseTime(""), rs)
 		return
 	}
 	io.Copy(w, rc)
