@@ -18,6 +18,9 @@ import (
 // into the folder dest+AttachmentsSuffix beside it, only those not there
 // yet.
 func (db *DB) Backup(ctx context.Context, dest string) error {
+	if err := checkPathLen(dest); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	tmp := fmt.Sprintf("%s.tmp-%d", dest, os.Getpid())
 	os.Remove(tmp)
 	// VACUUM INTO fills an empty file as it finds it: owner-only from the start.
@@ -125,6 +128,9 @@ func syncFile(path string) error {
 // application_id, a schema this program knows. A sealed backup with
 // another key, or without one, fails with ErrWrongKey.
 func CheckBackup(path string, key []byte) error {
+	if err := checkPathLen(path); err != nil {
+		return fmt.Errorf("check backup: %w", err)
+	}
 	if sealed, err := IsSealed(path); err == nil && !sealed {
 		key = nil // a plaintext backup of an earlier version: Restore seals it
 	}
@@ -241,6 +247,9 @@ func markRestored(path string, key []byte, heldDevice string, creds map[string]s
 // With key, the restored store is sealed with it: a sealed backup must be
 // sealed with the same key, a plaintext one is sealed on the way.
 func Restore(backupPath, dbPath string, key []byte) error {
+	if err := checkPathLen(dbPath); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
 	if err := CheckBackup(backupPath, key); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}

@@ -37,6 +37,9 @@ func BackupName(t time.Time) string {
 // folder (owner-only) when it is missing, and records the time of the
 // backup (LastBackup). It returns the file and its size.
 func (db *DB) BackupFile(ctx context.Context, dest string) (BackupInfo, error) {
+	if err := checkPathLen(dest); err != nil { // before its folders are made
+		return BackupInfo{}, fmt.Errorf("backup: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
 		return BackupInfo{}, fmt.Errorf("backup to %s: %w", dest, err)
 	}

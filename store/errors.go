@@ -32,6 +32,9 @@ var (
 	ErrWrongKey = errors.New("wrong key for this sealed store")
 	// ErrBadKey: a key is not KeySize bytes.
 	ErrBadKey = errors.New("a store key must be 32 bytes")
+	// ErrPathTooLong: a store, backup or snapshot path is longer than
+	// MaxPathLen bytes (SQLite's own limit is near it).
+	ErrPathTooLong = errors.New("the path is too long for a store file")
 )
 
 // notFound turns sql.ErrNoRows into ErrNotFound.

@@ -169,6 +169,9 @@ func Open(path string, opt Options) (*DB, error) {
 	if opt.Key != nil && len(opt.Key) != KeySize {
 		return nil, fmt.Errorf("open %s: %w", path, ErrBadKey)
 	}
+	if err := checkPathLen(path); err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
 	if err := recoverSwap(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
