@@ -357,6 +357,14 @@ func (v *Vault) Rotate(ctx context.Context, a store.Actor) error {
 	if v.ring == nil || v.db == nil {
 		return ErrNotUnlocked
 	}
+	// the whole rotation under the key file's lock: another process's
+	// change between the next key and the commit could drop either
+	release, err := v.ring.Hold()
+	if err != nil {
+		v.audit(ctx, a.UserID, a.Login, ActionKeyRotate, StoreFile, false, err.Error())
+		return fmt.Errorf("rotate key: %w", err)
+	}
+	defer release()
 	key, err := v.ring.Rotate()
 	if err == nil {
 		err = v.db.Rekey(ctx, key)

@@ -3,9 +3,12 @@ package ui
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 
 	"vetdesk/casework"
+	"vetdesk/internal/keyring"
+	"vetdesk/store"
 )
 
 // CaseStateName is the Chinese name of a case state.
@@ -94,9 +97,16 @@ func Options(cat *casework.Catalogue, f *casework.Field) (codes, labels []string
 }
 
 // ErrorText turns an error the clerk must hear about into a safe sentence:
-// never err.Error(). Unknown errors get a generic message with a short
+// never err.Error(). Errors the clerk can act on have their own sentence
+// (the key file busy, a path too long); unknown errors get a generic message with a short
 // reference that is logged in full once.
 func ErrorText(err error) string {
+	switch {
+	case errors.Is(err, keyring.ErrBusy): // the command line (rotate-key, recover) is at the key file
+		return T("error.keys.busy")
+	case errors.Is(err, store.ErrPathTooLong):
+		return T("error.path.long", map[string]any{"Max": store.MaxPathLen})
+	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	ref := hex.EncodeToString(b)

@@ -108,6 +108,9 @@ type Ring struct {
 	f        file
 	master   []byte
 	imported bool // read from a backup's copy: not written until Install
+
+	lk    *os.File // the key file's lock while held (lock.go)
+	holds int      // how many holds of r share lk
 }
 
 const recoveryTag = "vetdesk recovery v1\x00"
@@ -151,24 +154,33 @@ func New(path string) (*Ring, error) {
 
 // Open reads the key file at path, locked.
 func Open(path string) (*Ring, error) {
+	f, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Ring{path: path, f: f}, nil
+}
+
+// readFile reads and decodes the key file at path.
+func readFile(path string) (file, error) {
+	var f file
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
+		return f, fmt.Errorf("keyring: %w", err)
 	}
 	if b, err = unprotect(b); err != nil {
-		return nil, fmt.Errorf("keyring: %s: %w", path, err)
+		return f, fmt.Errorf("keyring: %s: %w", path, err)
 	}
-	r := &Ring{path: path}
-	if err := json.Unmarshal(b, &r.f); err != nil {
-		return nil, fmt.Errorf("keyring: %s: %w", path, err)
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, fmt.Errorf("keyring: %s: %w", path, err)
 	}
-	if r.f.Version != 1 {
-		return nil, fmt.Errorf("keyring: %s: version %d unknown", path, r.f.Version)
+	if f.Version != 1 {
+		return f, fmt.Errorf("keyring: %s: version %d unknown", path, f.Version)
 	}
-	if r.f.Users == nil {
-		r.f.Users = map[string]string{}
+	if f.Users == nil {
+		f.Users = map[string]string{}
 	}
-	return r, nil
+	return f, nil
 }
 
 // Unlock opens login's wrap with password. A wrong password or a login
@@ -191,11 +203,8 @@ func (r *Ring) Unlock(login, password string) error {
 }
 
 func (r *Ring) failed(login, why string, err error) error {
-	r.f.Failed = append(r.f.Failed, Failure{Login: login, At: time.Now().UTC(), Why: why})
-	if r.imported {
-		return err
-	}
-	if serr := r.save(); serr != nil {
+	fl := Failure{Login: login, At: time.Now().UTC(), Why: why}
+	if serr := r.update(func() error { r.f.Failed = append(r.f.Failed, fl); return nil }); serr != nil {
 		return errors.Join(err, serr)
 	}
 	return err
@@ -237,22 +246,22 @@ func (r *Ring) SetUser(login, password string) error {
 	if r.master == nil {
 		return ErrLocked
 	}
-	if err := r.wrapFor(login, password); err != nil {
+	w, err := r.wrapFor(login, password) // Argon2id: before the lock, not under it
+	if err != nil {
 		return err
 	}
-	return r.save()
+	return r.update(func() error { r.f.Users[login] = w; return nil })
 }
 
-func (r *Ring) wrapFor(login, password string) error {
+func (r *Ring) wrapFor(login, password string) (string, error) {
 	if login == "" || password == "" {
-		return errors.New("keyring: wrap: empty login or password")
+		return "", errors.New("keyring: wrap: empty login or password")
 	}
 	w, err := opsig.WrapSecret(password, r.master, userAD(login))
 	if err != nil {
-		return fmt.Errorf("keyring: wrap for %s: %w", login, err)
+		return "", fmt.Errorf("keyring: wrap for %s: %w", login, err)
 	}
-	r.f.Users[login] = w
-	return nil
+	return w, nil
 }
 
 func userAD(login string) []byte { return []byte("vetdesk keyring v1 user\x00" + login) }
@@ -260,14 +269,16 @@ func userAD(login string) []byte { return []byte("vetdesk keyring v1 user\x00" +
 // RemoveUser drops login's wrap and saves; the last wrap is never removed
 // (the store would be left to recovery alone).
 func (r *Ring) RemoveUser(login string) error {
-	if _, ok := r.f.Users[login]; !ok {
+	return r.update(func() error {
+		if _, ok := r.f.Users[login]; !ok {
+			return errNoChange
+		}
+		if len(r.f.Users) == 1 {
+			return fmt.Errorf("keyring: remove %s: the last wrap stays", login)
+		}
+		delete(r.f.Users, login)
 		return nil
-	}
-	if len(r.f.Users) == 1 {
-		return fmt.Errorf("keyring: remove %s: the last wrap stays", login)
-	}
-	delete(r.f.Users, login)
-	return r.save()
+	})
 }
 
 // Failures are the failed unwraps not yet audited.
@@ -278,11 +289,10 @@ func (r *Ring) ClearFailures(n int) error {
 	if n <= 0 {
 		return nil
 	}
-	if n > len(r.f.Failed) {
-		n = len(r.f.Failed)
-	}
-	r.f.Failed = append([]Failure(nil), r.f.Failed[n:]...)
-	return r.save()
+	return r.update(func() error {
+		r.f.Failed = append([]Failure(nil), r.f.Failed[min(n, len(r.f.Failed)):]...)
+		return nil
+	})
 }
 
 func (r *Ring) aead() (cipher.AEAD, error) {
@@ -380,18 +390,23 @@ func (r *Ring) OpenStore(open func(key []byte) error, isWrongKey func(error) boo
 // the store with it and then calls Committed. Until then the current key
 // stays, so a crash in between still opens with one of them.
 func (r *Ring) Rotate() ([]byte, error) {
-	kept := r.f.Data[:0]
-	for _, e := range r.f.Data {
-		if e.State == stateCurrent {
-			kept = append(kept, e)
+	var key []byte
+	err := r.update(func() error {
+		kept := r.f.Data[:0]
+		for _, e := range r.f.Data {
+			if e.State == stateCurrent {
+				kept = append(kept, e)
+			}
 		}
-	}
-	r.f.Data = kept
-	key, err := r.addDataKey(stateNext)
+		r.f.Data = kept
+		var err error
+		key, err = r.addDataKey(stateNext)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return key, r.save()
+	return key, nil
 }
 
 // Committed makes key (from Rotate) the current data key, drops the old
@@ -399,22 +414,24 @@ func (r *Ring) Rotate() ([]byte, error) {
 func (r *Ring) Committed(key []byte) error { return r.commit(key) }
 
 func (r *Ring) commit(key []byte) error {
-	var keep []dataEntry
-	for _, e := range r.f.Data {
-		k, err := r.openData(e)
-		if err != nil {
-			return err
+	return r.update(func() error {
+		var keep []dataEntry
+		for _, e := range r.f.Data {
+			k, err := r.openData(e)
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(k, key) {
+				e.State = stateCurrent
+				keep = append(keep, e)
+			}
 		}
-		if bytes.Equal(k, key) {
-			e.State = stateCurrent
-			keep = append(keep, e)
+		if len(keep) != 1 {
+			return errors.New("keyring: commit: the key is not in the key file")
 		}
-	}
-	if len(keep) != 1 {
-		return errors.New("keyring: commit: the key is not in the key file")
-	}
-	r.f.Data = keep
-	return r.save()
+		r.f.Data = keep
+		return nil
+	})
 }
 
 // SetRecovery wraps the master key to the hub's SM2 public key (hub.Key,
@@ -432,8 +449,8 @@ func (r *Ring) SetRecovery(hub Hub) error {
 	if err != nil {
 		return fmt.Errorf("keyring: recovery wrap: %w", err)
 	}
-	r.f.Recovery = &recoveryWrap{Hub: hub, Wrap: base64.StdEncoding.EncodeToString(ct)}
-	return r.save()
+	rw := &recoveryWrap{Hub: hub, Wrap: base64.StdEncoding.EncodeToString(ct)}
+	return r.update(func() error { r.f.Recovery = rw; return nil })
 }
 
 // RecoveryHub is the hub the recovery wrap is for (zero when none).
@@ -505,6 +522,11 @@ const BackupSuffix = ".keys"
 // bind it to this computer: a backup is for when this computer is gone).
 // What it holds opens only with a user's password, or through the hub.
 func (r *Ring) Export(path string) error {
+	if !r.imported {
+		if err := r.reload(); err != nil { // the newest wraps and keys, whoever wrote them
+			return err
+		}
+	}
 	f := r.f
 	f.Failed = nil
 	b, err := json.MarshalIndent(f, "", "  ")
@@ -550,6 +572,11 @@ func (r *Ring) UnlockLike(other *Ring) error {
 // Install writes the ring at its path (protected as any key file is),
 // replacing what is there.
 func (r *Ring) Install() error {
+	release, err := r.lock()
+	if err != nil {
+		return err
+	}
+	defer release()
 	r.imported = false
 	return r.save()
 }
