@@ -152,14 +152,6 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	rk, err := loadOrCreateRecoveryKey(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open hub: %w", err)
-	}
-	h.recovery = rk
-	if h.root, err = letterRoot(rk); err != nil {
-		return nil, fmt.Errorf("open hub: %w", err)
-	}
 	h.bgCtx, h.bgStop = context.WithCancel(context.Background())
 	db, err := store.Open(filepath.Join(dir, "replica.db"), store.Options{Now: h.now, MaxDrift: h.opt.MaxClockDrift, Catalogue: opt.Catalogue, Key: opt.Key})
 	if err != nil {
@@ -175,6 +167,18 @@ func Open(dir string, opt Options) (*Hub, error) {
 	if h.meta, err = openMeta(filepath.Join(dir, "hub.db"), opt.Key); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// after the replica opened with opt.Key: a wrong key must not seal
+	// the recovery key of an earlier version under itself
+	rk, err := loadOrCreateRecoveryKey(dir, opt.Key)
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
+	}
+	h.recovery = rk
+	if h.root, err = letterRoot(rk); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("open hub: %w", err)
 	}
 	if _, err := h.meta.Exec(noticeSchema + applySchema + postingSchema); err != nil { // the notifier's, 网上申请's and 就业培训's tables (#13)
 		h.Close()

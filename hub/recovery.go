@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 // desks wrap their store's master key to its public half (sent in the
 // enrolment answer and the config), so a forgotten password is recovered
 // through the hub and nowhere else. Losing it loses recovery, not data.
+// A sealed hub keeps it sealed under the hub key (recovery_seal.go).
 const RecoveryKeyFile = "hub-recovery-key.pem"
 
 const recoveryPEMType = "SM2 RECOVERY PRIVATE KEY"
@@ -30,28 +30,36 @@ const recoveryPEMType = "SM2 RECOVERY PRIVATE KEY"
 // ActionKeyRecover is the audit action of a recovery.
 const ActionKeyRecover = "key.recover"
 
-func loadOrCreateRecoveryKey(dir string) (*sm2.PrivateKey, error) {
+// loadOrCreateRecoveryKey returns the hub's recovery key kept in dir,
+// making it at the first start. With hubKey (a sealed hub) the file is
+// sealed under it, and a plaintext one of an earlier version is sealed
+// first (recovery_seal.go); without, it is plaintext, and a sealed one is
+// ErrRecoveryKeySealed.
+func loadOrCreateRecoveryKey(dir string, hubKey []byte) (*sm2.PrivateKey, error) {
 	path := filepath.Join(dir, RecoveryKeyFile)
-	if b, err := os.ReadFile(path); err == nil {
-		blk, _ := pem.Decode(b)
-		if blk == nil || blk.Type != recoveryPEMType {
-			return nil, fmt.Errorf("recovery key %s: not a %s", path, recoveryPEMType)
-		}
-		k, err := sm2.NewPrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("recovery key %s: %w", path, err)
-		}
-		return k, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
+	if err := settleRecoveryKey(path, hubKey); err != nil {
 		return nil, fmt.Errorf("recovery key: %w", err)
 	}
-	k, err := sm2.GenerateKey(rand.Reader)
+	k, sealed, err := readRecoveryKey(path, hubKey)
+	switch {
+	case err == nil && hubKey != nil && !sealed:
+		if err := sealRecoveryKey(path, k, hubKey); err != nil {
+			return nil, fmt.Errorf("recovery key: seal %s: %w", path, err)
+		}
+		return k, nil
+	case err == nil:
+		return k, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, err
+	}
+	if k, err = sm2.GenerateKey(rand.Reader); err != nil {
+		return nil, fmt.Errorf("recovery key: %w", err)
+	}
+	b, err := encodeRecoveryKey(k, hubKey)
 	if err != nil {
 		return nil, fmt.Errorf("recovery key: %w", err)
 	}
-	d := make([]byte, 32)
-	k.D.FillBytes(d)
-	if err := writeAtomic(path, pem.EncodeToMemory(&pem.Block{Type: recoveryPEMType, Bytes: d}), 0o600); err != nil {
+	if err := writeAtomic(path, b, 0o600); err != nil {
 		return nil, fmt.Errorf("recovery key: %w", err)
 	}
 	return k, nil

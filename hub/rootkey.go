@@ -36,9 +36,10 @@ func letterRoot(rk *sm2.PrivateKey) (*opsig.Key, error) {
 }
 
 // LetterRootKey returns the letter root key of the hub whose data live in
-// dir (making its key file when there is none), for tests and tools.
-func LetterRootKey(dir string) (*opsig.Key, error) {
-	rk, err := loadOrCreateRecoveryKey(dir)
+// dir (making its key file when there is none), for tests and tools;
+// hubKey is the hub's data key (Options.Key), nil for an unsealed hub.
+func LetterRootKey(dir string, hubKey []byte) (*opsig.Key, error) {
+	rk, err := loadOrCreateRecoveryKey(dir, hubKey)
 	if err != nil {
 		return nil, err
 	}

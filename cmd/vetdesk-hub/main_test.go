@@ -174,7 +174,11 @@ func TestVerifyCommand(t *testing.T) {
 	if err := run(ctx, []string{"-data", data, "verify", "-root"}, strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	root, err := hub.LetterRootKey(data)
+	key, err := hubKey(&common{data: data}) // the key file the first run made
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := hub.LetterRootKey(data, key)
 	if err != nil {
 		t.Fatal(err)
 	}
