@@ -29,6 +29,10 @@ const (
 // StoreFile is the store's name in the data folder.
 const StoreFile = "vetdesk.db"
 
+// restoreKeysTmp names the restored key file written beside the live
+// one until the restore swaps both in.
+const restoreKeysTmp = ".restore-tmp"
+
 // setupMark marks a first run whose store exists but whose key file is not
 // written yet (no admin has chosen a password): if the run ends there, the
 // next start throws the empty store away and begins again.
@@ -74,6 +78,14 @@ func (v *Vault) DB() *store.DB { return v.db }
 // State says what the data folder holds. It finishes what an interrupted
 // first run left: an empty store without a key file is removed.
 func (v *Vault) State() (VaultState, error) {
+	// a restore cut by a crash: finished (store and key file both new) or
+	// undone (both old) before anything looks at either
+	if err := store.FinishRestore(v.storePath()); err != nil {
+		return 0, err
+	}
+	if err := os.Remove(v.keyPath() + restoreKeysTmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("unfinished restore: %w", err)
+	}
 	if keyring.Exists(v.keyPath()) {
 		_ = os.Remove(v.markPath()) // the key file was written: the setup is done
 		return VaultSealed, nil
@@ -509,13 +521,25 @@ func (v *Vault) Restore(ctx context.Context, from, login, password string) (*sto
 	if err := store.CheckBackup(from, keys[0]); err != nil {
 		return nil, err
 	}
+	// the store and the key file that opens it are swapped in together
+	// (store.Restore's journal), under the key file's lock
+	if err := os.MkdirAll(v.dir, 0o700); err != nil { // onto a new PC
+		return nil, err
+	}
+	release, err := ring.Hold()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if err := v.Close(); err != nil {
 		return nil, err
 	}
-	if err := store.Restore(from, v.storePath(), keys[0]); err != nil {
+	staged := v.keyPath() + restoreKeysTmp
+	if err := ring.Stage(staged); err != nil {
 		return nil, err
 	}
-	if err := ring.Install(); err != nil {
+	if err := store.Restore(from, v.storePath(), keys[0], store.Companion{From: staged, To: v.keyPath()}); err != nil {
+		os.Remove(staged)
 		return nil, err
 	}
 	db, err := v.open(keys[0])

@@ -243,10 +243,13 @@ func markRestored(path string, key []byte, heldDevice string, creds map[string]s
 // restored store has none and the desk must enrol again. The store must be closed. The copy is
 // written next to dbPath, synced and renamed over it; the old WAL and
 // shared-memory files are removed first so they cannot be replayed into
-// the restored file.
+// the restored file. Companions (the key file that opens the restored
+// store, written beside its place by the caller) are renamed in with it,
+// all or none, through a journal that Open and FinishRestore finish after
+// a crash (restore_swap.go).
 // With key, the restored store is sealed with it: a sealed backup must be
 // sealed with the same key, a plaintext one is sealed on the way.
-func Restore(backupPath, dbPath string, key []byte) error {
+func Restore(backupPath, dbPath string, key []byte, companions ...Companion) error {
 	if err := checkPathLen(dbPath); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -265,7 +268,10 @@ func Restore(backupPath, dbPath string, key []byte) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	heldDevice, creds := heldCredentials(dbPath, key)
-	tmp := dbPath + ".restore-tmp"
+	if err := checkCompanions(dbPath, companions); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	tmp := dbPath + restoreTmp
 	if err := copyFile(backupPath, tmp); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
@@ -274,17 +280,7 @@ func Restore(backupPath, dbPath string, key []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
-	for _, suffix := range []string{"-wal", "-shm"} {
-		if err := os.Remove(dbPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			os.Remove(tmp)
-			return fmt.Errorf("restore: %w", err)
-		}
-	}
-	if err := os.Rename(tmp, dbPath); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("restore: %w", err)
-	}
-	if err := fsyncDir(filepath.Dir(dbPath)); err != nil {
+	if err := swapRestored(dbPath, tmp, companions); err != nil { // restore_swap.go
 		return fmt.Errorf("restore: %w", err)
 	}
 	return nil

@@ -172,6 +172,9 @@ func Open(path string, opt Options) (*DB, error) {
 	if err := checkPathLen(path); err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
+	if err := FinishRestore(path); err != nil { // a restore cut by a crash
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := recoverSwap(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

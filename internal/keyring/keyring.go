@@ -581,6 +581,25 @@ func (r *Ring) Install() error {
 	return r.save()
 }
 
+// Stage writes the ring, protected as the key file is, to tmp (synced)
+// for the caller to rename onto its path: a restore swaps the key file in
+// together with the store it opens (store.Companion). From then on r is
+// the key file's ring. Take the lock (Hold) around the swap.
+func (r *Ring) Stage(tmp string) error {
+	b, err := json.MarshalIndent(r.f, "", "  ")
+	if err != nil {
+		return err
+	}
+	if b, err = protect(b); err != nil {
+		return fmt.Errorf("keyring: protect: %w", err)
+	}
+	if err := writeAtomic(tmp, b); err != nil {
+		return err
+	}
+	r.imported = false
+	return nil
+}
+
 // save writes the file atomically: a temporary file beside it, synced,
 // renamed over, the folder synced.
 func (r *Ring) save() error {
