@@ -104,3 +104,40 @@ func TestEnrolOnANewFolderMakesNoUser(t *testing.T) {
 		t.Fatalf("enrol on a new folder left %d ops for the hub", len(ops))
 	}
 }
+
+// TestRotateKeyWhileTheKeysAreBusy: while another vetdesk holds the key
+// file's lock (here a ring of the same file, as the window's rotation
+// holds it), rotate-key stops with the message the operator reads, keeps
+// the data key, and the store still opens; once the lock is free the
+// rotation goes through.
+func TestRotateKeyWhileTheKeysAreBusy(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	t.Setenv(PasswordEnv, "s3cret-pass")
+	if err := runCommand(ctx, dir, "demo", []string{"-n", "1", "-as", "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	before := dataKey(t, dir)
+	other, err := keyring.Open(keyring.Path(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, err := other.Hold()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = runCommand(ctx, dir, "rotate-key", []string{"-as", "admin"})
+	if err == nil || !strings.Contains(err.Error(), "another vetdesk is changing the keys; try again") {
+		t.Errorf("rotate-key while the keys are busy = %v", err)
+	}
+	if dataKey(t, dir) != before {
+		t.Error("a refused rotation changed the data key")
+	}
+	release()
+	if err := runCommand(ctx, dir, "rotate-key", []string{"-as", "admin"}); err != nil {
+		t.Fatalf("rotate-key once the lock is free = %v", err)
+	}
+	if dataKey(t, dir) == before {
+		t.Error("rotate-key kept the data key")
+	}
+}
