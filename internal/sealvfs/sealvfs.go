@@ -8,15 +8,18 @@
 // wal-index is not written through the VFS and holds no row data (page
 // numbers, frame numbers, salts and checksums only).
 //
-// SQLite pads the WAL after each commit with copies of the commit frame when
-// synchronous=FULL, because the VFS does not claim powersafe overwrite (a
-// partial sector write rewrites the whole sector).
+// A WAL is encrypted frame by frame, not in sectors (walunits.go): a frame
+// is one write and one read, with no lock. A database in WAL mode and its
+// WAL claim powersafe overwrite when the disk does, so SQLite does not pad
+// each commit with copies of its last frame; a database in rollback mode
+// does not (its journal is written in partial sectors).
 //
 // # Keys
 //
 // A key is [KeySize] random bytes ([NewKey]): the first half is the SM4 data
 // key, the second the SM4 tweak key. Files are encrypted in 512-byte sectors,
-// the sector number is the tweak. The key is given by the URI parameter
+// the sector number is the tweak; a WAL in its header and frames, the unit
+// number with the top bit set is the tweak. The key is given by the URI parameter
 // hexkey, which [DSN] writes:
 //
 //	file:/path/vetdesk.db?vfs=sm4xts&hexkey=<64 hex digits>

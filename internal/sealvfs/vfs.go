@@ -161,6 +161,7 @@ func (s *sealVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (file vfs
 	}
 	f := &sealFile{File: file, cipher: c, shm: shm, wal: flags&vfs.OPEN_WAL != 0}
 	f.walState.pending, f.walState.commitFrame = -1, -1
+	f.walUnit.idx = -1
 	return f, flags, nil
 }
 
@@ -186,6 +187,10 @@ type sealFile struct {
 	// sizes of the pages it wrote (see fixSums).
 	headed   bool
 	unsummed map[int64]int
+	// walMode tells that the header of this main database says WAL mode
+	// (file format version 2), as last read or written.
+	walMode bool
+	walUnit walUnit // WAL files only
 }
 
 // Pragma takes PRAGMA hexkey, once, on a database opened without a key.
@@ -226,6 +231,7 @@ func (x *sealFile) ReadAt(p []byte, off int64) (n int, err error) {
 		if fs, ok := x.checkedFrame(len(p), off); ok {
 			return x.readFrame(p, fs)
 		}
+		return x.walReadAt(p, off)
 	}
 	n, err = x.readPlain(p, off)
 	if x.mainDB && off == 0 && n >= 100 {
@@ -279,9 +285,12 @@ func (x *sealFile) readPlain(p []byte, off int64) (n int, err error) {
 // page 1 of a database starts with the magic.
 func (x *sealFile) decrypt(sector []byte, off int64) error {
 	x.cipher.decrypt(sector, uint64(off/sectorSize))
-	if off == 0 && x.mainDB && !bytes.HasPrefix(sector, magic) {
-		// This is the wrong key, or not a sealed database.
-		return codeWrongKey
+	if off == 0 && x.mainDB {
+		if !bytes.HasPrefix(sector, magic) {
+			// This is the wrong key, or not a sealed database.
+			return codeWrongKey
+		}
+		x.walMode = sector[18] == 2
 	}
 	return nil
 }
@@ -292,6 +301,10 @@ func (x *sealFile) WriteAt(p []byte, off int64) (n int, err error) {
 	}
 	if x.wal {
 		x.walWrote(p, off)
+		return x.walWriteAt(p, off)
+	}
+	if x.mainDB && off == 0 && len(p) >= 100 {
+		x.walMode = p[18] == 2
 	}
 	if x.mainDB && !x.headed {
 		if off == 0 && len(p) >= 100 && bytes.HasPrefix(p, magic) {
@@ -419,7 +432,19 @@ func (x *sealFile) writeSector(off int64, partial bool) (int, error) {
 
 func (x *sealFile) DeviceCharacteristics() vfs.DeviceCharacteristic {
 	var _ [0]struct{} = [sectorSize - 512]struct{}{} // Ensure sectorSize is 512.
-	return x.File.DeviceCharacteristics() & (0 |
+	safe := vfs.DeviceCharacteristic(0)
+	if x.wal || x.mainDB && x.walMode {
+		// Powersafe overwrite, when the disk has it: a write never
+		// rewrites bytes outside itself. A WAL is written in whole
+		// frames (walunits.go), and SQLite writes a database in WAL mode
+		// in whole pages, whole sectors here. SQLite asks the database
+		// file, and then does not pad each commit of the WAL to a
+		// sector with copies of its last frame. A database in rollback
+		// mode does not claim it: its journal is written in partial
+		// sectors, read, changed and written back whole.
+		safe = vfs.IOCAP_POWERSAFE_OVERWRITE
+	}
+	return x.File.DeviceCharacteristics() & (safe |
 		// These flags are safe:
 		vfs.IOCAP_ATOMIC512 |
 		vfs.IOCAP_IMMUTABLE |
@@ -445,7 +470,43 @@ func lcm(m, n int) int {
 }
 
 func (x *sealFile) Truncate(size int64) error {
+	if x.wal {
+		size, err := x.walTruncSize(size)
+		if err != nil {
+			return err
+		}
+		return x.File.Truncate(size)
+	}
 	return x.File.Truncate(roundUp(size))
+}
+
+func (x *sealFile) Sync(flags vfs.SyncFlag) error {
+	if x.wal {
+		if err := x.walFlush(); err != nil {
+			return err
+		}
+	}
+	return x.File.Sync(flags)
+}
+
+func (x *sealFile) Size() (int64, error) {
+	if x.wal {
+		if err := x.walFlush(); err != nil {
+			return 0, err
+		}
+	}
+	return x.File.Size()
+}
+
+func (x *sealFile) Close() error {
+	var err error
+	if x.wal {
+		err = x.walFlush()
+	}
+	if cerr := x.File.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (x *sealFile) ChunkSize(size int) {

@@ -95,13 +95,7 @@ func (x *sealFile) walWrote(p []byte, off int64) {
 func (x *sealFile) checkedFrame(n int, off int64) (int64, bool) {
 	w := &x.walState
 	if w.pageSize == 0 {
-		var hdr [walHeaderSize]byte
-		if m, _ := x.readPlain(hdr[:], 0); m != walHeaderSize {
-			return 0, false
-		}
-		w.pageSize = parsePageSize(binary.BigEndian.Uint32(hdr[8:12]))
-		w.bigEnd = binary.BigEndian.Uint32(hdr[0:4])&1 != 0
-		if w.pageSize == 0 {
+		if x.walFlush() != nil || x.walKnowPageSize() != nil {
 			return 0, false
 		}
 	}
@@ -126,9 +120,9 @@ func (x *sealFile) readFrame(p []byte, fs int64) (int, error) {
 		x.frame = make([]byte, size)
 	}
 	frame := x.frame[:size]
-	if n, _ := x.readPlain(frame, fs); n != size {
+	if n, _ := x.walReadAt(frame, fs); n != size {
 		// Not a whole frame: leave it to SQLite, as any short read.
-		return x.readPlain(p, fs+walFrameHead)
+		return x.walReadAt(p, fs+walFrameHead)
 	}
 	head, page := frame[:walFrameHead], frame[walFrameHead:]
 	var salts [8]byte
@@ -145,7 +139,7 @@ func (x *sealFile) readFrame(p []byte, fs int64) (int, error) {
 		if fs > walHeaderSize {
 			prevAt = fs - x.frameSize() + 16
 		}
-		if n, err := x.readPlain(prev[:], prevAt); n != len(prev) {
+		if n, err := x.walReadAt(prev[:], prevAt); n != len(prev) {
 			return 0, err
 		}
 		s1, s2 = binary.BigEndian.Uint32(prev[0:4]), binary.BigEndian.Uint32(prev[4:8])
