@@ -271,19 +271,20 @@ func (h *Hub) handleApplySubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case strings.HasPrefix(name, "m_"):
-			if p.FileName() == "" {
-				io.Copy(io.Discard, io.LimitReader(p, MaxScanBytes+1))
-				continue
-			}
 			data, err := io.ReadAll(io.LimitReader(p, MaxScanBytes+1))
 			if err != nil {
 				refuse(http.StatusRequestEntityTooLarge, words["apply_scan_size"])
 				return
 			}
-			if len(data) == 0 {
-				continue // an empty file input
+			fileName := rawFileName(p.Header.Get("Content-Disposition"))
+			if fileName == "" && len(data) == 0 {
+				continue // a file input left empty: no name, no bytes
 			}
-			in.scans = append(in.scans, scanIn{material: strings.TrimPrefix(name, "m_"), name: rawFileName(p.Header.Get("Content-Disposition")), data: data})
+			// Anything else is a scan, judged by checkScan: a file the
+			// veteran picked that is empty is refused ("文件为空"), bytes
+			// without a name are judged by their content; none is
+			// dropped without a word (#13).
+			in.scans = append(in.scans, scanIn{material: strings.TrimPrefix(name, "m_"), name: fileName, data: data})
 		default:
 			b, _ := io.ReadAll(io.LimitReader(p, 4<<10))
 			switch {

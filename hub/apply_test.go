@@ -255,7 +255,9 @@ func TestApplyOnlineApproveAndShow(t *testing.T) {
 // TestApplyRefusals guards the form's security list: no CSRF token, a
 // token of another browser, a scan that is not an image or PDF by content
 // (whatever its name and declared type), a name with a path, a scan too
-// large, a scan for a material the items do not need, and answers the
+// large, a scan for a material the items do not need, an empty file
+// (the veteran picked one: it is not taken as an empty input), a part
+// without a file name whose bytes are no scan, and answers the
 // desk would refuse (worded as the desk words them) are each refused and
 // store nothing.
 func TestApplyRefusals(t *testing.T) {
@@ -285,6 +287,8 @@ func TestApplyRefusals(t *testing.T) {
 		{"windows path in the name", ck, tok, nil, []scanPart{{mat, `..\..\boot.png`, "image/png", png}}, http.StatusUnprocessableEntity, "文件名不能包含路径"},
 		{"too large", ck, tok, nil, []scanPart{{mat, "big.png", "image/png", big}}, http.StatusUnprocessableEntity, "文件过大"},
 		{"material not asked", ck, tok, nil, []scanPart{{"no_such_material", "a.png", "image/png", png}}, http.StatusUnprocessableEntity, "不在所选事项的材料清单中"},
+		{"empty file picked", ck, tok, nil, []scanPart{{mat, "退伍证.png", "image/png", nil}}, http.StatusUnprocessableEntity, "文件为空"},
+		{"unnamed text", ck, tok, nil, []scanPart{{mat, "", "application/octet-stream", []byte("not a scan")}}, http.StatusUnprocessableEntity, "文件类型不支持"},
 		{"bad phone", ck, tok, map[string]string{casework.FieldPhone: "12345"}, nil, http.StatusUnprocessableEntity, "电话号码格式不正确"},
 		{"bad ID number", ck, tok, map[string]string{casework.FieldIDNumber: "371002199001011234"}, nil, http.StatusUnprocessableEntity, "公民身份号码"},
 	}
@@ -299,9 +303,23 @@ func TestApplyRefusals(t *testing.T) {
 			}
 		})
 	}
-	// the same answers, right, are taken
-	if rec := postApplication(t, ph, ck, tok, a, nil, scanPart{mat, "ok.png", "image/png", png}); rec.Code != http.StatusOK {
+	// the same answers, right, are taken; a file input left empty (no
+	// name, no bytes: what a browser sends) is no upload, and a scan
+	// without a file name is kept by its content
+	if rec := postApplication(t, ph, ck, tok, a, nil, scanPart{mat, "ok.png", "image/png", png}, scanPart{mat, "", "application/octet-stream", nil}); rec.Code != http.StatusOK {
 		t.Errorf("the valid application: %d", rec.Code)
+	}
+	if rec := postApplication(t, ph, ck, tok, a, nil, scanPart{mat, "", "application/octet-stream", png}); rec.Code != http.StatusOK {
+		t.Errorf("the application with an unnamed scan: %d", rec.Code)
+	}
+	apps, err := h.Applications(context.Background(), a.office)
+	if err != nil || len(apps) != 2 {
+		t.Fatalf("Applications = %d, %v", len(apps), err)
+	}
+	for _, app := range apps {
+		if len(app.Uploads) != 1 || app.Uploads[0].Material != mat || app.Uploads[0].Size != int64(len(png)) {
+			t.Errorf("application %s has uploads %+v; want the one PNG", app.Number, app.Uploads)
+		}
 	}
 }
 

@@ -63,9 +63,7 @@ func TestBrowserJobsSignup(t *testing.T) {
 	}
 	shots := os.Getenv("VETDESK_SCREENSHOTS")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("ignore-certificate-errors", true), chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(390, 844))
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	actx, acancel := chromedp.NewExecAllocator(ctx, browserOptions(chromium)...)
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx)
 	defer bcancel()

@@ -33,6 +33,19 @@ func chromiumPath() string {
 	return ""
 }
 
+// browserOptions start chromium headless at phone size, in Chinese,
+// trusting the test hub's certificate, under a UTF-8 locale that always
+// exists. Chromium converts file paths through the C library's locale:
+// under a locale that is not generated (CI's LANG=zh_CN.UTF-8) the C
+// library falls back to ASCII, and DOM.setFileInputFiles with the path of
+// 退伍证.png leaves the file input empty without an error, so the form
+// was sent without its scan (#13).
+func browserOptions(chromium string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
+		chromedp.Flag("ignore-certificate-errors", true), chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(390, 844),
+		chromedp.Env("LANG=C.UTF-8", "LC_ALL=C.UTF-8"))
+}
+
 // TestBrowserApplyApproveIntakeProgress drives Debian's chromium (through
 // chromedp, headless, at phone size) against a hub on loopback along the
 // veteran's whole path (#13): apply online with a scan; the desk approves
@@ -87,14 +100,17 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 	mat := casework.BuildChecklist(e.cat, items, want.Values).Lines[0].Material.Code
 	dir := t.TempDir()
 	scan := filepath.Join(dir, "退伍证.png")
-	f, _ := os.Create(scan)
-	png.Encode(f, image.NewGray(image.Rect(0, 0, 300, 200)))
-	f.Close()
+	var scanPNG bytes.Buffer
+	if err := png.Encode(&scanPNG, image.NewGray(image.Rect(0, 0, 300, 200))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(scan, scanPNG.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scanSize := scanPNG.Len()
 	shots := os.Getenv("VETDESK_SCREENSHOTS")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("ignore-certificate-errors", true), chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(390, 844))
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	actx, acancel := chromedp.NewExecAllocator(ctx, browserOptions(chromium)...)
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx)
 	defer bcancel()
@@ -149,6 +165,11 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 	for round := 0; round < 3; round++ { // fields asked once an answer makes them apply come on the next round
 		js("fill", fmt.Sprintf(`(() => { const v = %s; for (const [k, x] of Object.entries(v)) { const el = document.getElementsByName(k)[0]; if (el) el.value = x; } return true })()`, valuesJS))
 		run("scan", chromedp.SetUploadFiles(chromedp.ID("m_"+mat), []string{scan}))
+		// the page holds the scan, whole, before the form is sent
+		picked, err := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => { const f = document.getElementById(%q).files; return f.length === 1 ? f[0].name + " " + f[0].size : String(f.length) })()`, "m_"+mat)))
+		if want := fmt.Sprintf("%s %d", filepath.Base(scan), scanSize); err != nil || picked != want {
+			t.Fatalf("the file input holds %q, %v; want %q", picked, err, want)
+		}
 		if round == 0 {
 			shot("apply-form")
 		}
