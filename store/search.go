@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -41,9 +42,11 @@ type CaseSummary struct {
 
 // caseGrams returns the search n-grams of a case: unigrams and bigrams of
 // the name (Chinese names are mostly two or three characters, which
-// trigram indexes cannot find), and 4-grams of the ID number, the phone
-// and the case number's sequence (so a phone's last four digits are one
-// exact posting).
+// trigram indexes cannot find), 4-grams of the ID number, the phone and
+// the case number's sequence (so a phone's last four digits are one exact
+// posting), and the 4-grams of the whole case number marked with
+// numberMark (so a fragment across its parts, HC01-000123, has postings
+// too).
 func caseGrams(name, idNumber, phone, number string) map[string]bool {
 	g := map[string]bool{}
 	r := []rune(strings.TrimSpace(name))
@@ -58,11 +61,19 @@ func caseGrams(name, idNumber, phone, number string) map[string]bool {
 			g[s[i:i+digitGram]] = true
 		}
 	}
+	for i := 0; i+digitGram <= len(number); i++ {
+		g[numberMark+number[i:i+digitGram]] = true
+	}
 	return g
 }
 
 // digitGram is the n-gram length of digit strings.
 const digitGram = 4
+
+// numberMark starts the grams of whole case numbers. "#" and four ASCII
+// bytes is no other gram: name grams are one or two characters, the other
+// digit grams four bytes. Migration 0005 added them to existing stores.
+const numberMark = "#"
 
 func numberTail(number string) string {
 	if i := strings.LastIndexByte(number, '-'); i >= 0 {
@@ -116,37 +127,162 @@ func spread(all []string, n int) []string {
 	return out
 }
 
-// where builds the WHERE clause of a case query over cases c.
-func (q Query) where() (string, []any) {
+// searchTerm is one word of a query's text.
+type searchTerm struct {
+	text   string
+	number bool     // a whole case number: matched exactly
+	grams  []string // postings every match is in (termGrams); nil: scanned
+	// across is set for a term with a hyphen: it may be a fragment of a
+	// case number across its parts (2026-HC01-0001), found through the
+	// number grams (numberMark) as well
+	across bool
+}
+
+func (q Query) terms() []searchTerm {
+	var out []searchTerm
+	for _, text := range strings.Fields(strings.ToUpper(q.Text)) {
+		if _, err := casework.ParseCaseNumber(text); err == nil {
+			out = append(out, searchTerm{text: text, number: true})
+			continue
+		}
+		out = append(out, searchTerm{text: text, grams: termGrams(text), across: strings.Contains(text, "-")})
+	}
+	return out
+}
+
+func marked(grams []string) []string {
+	out := make([]string, len(grams))
+	for i, g := range grams {
+		out[i] = numberMark + g
+	}
+	return out
+}
+
+// postingCap is how far a posting list is counted to find a term's rarest
+// gram: beyond it a list is "large", and a case-number fragment whose
+// number grams are all large is scanned in the numbers' index instead (a
+// variable for the tests).
+var postingCap = 2048
+
+// probeGrams are the grams whose posting sizes where needs: those of terms
+// with more than one gram (to drive from the rarest) and the number grams
+// of fragments with a hyphen.
+func probeGrams(terms []searchTerm) []string {
+	var out []string
+	for _, t := range terms {
+		if len(t.grams) > 1 {
+			out = append(out, t.grams...)
+		}
+		if t.across && len(t.grams) > 0 {
+			out = append(out, marked(t.grams)...)
+		}
+	}
+	return out
+}
+
+// postingSizes counts the posting list of each gram, up to postingCap.
+func (db *DB) postingSizes(ctx context.Context, grams []string) (map[string]int, error) {
+	sizes := map[string]int{}
+	if len(grams) == 0 {
+		return sizes, nil
+	}
+	cols := make([]string, len(grams))
+	args := make([]any, len(grams))
+	dest := make([]any, len(grams))
+	counts := make([]int, len(grams))
+	for i, g := range grams {
+		cols[i] = fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM grams WHERE gram = ? LIMIT %d))", postingCap)
+		args[i], dest[i] = g, &counts[i]
+	}
+	if err := db.queryRow(ctx, `SELECT `+strings.Join(cols, ", "), args...).Scan(dest...); err != nil {
+		return nil, err
+	}
+	for i, g := range grams {
+		sizes[g] = counts[i]
+	}
+	return sizes, nil
+}
+
+// byRarity orders grams by their posting size, smallest first (grams
+// missing from sizes keep their place after the known ones).
+func byRarity(grams []string, sizes map[string]int) []string {
+	out := slices.Clone(grams)
+	slices.SortStableFunc(out, func(a, b string) int {
+		sa, oka := sizes[a]
+		sb, okb := sizes[b]
+		switch {
+		case oka && okb:
+			return sa - sb
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// postings returns a query of the cases in the posting lists of all grams:
+// driven by the rarest (the first of byRarity), each of the others one
+// look-up in the grams' primary key, in the order CROSS JOIN fixes (SQLite
+// has no statistics of the grams to choose it).
+func postings(grams []string, args *[]any) string {
+	var from, conds []string
+	for i, g := range grams {
+		t := fmt.Sprintf("g%d", i)
+		from = append(from, "grams "+t)
+		conds = append(conds, t+".gram = ?")
+		if i > 0 {
+			conds = append(conds, t+".case_rid = g0.case_rid")
+		}
+		*args = append(*args, g)
+	}
+	return "SELECT g0.case_rid FROM " + strings.Join(from, " CROSS JOIN ") + " WHERE " + strings.Join(conds, " AND ")
+}
+
+// where builds the WHERE clause of a case query over cases c, with the
+// posting sizes of probeGrams; none reports that no case can match.
+func (q Query) where(terms []searchTerm, sizes map[string]int) (clause string, args []any, none bool) {
 	conds := []string{"c.state <> ''"}
-	var args []any
 	indexed := false // a term narrows the cases through the grams index
-	for _, term := range strings.Fields(strings.ToUpper(q.Text)) {
-		if _, err := casework.ParseCaseNumber(term); err == nil {
+	for _, t := range terms {
+		term := t.text
+		if t.number {
 			conds = append(conds, "c.number = ?")
 			args = append(args, term)
 			continue
 		}
-		match := "(instr(c.name, ?) > 0 OR instr(c.id_number, ?) > 0 OR instr(c.phone, ?) > 0 OR instr(c.number, ?) > 0)"
-		if grams := termGrams(term); len(grams) > 0 {
-			sub := make([]string, len(grams))
-			for i, g := range grams {
-				sub[i] = "SELECT case_rid FROM grams WHERE gram = ?"
-				args = append(args, g)
+		if len(t.grams) > 0 {
+			// A case matching the term in its name, ID number, phone or
+			// case number's sequence is in the postings of all the term's
+			// grams; one matching it elsewhere in its case number is in
+			// those of the number grams, or found by the numbers' scan.
+			grams := byRarity(t.grams, sizes)
+			empty := sizes != nil && len(grams) > 1 && sizes[grams[0]] == 0
+			var cand []string
+			if !empty {
+				cand = append(cand, postings(grams, &args))
 			}
-			cand := strings.Join(sub, " INTERSECT ")
-			if strings.Contains(term, "-") {
-				// a fragment of a case number across its parts
-				// (2026-HC01-0001): the grams hold only the number's
-				// sequence, so the numbers are scanned too, in their
-				// index (a landline's hyphen is in the grams)
-				cand += " UNION SELECT rid FROM cases INDEXED BY cases_number WHERE number <> '' AND instr(number, ?) > 0"
-				args = append(args, term)
+			if t.across {
+				num := byRarity(marked(t.grams), sizes)
+				switch n := sizes[num[0]]; {
+				case n == 0:
+				case n < postingCap:
+					cand = append(cand, "SELECT n.rid FROM ("+postings(num, &args)+") p CROSS JOIN cases n ON n.rid = p.case_rid WHERE instr(n.number, ?) > 0")
+					args = append(args, term)
+				default: // every number gram is common (2026-HC01): scan
+					cand = append(cand, "SELECT rid FROM cases INDEXED BY cases_number WHERE number <> '' AND instr(number, ?) > 0")
+					args = append(args, term)
+				}
 			}
-			conds = append(conds, "c.rid IN ("+cand+")")
+			if len(cand) == 0 {
+				return "", nil, true
+			}
+			conds = append(conds, "c.rid IN ("+strings.Join(cand, " UNION ")+")")
 			indexed = true
 		}
-		conds = append(conds, match)
+		conds = append(conds, "(instr(c.name, ?) > 0 OR instr(c.id_number, ?) > 0 OR instr(c.phone, ?) > 0 OR instr(c.number, ?) > 0)")
 		args = append(args, term, term, term, term)
 	}
 	if len(q.States) > 0 {
@@ -188,7 +324,7 @@ func (q Query) where() (string, []any) {
 		conds = append(conds, "c.accepted_at <> '' AND c.accepted_at < ?")
 		args = append(args, formatTime(q.To))
 	}
-	return strings.Join(conds, " AND "), args
+	return strings.Join(conds, " AND "), args, false
 }
 
 const summaryColumns = `c.id, c.number, c.name, c.id_number, c.phone, c.office, c.state, c.items, c.created_at, c.accepted_at, c.updated_at,
@@ -217,7 +353,15 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	where, args := q.where()
+	terms := q.terms()
+	sizes, err := db.postingSizes(ctx, probeGrams(terms))
+	if err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+	where, args, none := q.where(terms, sizes)
+	if none {
+		return nil, 0, nil
+	}
 	var total int
 	if err := db.rawRow(ctx, `SELECT count(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
@@ -229,8 +373,11 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 	if q.OldestFirst {
 		order = ` ORDER BY c.created_at, c.rid`
 	}
-	rows, err := db.rawQuery(ctx, `SELECT `+summaryColumns+` FROM cases c WHERE `+where+
-		order+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	// The page's rows are chosen first and only they are read whole: in one
+	// query SQLite would build every matching row, with its created_by
+	// look-up in fields, before sorting them.
+	rows, err := db.rawQuery(ctx, `SELECT `+summaryColumns+` FROM cases c WHERE c.rid IN (SELECT c.rid FROM cases c WHERE `+where+
+		order+` LIMIT ? OFFSET ?)`+order, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
 	}

@@ -1,0 +1,16 @@
+-- Search grams of whole case numbers (#12): the 4-grams of every case
+-- number, marked with '#' (numberMark in search.go), so that a fragment of
+-- a number across its parts (HC01-000123, 2026-HC01-0001) is found through
+-- the index instead of a scan of every number. New and changed cases get
+-- them from caseGrams; this adds those of the cases already here. The
+-- number is cut as bytes, as caseGrams cuts it.
+WITH RECURSIVE pos (i) AS (
+    SELECT 1
+    UNION ALL
+    SELECT i + 1 FROM pos WHERE i < (SELECT max(length(CAST(number AS BLOB))) FROM cases)
+)
+INSERT OR IGNORE INTO grams (gram, case_rid)
+SELECT '#' || CAST(substr(CAST(c.number AS BLOB), pos.i, 4) AS TEXT), c.rid
+FROM cases c JOIN pos ON pos.i + 3 <= length(CAST(c.number AS BLOB))
+WHERE c.number <> ''
+ORDER BY 1, 2;
