@@ -141,7 +141,7 @@ func searchTexts(cases []*casework.Case, rng *rand.Rand, n int) []string {
 		i := rng.IntN(len(s) - n + 1)
 		return s[i : i+n]
 	}
-	fixed := []string{"王", "李", "张", "0631", "0631-52", "-000", "2025-", "6-BM", "20260-", "02-2026", "X9Y8Z7-0", "AB-12", "1-0", "赵钱孙", "99999999"}
+	fixed := []string{"", "王", "李", "张", "0631", "0631-52", "-000", "2025-", "6-BM", "20260-", "02-2026", "X9Y8Z7-0", "AB-12", "1-0", "赵钱孙", "99999999"}
 	var texts []string
 	for _, c := range cases {
 		name := []rune(c.Values[casework.FieldName])
@@ -210,6 +210,12 @@ func TestSearchMatchesLegacy(t *testing.T) {
 				}
 				if end := min(len(want), 3); !slices.Equal(got, want[min(1, end):end]) || total != len(want) {
 					t.Errorf("Search(%+v) page = %v (total %d), want %v", q, got, total, want[min(1, end):end])
+				}
+				// a page past the end still counts
+				q.Offset = len(want) + 1
+				rs, total, err = db.Search(ctx, q)
+				if err != nil || len(rs) != 0 || total != len(want) {
+					t.Errorf("Search(%+v) past the end = %d rows, total %d, %v, want 0, %d", q, len(rs), total, err, len(want))
 				}
 				compared++
 				if len(want) > 0 {
