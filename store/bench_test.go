@@ -273,7 +273,7 @@ func BenchmarkSearch(b *testing.B) {
 		{"name3", names3, Query{}},
 		{"idfrag", ids, Query{}},
 		{"phone4", phones, Query{}},
-		{"numfrag", numfrags, Query{}}, // a case number fragment across its parts: scanned
+		{"numfrag", numfrags, Query{}}, // a case number fragment across its parts: the number grams
 		{"surname+office", []string{"王", "李", "张"}, Query{Office: "371002"}},
 		{"list-accepted", []string{""}, Query{States: []casework.CaseState{casework.CaseAccepted}}},
 	}
