@@ -77,8 +77,9 @@ test-arm64: deps-dist
 vet:
 	$(GO) vet ./...
 
-# Every native fuzz target for FUZZTIME each (default 15s), one per go test
-# run; a crash leaves its input in testdata/fuzz/ (see scripts/fuzz.sh).
+# Every native fuzz target for its count of executions (about 15 s each;
+# FUZZTIME=30s for a time instead), one per go test run; a crash leaves its
+# input in testdata/fuzz/ (see scripts/fuzz.sh).
 fuzz:
 	GO=$(GO) ./scripts/fuzz.sh
 
