@@ -143,7 +143,7 @@ type queuedNotice struct {
 // newNotice fills event's template for case c (its number, station, and
 // vars) to go to the veteran's phone.
 func (h *Hub) newNotice(id string, c *casework.Case, event string, vars map[string]string) (queuedNotice, error) {
-	v := map[string]string{"Number": c.Number, "Station": c.Station}
+	v := map[string]string{"Number": c.Number, "Station": h.stationName(c)}
 	for k, x := range vars {
 		v[k] = x
 	}

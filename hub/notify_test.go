@@ -166,6 +166,11 @@ func TestNoticesQueuedSentAndShown(t *testing.T) {
 			t.Errorf("%s message %q lacks %q", ev, events[ev], want)
 		}
 	}
+	// the case has no station of its own (as an intake from an online
+	// application): the notices name its office
+	if where := "请到 " + cat.Division(c.Office).Name + " 领取"; c.Station != "" || !strings.Contains(events[NoticeLetter], where) {
+		t.Errorf("letter message %q (station %q) lacks %q", events[NoticeLetter], c.Station, where)
+	}
 	if st := noticeStates(t, h); st[NoticeSent] != 3 {
 		t.Errorf("notices %v, want 3 sent", st)
 	}

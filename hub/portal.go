@@ -349,6 +349,23 @@ func (h *Hub) progressCase(ctx context.Context, number string) (*casework.Case, 
 	return c, err
 }
 
+// stationName is where case c was taken, as the veteran reads it: the
+// station the desk was enrolled with, else (an intake started from an
+// online application, a desk without a station) the name of the case's
+// office; a code of the catalogue's divisions is never shown as it is.
+func (h *Hub) stationName(c *casework.Case) string {
+	if c.Station != "" {
+		if d := h.cat.Division(c.Station); d != nil {
+			return d.Name
+		}
+		return c.Station
+	}
+	if d := h.cat.Division(c.Office); d != nil {
+		return d.Name
+	}
+	return c.Office
+}
+
 // progressView is what the page shows of c.
 func (h *Hub) progressView(c *casework.Case, w map[string]string) *progressCase {
 	day := func(t time.Time) string {
@@ -358,10 +375,7 @@ func (h *Hub) progressView(c *casework.Case, w map[string]string) *progressCase 
 		return t.In(chinaTime).Format("2006-01-02")
 	}
 	p := &progressCase{Number: c.Number, Name: casework.MaskName(c.Value(casework.FieldName)),
-		Accepted: day(c.AcceptedAt), Station: c.Station, State: w["case_"+string(c.State)]}
-	if d := h.cat.Division(c.Office); p.Station == "" && d != nil {
-		p.Station = d.Name
-	}
+		Accepted: day(c.AcceptedAt), Station: h.stationName(c), State: w["case_"+string(c.State)]}
 	for _, t := range c.Tasks {
 		it := progressItem{Code: string(t.State), State: w["task_"+string(t.State)], Name: t.Item, Department: t.Department}
 		if ci := h.cat.Item(t.Item); ci != nil {

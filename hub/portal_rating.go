@@ -132,10 +132,7 @@ func (h *Hub) handleRate(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "progress_form", v.publicView)
 		return
 	}
-	v.Station = c.Station
-	if d := h.cat.Division(c.Station); d != nil {
-		v.Station = d.Name
-	}
+	v.Station = h.stationName(c)
 	prev, err := h.db.CaseRating(r.Context(), c.ID)
 	if err != nil {
 		h.fail(w, r, err)

@@ -117,6 +117,10 @@ func TestRatePageRatesOnce(t *testing.T) {
 	}
 	ck, token, body := rateForm(t, ph, c)
 	noPersonal(t, "rating form", body, c)
+	// the case has no station of its own: the page names its office, as the progress page does
+	if want := "<dd>" + testCatalogue(t).Division(c.Office).Name + "</dd>"; c.Station != "" || !strings.Contains(body, want) || !strings.Contains(prog.Body.String(), want) {
+		t.Errorf("rating form of a case of %s (station %q) lacks %q:\n%s", c.Office, c.Station, want, body)
+	}
 	var levels []string
 	for _, m := range rateLevelRe.FindAllStringSubmatch(body, -1) {
 		levels = append(levels, m[1])
@@ -221,5 +225,30 @@ func TestRatePageNeedsCodeAndDone(t *testing.T) {
 	}
 	if r, _ := h.db.CaseRating(context.Background(), c.ID); r != nil {
 		t.Errorf("a wrong code recorded a rating: %+v", r)
+	}
+}
+
+// TestRatePageNamesStation guards the 受理单位 of the rating page (#13):
+// the station a case was taken at by name, a division's code as the
+// division's name, and the office's name when the case has no station;
+// never a code.
+func TestRatePageNamesStation(t *testing.T) {
+	ctx := context.Background()
+	h := newTestHub(t, Options{Now: func() time.Time { return genNow }})
+	ph := h.PublicHandler()
+	c, _ := doneCase(t, h, 13)
+	cat := testCatalogue(t)
+	for _, tt := range []struct{ station, want string }{
+		{"", cat.Division(c.Office).Name},
+		{"鲸园街道退役军人服务站", "鲸园街道退役军人服务站"},
+		{c.Office, cat.Division(c.Office).Name},
+	} {
+		if _, err := h.db.UpdateCase(ctx, hubActor, c.ID, func(c *casework.Case) error { c.Station = tt.station; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		_, _, body := rateForm(t, ph, c)
+		if !strings.Contains(body, "<dd>"+tt.want+"</dd>") || strings.Contains(body, "<dd>"+c.Office+"</dd>") {
+			t.Errorf("station %q: rating form lacks %q:\n%s", tt.station, tt.want, body)
+		}
 	}
 }

@@ -302,7 +302,7 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("comment"), "等候时间太长"))
 	shot("rate")
 	run("rate", chromedp.Click(chromedp.CSS(`form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".rated")))
-	if body = text("rated", "main"); !strings.Contains(body, "不满意") {
+	if body = text("rated", "main"); !strings.Contains(body, "不满意") || !strings.Contains(body, e.cat.Division(office).Name) {
 		t.Errorf("rating page after rating:\n%s", body)
 	}
 	shot("rated")
