@@ -36,6 +36,37 @@ func (s *AppService) Inbox(ctx context.Context) ([]syncapi.Application, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.reportTaken(ctx, apps)
+	var waiting, rest []syncapi.Application
+	for _, a := range apps {
+		if a.State == syncapi.AppSubmitted {
+			waiting = append(waiting, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return append(waiting, rest...), nil
+}
+
+// ReportTaken tells the hub, with its case number, of every application
+// of the office whose intake (StartIntake) has been accepted on this desk
+// and that the hub does not hold as taken yet. The desk calls it once an
+// intake is accepted, so the application page shows it without waiting
+// for the clerk to open the inbox again (#13). It returns how many it
+// reported and the first error.
+func (s *AppService) ReportTaken(ctx context.Context) (int, error) {
+	apps, err := s.Hub.Applications(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.reportTaken(ctx, apps)
+}
+
+// reportTaken reports the accepted intakes among apps to the hub, each
+// replaced in apps by the hub's answer.
+func (s *AppService) reportTaken(ctx context.Context, apps []syncapi.Application) (int, error) {
+	n := 0
+	var first error
 	for i, a := range apps {
 		if a.State == syncapi.AppTaken || a.State == syncapi.AppReturned {
 			continue
@@ -48,19 +79,17 @@ func (s *AppService) Inbox(ctx context.Context) ([]syncapi.Application, error) {
 		if err != nil || c.Number == "" {
 			continue
 		}
-		if taken, err := s.Taken(ctx, a.ID, c.Number); err == nil {
-			apps[i] = taken
+		taken, err := s.Taken(ctx, a.ID, c.Number)
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
 		}
+		apps[i] = taken
+		n++
 	}
-	var waiting, rest []syncapi.Application
-	for _, a := range apps {
-		if a.State == syncapi.AppSubmitted {
-			waiting = append(waiting, a)
-		} else {
-			rest = append(rest, a)
-		}
-	}
-	return append(waiting, rest...), nil
+	return n, first
 }
 
 // Approve is 通过 with an appointment; accepted are the material codes
@@ -114,7 +143,26 @@ func (s *AppService) StartIntake(ctx context.Context, a store.Actor, app syncapi
 	if err := s.Store.SetSetting(ctx, intakeSetting+app.ID, c.ID); err != nil {
 		return nil, err
 	}
-	return c, s.Store.RecordEvent(ctx, a, c.ID, "from_application", app.Number)
+	return c, s.Store.RecordEvent(ctx, a, c.ID, EventFromApplication, app.Number)
+}
+
+// EventFromApplication is the event StartIntake records on the intake,
+// with the application's number.
+const EventFromApplication = "from_application"
+
+// FromApplication reports whether case id was started from an online
+// application (StartIntake).
+func FromApplication(ctx context.Context, st *store.DB, id string) (bool, error) {
+	evs, err := st.History(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range evs {
+		if e.Action == EventFromApplication {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Scan returns the content of an application's scan (fetched from the

@@ -243,7 +243,17 @@ func TestBrowserApplyApproveIntakeProgress(t *testing.T) {
 	if _, err := a.db.AcceptCase(ctx, a.actor, e.cat, c); err != nil {
 		t.Fatalf("accept the intake: %v", err)
 	}
-	// the inbox reports the accepted intake to the hub as taken
+	// the desk tells the hub once the intake is accepted (its accept hook
+	// calls ReportTaken), without the inbox being opened again
+	if n, err := svc.ReportTaken(ctx); err != nil || n != 1 {
+		t.Fatalf("ReportTaken after the intake was accepted = %d, %v; want 1", n, err)
+	}
+	if held, err := e.hub.Applications(ctx, office); err != nil || len(held) != 1 || held[0].State != syncapi.AppTaken || held[0].CaseNumber != c.Number {
+		t.Fatalf("the hub holds %+v, %v; want the application taken as %s", held, err, c.Number)
+	}
+	if n, err := svc.ReportTaken(ctx); err != nil || n != 0 {
+		t.Fatalf("ReportTaken again = %d, %v; want nothing left to report", n, err)
+	}
 	if inbox, err = svc.Inbox(ctx); err != nil || inbox[0].State != syncapi.AppTaken || inbox[0].CaseNumber != c.Number {
 		t.Fatalf("after the intake was accepted the inbox has %+v, %v", inbox, err)
 	}

@@ -38,6 +38,10 @@ type Services struct {
 	Restore func(path string) error
 	// Unsynced reports whether a case has changes the hub has not acknowledged.
 	Unsynced func(ctx context.Context, caseID string) bool
+	// Accepted, when set, is called once an intake is accepted, with the
+	// case (the wiring tells the hub of the online application it came
+	// from, #13). It must not block: the clerk is waiting.
+	Accepted func(ctx context.Context, c *casework.Case)
 	// Roster returns the values an imported roster holds for an ID number.
 	Roster func(ctx context.Context, idNumber string) map[string]string
 	// Keys keeps the encrypted store's key file in step (nil: no key file).

@@ -877,6 +877,9 @@ func (s *IntakeScreen) AcceptNow() {
 		return
 	}
 	s.settleOtherDrafts()
+	if s.d.Svc.Accepted != nil {
+		s.d.Svc.Accepted(s.d.ctx(), s.C)
+	}
 	s.showAccepted()
 }
 

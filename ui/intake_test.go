@@ -207,3 +207,26 @@ func TestDepartmentCompletesTask(t *testing.T) {
 		t.Errorf("idcard = %+v, want returned with reason", c.Task("idcard"))
 	}
 }
+
+// TestAcceptedHookOnlyOnAccept guards what tells the hub of an intake
+// from an online application at once (#13): the Accepted hook is called
+// once with the accepted case, and not for a refused 受理.
+func TestAcceptedHookOnlyOnAccept(t *testing.T) {
+	f := newFixture(t)
+	var got []*casework.Case
+	f.desk.Svc.Accepted = func(_ context.Context, c *casework.Case) { got = append(got, c) }
+	f.desk.LoggedIn(f.clerk)
+	s := NewIntakeScreen(f.desk)
+	v := f.fillIntake(t, s, false)
+	name := s.Inputs[casework.FieldName].Entry
+	name.SetText("")
+	s.AcceptNow()
+	if s.C.State != casework.CaseDraft || len(got) != 0 {
+		t.Fatalf("a refused 受理: state %s, hook called %d times", s.C.State, len(got))
+	}
+	name.SetText(v[casework.FieldName])
+	s.AcceptNow()
+	if s.C.State != casework.CaseAccepted || len(got) != 1 || got[0].ID != s.C.ID || got[0].Number == "" || got[0].Number != s.C.Number {
+		t.Fatalf("after 受理 (state %s, number %q) the hook got %d cases", s.C.State, s.C.Number, len(got))
+	}
+}

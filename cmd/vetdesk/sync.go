@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 
+	"vetdesk/casework"
 	"vetdesk/counter"
 	"vetdesk/syncclient"
 	"vetdesk/ui"
@@ -30,6 +32,63 @@ type syncService struct {
 	mu     sync.Mutex
 	client *syncclient.Client
 	notify func(syncclient.Status)
+	// takenDue: an intake was accepted whose online application the hub
+	// may not hold as taken yet; reporting: a report is running.
+	takenDue  atomic.Bool
+	reporting sync.Mutex
+}
+
+// intakeAccepted tells the hub, in the background, of the online
+// application an accepted intake came from (#13); when the hub cannot be
+// reached it is told after the next good sync round.
+func (s *syncService) intakeAccepted(_ context.Context, c *casework.Case) {
+	go func() {
+		if s.noteAccepted(c) {
+			s.reportTaken()
+		}
+	}()
+}
+
+// noteAccepted makes a report due when the accepted case c came from an
+// online application, and says so; other intakes ask nothing of the hub.
+func (s *syncService) noteAccepted(c *casework.Case) bool {
+	from, err := counter.FromApplication(s.ctx, s.e.st, c.ID)
+	if err != nil {
+		slog.Warn("accepted intake", "case", c.ID, "err", err)
+	}
+	if from {
+		s.takenDue.Store(true)
+	}
+	return from
+}
+
+// onStatus retries a due report after a good sync round.
+func (s *syncService) onStatus(st syncclient.Status) {
+	if st.Online && !st.Syncing && st.Err == nil && s.takenDue.Load() {
+		go s.reportTaken()
+	}
+}
+
+// reportTaken reports accepted intakes of online applications to the hub
+// when one is due, one report at a time.
+func (s *syncService) reportTaken() {
+	if !s.reporting.TryLock() {
+		return // the running one reports it, or the next good round does
+	}
+	defer s.reporting.Unlock()
+	if !s.takenDue.Swap(false) {
+		return
+	}
+	c := s.Client()
+	if c == nil {
+		s.takenDue.Store(true)
+		return
+	}
+	svc := &counter.AppService{Store: s.e.st, Cat: s.e.cat, Hub: c, Now: time.Now}
+	if _, err := svc.ReportTaken(s.ctx); err != nil {
+		s.takenDue.Store(true)
+		slog.Warn("report taken applications", "err", err)
+	}
 }
 
 func (s *syncService) Client() *syncclient.Client {
@@ -75,8 +134,12 @@ func enrolled(ctx context.Context, e *env) bool {
 func startSync(ctx context.Context, e *env, d *ui.Desk) {
 	svc := d.Svc
 	s := &syncService{e: e, ctx: ctx}
-	s.notify = func(st syncclient.Status) { fyne.Do(d.SyncChanged) }
+	s.notify = func(st syncclient.Status) {
+		fyne.Do(d.SyncChanged)
+		s.onStatus(st)
+	}
 	svc.Sync = s
+	svc.Accepted = s.intakeAccepted
 	// 网上申请 (#13): the office's online applications, through the hub
 	svc.Extra = append(svc.Extra, ui.ApplicationsEntry(func() ui.AppInbox {
 		c := s.Client()
