@@ -239,7 +239,8 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 // BenchmarkSearch runs the counter's searches over the data set with terms
-// drawn from it, reporting p50 and p95 besides the mean.
+// drawn from it, reporting p50 and p95 besides the mean, and the process's
+// CPU time per search (which the machine's load changes less).
 func BenchmarkSearch(b *testing.B) {
 	db := openBench(b)
 	ctx := context.Background()
@@ -282,6 +283,7 @@ func BenchmarkSearch(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			lat := make([]time.Duration, 0, b.N)
 			total := 0
+			cpu0, cpuOK := processCPU()
 			for i := range b.N {
 				q := tt.q
 				q.Text = tt.terms[(i+rng.IntN(3))%len(tt.terms)]
@@ -293,6 +295,9 @@ func BenchmarkSearch(b *testing.B) {
 					b.Fatal(err)
 				}
 				total += n
+			}
+			if cpu1, _ := processCPU(); cpuOK {
+				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			}
 			b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-ms")

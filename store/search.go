@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -196,7 +195,7 @@ func (db *DB) postingSizes(ctx context.Context, grams []string) (map[string]int,
 		cols[i] = fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM grams WHERE gram = ? LIMIT %d))", postingCap)
 		args[i], dest[i] = g, &counts[i]
 	}
-	if err := db.queryRow(ctx, `SELECT `+strings.Join(cols, ", "), args...).Scan(dest...); err != nil {
+	if err := db.searchRow(ctx, `SELECT `+strings.Join(cols, ", "), args, dest...); err != nil {
 		return nil, err
 	}
 	for i, g := range grams {
@@ -393,16 +392,16 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 		// would find them twice.
 		m := `WITH m AS MATERIALIZED (SELECT c.rid, ` + key + ` FROM cases c WHERE ` + where + `) `
 		sorted := strings.NewReplacer("c.updated_at", "m.updated_at", "c.created_at", "m.created_at", "c.rid", "m.rid").Replace(order)
-		rows, err = db.rawQuery(ctx, m+fmt.Sprintf(page, `(SELECT count(*) FROM m)`, `SELECT m.rid FROM m`+sorted), append(args, q.Limit, q.Offset)...)
+		rows, err = db.searchQuery(ctx, m+fmt.Sprintf(page, `(SELECT count(*) FROM m)`, `SELECT m.rid FROM m`+sorted), append(args, q.Limit, q.Offset)...)
 	} else {
 		cwhere, cargs, _, _ := q.where(terms, sizes, true)
-		if err := db.rawRow(ctx, `SELECT count(*) FROM cases c WHERE `+cwhere, cargs...).Scan(&total); err != nil {
+		if err := db.searchRow(ctx, `SELECT count(*) FROM cases c WHERE `+cwhere, cargs, &total); err != nil {
 			return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
 		}
 		if total == 0 {
 			return nil, 0, nil
 		}
-		rows, err = db.rawQuery(ctx, fmt.Sprintf(page, strconv.Itoa(total), `SELECT c.rid FROM cases c WHERE `+where+order), append(args, q.Limit, q.Offset)...)
+		rows, err = db.searchQuery(ctx, fmt.Sprintf(page, "?", `SELECT c.rid FROM cases c WHERE `+where+order), append(append([]any{total}, args...), q.Limit, q.Offset)...)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
@@ -423,11 +422,70 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 		if q.Offset == 0 {
 			return nil, 0, nil
 		}
-		if err := db.rawRow(ctx, `SELECT count(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+		if err := db.searchRow(ctx, `SELECT count(*) FROM cases c WHERE `+where, args, &total); err != nil {
 			return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
 		}
 	}
 	return out, total, nil
+}
+
+// maxSearchStmts bounds the statements of searches kept prepared in
+// db.stmts (their text starts with searchMark): the text varies with the
+// query's shape (the terms' kinds and numbers of grams, the filters), a few
+// dozen shapes in a counter's use; past the bound a search's statements are
+// prepared for it alone. Preparing them took a third of a name search.
+const maxSearchStmts = 64
+
+const searchMark = "/* search */ "
+
+// searchQuery runs a search's statement q, prepared once while fewer than
+// maxSearchStmts are kept.
+func (db *DB) searchQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = searchMark + q
+	db.gate.RLock()
+	defer db.gate.RUnlock()
+	db.smu.Lock()
+	s, ok := db.stmts[q]
+	if !ok {
+		n := 0
+		for k := range db.stmts {
+			if strings.HasPrefix(k, searchMark) {
+				n++
+			}
+		}
+		if n < maxSearchStmts {
+			var err error
+			if s, err = db.sql.PrepareContext(ctx, q); err != nil {
+				db.smu.Unlock()
+				return nil, err
+			}
+			db.stmts[q], ok = s, true
+		}
+	}
+	db.smu.Unlock()
+	if ok {
+		return s.QueryContext(ctx, args...)
+	}
+	return db.sql.QueryContext(ctx, q, args...)
+}
+
+// searchRow runs a search's statement q of one row into dest.
+func (db *DB) searchRow(ctx context.Context, q string, args []any, dest ...any) error {
+	rows, err := db.searchQuery(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // FindDuplicates returns the accepted (not draft, not withdrawn) cases of

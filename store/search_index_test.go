@@ -309,3 +309,35 @@ func TestNumberGramsMigration(t *testing.T) {
 		t.Errorf("Search(%q) after the migration = %v, %v, want case %s", frag, rs, err, c.ID)
 	}
 }
+
+// TestSearchStmtsBounded: searches of more shapes than maxSearchStmts keep
+// at most that many statements prepared, and the ones past it still find
+// what the old search finds.
+func TestSearchStmtsBounded(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, nil)
+	cases := searchCorpus(t, db, 40)
+	name := []rune(cases[1].Values[casework.FieldName])
+	for k := 1; k <= maxSearchStmts+16; k++ {
+		q := Query{Text: strings.TrimSpace(strings.Repeat(string(name[:1])+" ", k)), Limit: 100}
+		rs, total, err := db.Search(ctx, q)
+		if err != nil {
+			t.Fatalf("Search(%d terms) = %v", k, err)
+		}
+		want := legacySearch(t, db, q)
+		if len(rs) != len(want) || total != len(want) || len(want) == 0 {
+			t.Errorf("Search(%d terms) = %d rows, total %d, want %d (and some)", k, len(rs), total, len(want))
+		}
+	}
+	db.smu.Lock()
+	n := 0
+	for k := range db.stmts {
+		if strings.HasPrefix(k, searchMark) {
+			n++
+		}
+	}
+	db.smu.Unlock()
+	if n != maxSearchStmts {
+		t.Errorf("%d search statements prepared, want the bound %d", n, maxSearchStmts)
+	}
+}
