@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+
 	"vetdesk/internal/sealvfs"
 )
 
@@ -232,7 +235,28 @@ func vacuumInto(ctx context.Context, src *sql.DB, path string, key []byte) error
 	if err != nil {
 		return err
 	}
-	_, err = src.ExecContext(ctx, q, uri)
+	conn, err := src.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// A sealed copy gets the page checksums' reserved bytes as VACUUM INTO
+	// writes it, from a plaintext source too: the reserve asked of the
+	// source's connection (nothing changes in the source file) is the
+	// copy's. Sealing a plaintext store then needs no second VACUUM of
+	// the copy to make room for them, which wrote the whole store twice
+	// more (its WAL, then the checkpoint).
+	if err := conn.Raw(func(c any) error {
+		dc, ok := c.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("%T is not a go-sqlite3 connection", c)
+		}
+		_, err := dc.Raw().FileControl("main", sqlite3.FCNTL_RESERVE_BYTES, 8)
+		return err
+	}); err != nil {
+		return keyError(key, err)
+	}
+	_, err = conn.ExecContext(ctx, q, uri)
 	return keyError(key, err)
 }
 

@@ -139,11 +139,35 @@ func TestSealedStoreDetectsAFlippedByte(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	flipAndCheck(t, path, key, raw)
+}
+
+// TestSealedFromPlaintextDetectsAFlippedByte: a store sealed at its first
+// start under this version (its copy written by VACUUM INTO with the page
+// checksums' reserve asked of the plaintext source) has page checksums
+// too.
+func TestSealedFromPlaintextDetectsAFlippedByte(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vetdesk.db")
+	writePlainStore(t, path, 40)
+	key := testKey(t)
+	openKeyed(t, path, key).Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipAndCheck(t, path, key, raw)
+}
+
+// flipAndCheck flips a bit in the middle of raw, the sealed store at path,
+// and expects opening, checking or reading it all to fail.
+func flipAndCheck(t *testing.T, path string, key, raw []byte) {
+	t.Helper()
+	ctx := context.Background()
 	raw[len(raw)/2+100] ^= 0x01
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(path, Options{Key: key})
+	db, err := Open(path, Options{Key: key})
 	if err == nil {
 		err = db.IntegrityCheck(ctx)
 		if err == nil {
