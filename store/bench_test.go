@@ -207,12 +207,23 @@ func BenchmarkSaveIntake(b *testing.B) {
 		cases[i] = g.Draft("", "371002", true)
 	}
 	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
+	cpu0, cpuOK := processCPU()
 	for i := range b.N {
+		start := time.Now()
 		if err := db.SaveCase(ctx, clerk, cases[i]); err != nil {
 			b.Fatal(err)
 		}
+		lat = append(lat, time.Since(start))
 	}
+	// CPU of the process per save (user and system, background work such
+	// as checkpoints included), and the clerk's wait at p50 and p95
+	if cpu1, _ := processCPU(); cpuOK {
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
+	b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-ms")
 }
 
 // BenchmarkEditCase changes one value of an existing case.
