@@ -247,9 +247,9 @@ func (w *wtx) refreshCase(rid int64, t touched) error {
 	items := jsonOrEmpty(c.Items, len(c.Items) == 0)
 	name, idNum, phone := c.Values[casework.FieldName], strings.ToUpper(c.Values[casework.FieldIDNumber]), c.Values[casework.FieldPhone]
 	_, err = w.exec(`UPDATE cases SET number = ?, state = ?, office = ?, station = ?, name = ?, id_number = ?, phone = ?,
-		items = ?, created_at = ?, accepted_at = ?, updated_at = ?, closed_at = ?, missing_materials = ? WHERE rid = ?`,
+		items = ?, created_at = ?, accepted_at = ?, updated_at = ?, closed_at = ?, missing_materials = ?, created_by = ? WHERE rid = ?`,
 		c.Number, string(c.State), c.Office, c.Station, name, idNum, phone, items,
-		formatTime(c.CreatedAt), formatTime(c.AcceptedAt), formatTime(c.UpdatedAt), formatTime(c.ClosedAt), missing, rid)
+		formatTime(c.CreatedAt), formatTime(c.AcceptedAt), formatTime(c.UpdatedAt), formatTime(c.ClosedAt), missing, c.CreatedBy, rid)
 	if err != nil {
 		return fmt.Errorf("refresh case %s: %w", id, err)
 	}

@@ -340,7 +340,7 @@ func (q Query) where(terms []searchTerm, sizes map[string]int, count bool) (clau
 }
 
 const summaryColumns = `c.id, c.number, c.name, c.id_number, c.phone, c.office, c.state, c.items, c.created_at, c.accepted_at, c.updated_at,
-	coalesce((SELECT f.value FROM fields f WHERE f.case_rid = c.rid AND f.entity = 'case' AND f.key = '' AND f.field = 'created_by'), '')`
+	c.created_by`
 
 // scanSummary scans a row of summaryColumns, and the columns of more after
 // them.
@@ -381,8 +381,7 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 		order, key = ` ORDER BY c.created_at, c.rid`, `c.created_at`
 	}
 	// The page's rows are chosen first and only they are read whole: in one
-	// query SQLite would build every matching row, with its created_by
-	// look-up in fields, before sorting them.
+	// query SQLite would build every matching row before sorting them.
 	page := `SELECT ` + summaryColumns + `, %s FROM cases c WHERE c.rid IN (%s LIMIT ? OFFSET ?)` + order
 	var rows *sql.Rows
 	total := -1

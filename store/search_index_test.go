@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"vetdesk/casework"
@@ -229,33 +228,30 @@ func TestSearchMatchesLegacy(t *testing.T) {
 	}
 }
 
-// TestNumberGramsMigration: a store of schema 4, whose grams have no number
-// grams, gets those of its cases' numbers from migration 5, the same
-// caseGrams gives, and finds a number fragment across its parts.
-func TestNumberGramsMigration(t *testing.T) {
+// TestSearchMigrations: a store of schema 4, whose grams have no number
+// grams and whose case rows do not say who started them, gets the grams of
+// its cases' numbers from migration 5, the same caseGrams gives, and finds a
+// number fragment across its parts; migration 6 copies each case's
+// created_by from its fields into its row, which the search shows.
+func TestSearchMigrations(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir() + "/v4.db"
-	base := migrationSource
-	t.Cleanup(func() { migrationSource = base })
-	old := fstest.MapFS{}
-	for _, m := range migrations()[:4] {
-		old["sql/migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
-	}
-	migrationSource = old
 	db := openAt(t, path, nil)
 	cases := searchCorpus(t, db, 60)
-	// what a program of schema 4 wrote
-	if _, err := db.sql.Exec(`DELETE FROM grams WHERE gram LIKE '#%'`); err != nil {
-		t.Fatal(err)
+	// back to what a program of schema 4 wrote
+	for _, q := range []string{`DELETE FROM grams WHERE gram LIKE '#%'`, `DROP INDEX cases_state`,
+		`ALTER TABLE cases DROP COLUMN created_by`, `PRAGMA user_version = 4`} {
+		if _, err := db.sql.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 	db.Close()
 
-	migrationSource = base
 	db = openAt(t, path, nil)
 	defer db.Close()
 	var version int
 	db.sql.QueryRow(`PRAGMA user_version`).Scan(&version)
-	if version != SchemaVersion() || version < 5 {
+	if version != SchemaVersion() || version < 6 {
 		t.Fatalf("user_version = %d, want %d", version, SchemaVersion())
 	}
 	got := map[string]bool{}
@@ -307,6 +303,23 @@ func TestNumberGramsMigration(t *testing.T) {
 	rs, _, err := db.Search(ctx, Query{Text: frag})
 	if err != nil || !slices.ContainsFunc(rs, func(s CaseSummary) bool { return s.ID == c.ID }) {
 		t.Errorf("Search(%q) after the migration = %v, %v, want case %s", frag, rs, err, c.ID)
+	}
+
+	var rows6, filled int
+	if err := db.sql.QueryRow(`SELECT count(*), count(*) FILTER (WHERE created_by = ?) FROM cases`, clerk.UserID).Scan(&rows6, &filled); err != nil {
+		t.Fatal(err)
+	}
+	if rows6 != len(cases) || filled != len(cases) {
+		t.Errorf("after the migration %d of %d case rows say who started them, want all %d", filled, rows6, len(cases))
+	}
+	rs, total, err := db.Search(ctx, Query{Limit: 100})
+	if err != nil || total != len(cases) {
+		t.Fatalf("Search(all) = %d, %v", total, err)
+	}
+	for _, r := range rs {
+		if r.CreatedBy != clerk.UserID {
+			t.Errorf("case %s created by %q after the migration, want %q", r.ID, r.CreatedBy, clerk.UserID)
+		}
 	}
 }
 
