@@ -142,7 +142,15 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request, d deviceRec
 		return
 	}
 	extendDeadlines(w, h.transferTimeout()) // the first build of an office takes a while
-	n, err := h.db.CaseCount(r.Context(), d.Office)
+	// The build goes on when the device stops waiting (its request is
+	// cancelled): its next round, or the next device, is served it instead
+	// of starting over. At 100,000 cases a sealed hub's build took longer
+	// than a desk waited, and each retry cut its own build (#12). It ends
+	// with the hub.
+	ctx, stop := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer stop()
+	defer context.AfterFunc(h.bgCtx, stop)()
+	n, err := h.db.CaseCount(ctx, d.Office)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -161,7 +169,7 @@ func (h *Hub) handleSnapshot(w http.ResponseWriter, r *http.Request, d deviceRec
 	if keeping {
 		maxAge = 1<<63 - 1
 	}
-	s, err := h.snapshotOf(r.Context(), d.Office, maxAge)
+	s, err := h.snapshotOf(ctx, d.Office, maxAge)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -277,3 +277,45 @@ func TestOldSnapshotKeptWhileNothingChanged(t *testing.T) {
 		t.Errorf("after a new case the snapshot holds %d cases up to %d, want 2 cases past %d", third.Man.Cases, third.Man.High, first.Man.High)
 	}
 }
+
+// TestSnapshotBuildOutlivesTheRequest: a desk that stops waiting for the
+// manifest (its request cancelled, as a client's timeout does while a
+// large office's first snapshot is built) does not cut the build: the
+// snapshot is there for its next round.
+func TestSnapshotBuildOutlivesTheRequest(t *testing.T) {
+	ctx := context.Background()
+	h := newTestHub(t, Options{SnapshotMinCases: 3})
+	cat := testCatalogue(t)
+	g := casework.NewGenerator(cat, 5, genNow)
+	var cases []*casework.Case
+	for i := range 4 {
+		c := g.Draft(fmt.Sprintf("0198a001-0000-7000-8000-%012d", i), office, true)
+		c.Accept(cat, fmt.Sprintf("%s-2026-SO01-%06d", office, i+1), genNow)
+		cases = append(cases, c)
+	}
+	if err := h.db.ImportCases(ctx, actorOf(testUsers[0]), cases); err != nil {
+		t.Fatal(err)
+	}
+	d := newTestDesk(t, "SO01", testUsers[1])
+	tok := enrolID(t, h, d.id, "SO01", "")
+	dev, err := h.deviceByToken(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, syncapi.PathSnapshot, nil).WithContext(gone)
+	h.handleSnapshot(httptest.NewRecorder(), req, dev)
+	h.snaps.mu.Lock()
+	built := h.snaps.byOffice[office]
+	h.snaps.mu.Unlock()
+	if built == nil {
+		t.Fatal("the cancelled request left no snapshot of the office")
+	}
+	if built.Man.Cases != 4 {
+		t.Errorf("snapshot holds %d cases, want 4", built.Man.Cases)
+	}
+	if _, err := os.Stat(built.path); err != nil {
+		t.Errorf("snapshot file: %v", err)
+	}
+}
