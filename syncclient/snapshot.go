@@ -13,10 +13,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"vetdesk/store"
 	"vetdesk/syncapi"
 )
+
+// manifestWait bounds the wait for a snapshot's manifest, which the hub
+// may have to build first (as long as the hub's DefaultTransferTimeout).
+const manifestWait = 30 * time.Minute
 
 // startFromSnapshot gives an empty desktop (cursor 0, no case) the hub's
 // snapshot of its office instead of the whole feed op by op: the manifest,
@@ -39,8 +44,15 @@ func (c *Client) startFromSnapshot(ctx context.Context) error {
 	if holds, err := c.st.HoldsCases(ctx); err != nil || holds {
 		return err
 	}
+	// The manifest waits while the hub builds the office's first snapshot:
+	// at 100,000 cases on a sealed hub that took more than the client's
+	// two minutes, and the hub gave up the build with the request (#12).
+	mctx, cancel := context.WithTimeout(ctx, manifestWait)
+	defer cancel()
+	hc := *c.http
+	hc.Timeout = 0
 	var man syncapi.SnapshotManifest
-	if err := c.do(ctx, http.MethodGet, syncapi.PathSnapshot, nil, &man); err != nil {
+	if err := c.doVia(mctx, &hc, http.MethodGet, syncapi.PathSnapshot, nil, &man); err != nil {
 		var he *HubError
 		if errors.As(err, &he) && he.Status == http.StatusNotFound {
 			return nil

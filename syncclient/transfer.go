@@ -31,6 +31,11 @@ var (
 // do sends a request to the hub and decodes a JSON answer into out (when
 // not nil). A non-2xx answer is a *HubError.
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	return c.doVia(ctx, c.http, method, path, body, out)
+}
+
+// doVia is do with another client (one without an overall timeout).
+func (c *Client) doVia(ctx context.Context, hc *http.Client, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -46,7 +51,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.send(req)
+	resp, err := c.sendVia(hc, req)
 	if err != nil {
 		return err
 	}
