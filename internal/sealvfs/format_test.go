@@ -65,12 +65,15 @@ func TestFileFormatIsGBXTS(t *testing.T) {
 	}
 }
 
-// spyVFS sits below the sealing VFS and records what reaches the disk.
+// spyVFS sits below the sealing VFS and records what reaches the disk:
+// bytes written by file kind, known values written, and where each write
+// and read of a WAL went (offset, length).
 type spyVFS struct {
 	vfs.VFS
-	mu    sync.Mutex
-	kinds map[string]int // file kind → bytes written
-	leaks []string
+	mu                  sync.Mutex
+	kinds               map[string]int // file kind → bytes written
+	leaks               []string
+	walWrites, walReads [][2]int64
 }
 
 func fileKind(flags vfs.OpenFlag) string {
@@ -107,6 +110,9 @@ type spyFile struct {
 func (f *spyFile) WriteAt(p []byte, off int64) (int, error) {
 	f.vfs.mu.Lock()
 	f.vfs.kinds[f.kind] += len(p)
+	if f.kind == "wal" {
+		f.vfs.walWrites = append(f.vfs.walWrites, [2]int64{off, int64(len(p))})
+	}
 	for _, n := range []string{idNumber, name, phone, "SQLite format 3"} {
 		if bytes.Contains(p, []byte(n)) {
 			f.vfs.leaks = append(f.vfs.leaks, f.kind+" got "+n)
@@ -115,6 +121,18 @@ func (f *spyFile) WriteAt(p []byte, off int64) (int, error) {
 	f.vfs.mu.Unlock()
 	return f.File.WriteAt(p, off)
 }
+
+func (f *spyFile) ReadAt(p []byte, off int64) (int, error) {
+	if f.kind == "wal" {
+		f.vfs.mu.Lock()
+		f.vfs.walReads = append(f.vfs.walReads, [2]int64{off, int64(len(p))})
+		f.vfs.mu.Unlock()
+	}
+	return f.File.ReadAt(p, off)
+}
+
+func (f *spyFile) Unwrap() vfs.File               { return f.File }
+func (f *spyFile) SharedMemory() vfs.SharedMemory { return vfsutil.WrapSharedMemory(f.File) }
 
 // TestNothingWrittenInPlaintext guards the files the folder scan cannot
 // see: temporary files (deleted on close, or never linked), statement

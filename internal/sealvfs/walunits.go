@@ -3,6 +3,7 @@ package sealvfs
 import (
 	"encoding/binary"
 	"io"
+	"slices"
 
 	"github.com/ncruces/go-sqlite3"
 )
@@ -181,7 +182,8 @@ func (x *sealFile) walWritePart(idx, us int64, size, a int, part []byte) error {
 			return err
 		}
 		u.idx, u.start = idx, us
-		u.buf = append(u.buf[:0], make([]byte, size)...)
+		u.buf = slices.Grow(u.buf[:0], size)[:size]
+		clear(u.buf)
 		u.whole, u.dirty = false, false
 		u.lo, u.hi = a, a
 		if a != 0 {
@@ -239,23 +241,19 @@ func (x *sealFile) walFill() error {
 	return nil
 }
 
-// walWriteUnit encrypts the unit and writes it whole.
+// walWriteUnit encrypts the unit in place and writes it whole. The
+// handle keeps no unit after: the next write of this handle starts from
+// the disk (walWriteAt drops what it did not just read).
 func (x *sealFile) walWriteUnit() error {
 	u := &x.walUnit
-	size := len(u.buf)
-	if cap(x.buf) < size {
-		x.buf = make([]byte, size)
-	}
-	out := x.buf[:size]
-	copy(out, u.buf)
-	x.cipher.encrypt(out, uint64(u.idx)|walTweakBit)
-	if m, err := x.File.WriteAt(out, u.start); m != size {
+	x.cipher.encrypt(u.buf, uint64(u.idx)|walTweakBit)
+	u.idx, u.dirty = -1, false
+	if m, err := x.File.WriteAt(u.buf, u.start); m != len(u.buf) {
 		if err == nil {
 			err = io.ErrShortWrite
 		}
 		return err
 	}
-	u.dirty = false
 	return nil
 }
 

@@ -9,58 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	gmcipher "github.com/emmansun/gmsm/cipher"
 	"github.com/emmansun/gmsm/sm4"
-	"github.com/ncruces/go-sqlite3/util/vfsutil"
 	"github.com/ncruces/go-sqlite3/vfs"
 )
-
-// walSpyVFS sits below the sealing VFS and records the calls that reach a
-// WAL: offset and length of each write and read.
-type walSpyVFS struct {
-	vfs.VFS
-	mu            sync.Mutex
-	writes, reads [][2]int64
-}
-
-func (s *walSpyVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (vfs.File, vfs.OpenFlag, error) {
-	f, flags, err := vfsutil.WrapOpenFilename(s.VFS, name, flags)
-	if err != nil || flags&vfs.OPEN_WAL == 0 {
-		return f, flags, err
-	}
-	return &walSpyFile{File: f, vfs: s}, flags, nil
-}
-
-func (s *walSpyVFS) reset() {
-	s.mu.Lock()
-	s.writes, s.reads = nil, nil
-	s.mu.Unlock()
-}
-
-type walSpyFile struct {
-	vfs.File
-	vfs *walSpyVFS
-}
-
-func (f *walSpyFile) WriteAt(p []byte, off int64) (int, error) {
-	f.vfs.mu.Lock()
-	f.vfs.writes = append(f.vfs.writes, [2]int64{off, int64(len(p))})
-	f.vfs.mu.Unlock()
-	return f.File.WriteAt(p, off)
-}
-
-func (f *walSpyFile) ReadAt(p []byte, off int64) (int, error) {
-	f.vfs.mu.Lock()
-	f.vfs.reads = append(f.vfs.reads, [2]int64{off, int64(len(p))})
-	f.vfs.mu.Unlock()
-	return f.File.ReadAt(p, off)
-}
-
-func (f *walSpyFile) Unwrap() vfs.File               { return f.File }
-func (f *walSpyFile) SharedMemory() vfs.SharedMemory { return vfsutil.WrapSharedMemory(f.File) }
 
 // TestWALWrittenInWholeFrames guards what makes a sealed save cheap: each
 // frame reaches the disk as one write of the whole frame (no partial sector
@@ -68,7 +22,7 @@ func (f *walSpyFile) SharedMemory() vfs.SharedMemory { return vfsutil.WrapShared
 // of its last frame, and a connection writing alone reads nothing back from
 // its WAL.
 func TestWALWrittenInWholeFrames(t *testing.T) {
-	spy := &walSpyVFS{VFS: vfs.Find("")}
+	spy := &spyVFS{VFS: vfs.Find(""), kinds: map[string]int{}}
 	vfs.Register("sealvfs-walspy", &sealVFS{VFS: spy})
 	t.Cleanup(func() { vfs.Unregister("sealvfs-walspy") })
 
@@ -86,7 +40,9 @@ func TestWALWrittenInWholeFrames(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
 	fillPeople(t, db, 5)
-	spy.reset()
+	spy.mu.Lock()
+	spy.walWrites, spy.walReads = nil, nil
+	spy.mu.Unlock()
 
 	const commits = 20
 	for i := range commits {
@@ -94,7 +50,7 @@ func TestWALWrittenInWholeFrames(t *testing.T) {
 			fmt.Sprintf("3701%014d", i), "某", "13700000000", strings.Repeat("y", 300))
 	}
 	spy.mu.Lock()
-	writes, reads := spy.writes, spy.reads
+	writes, reads := spy.walWrites, spy.walReads
 	spy.mu.Unlock()
 
 	const frame = 4096 + walFrameHead
