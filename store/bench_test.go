@@ -165,6 +165,10 @@ func buildDataset(b *testing.B, path string, n int) error {
 			batch = batch[:0]
 		}
 	}
+	if err := db.MergeGrams(ctx); err != nil {
+		db.Close()
+		return err
+	}
 	if err := db.Close(); err != nil {
 		return err
 	}

@@ -57,11 +57,11 @@ const KeySize = sealvfs.KeySize
 
 // DB is an open store.
 type DB struct {
-	path  string
-	key   []byte // nil: plaintext
-	sql   *sql.DB
-	now   func() time.Time
-	cat   *casework.Catalogue
+	path   string
+	key    []byte // nil: plaintext
+	sql    *sql.DB
+	now    func() time.Time
+	cat    *casework.Catalogue
 	files  string // attachments folder
 	attach attachState
 
@@ -78,6 +78,8 @@ type DB struct {
 
 	kmu     sync.Mutex
 	signers map[string]*opsig.Key // user id -> key unlocked at login (sign.go)
+
+	merge *gramMerger // nil: postings are merged only by MergeGrams (grams.go)
 }
 
 // Device is this device's identity. Code is the short device code used in
@@ -244,6 +246,7 @@ func Open(path string, opt Options) (*DB, error) {
 			sdb.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
+		db.startMerger()
 	}
 	return db, nil
 }
@@ -283,6 +286,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes the store.
 func (db *DB) Close() error {
+	db.stopMerger()
 	db.gate.Lock()
 	defer db.gate.Unlock()
 	db.smu.Lock()

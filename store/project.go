@@ -273,11 +273,13 @@ func (w *wtx) refreshCase(rid int64, t touched) error {
 				}
 			}
 		}
+		// the new postings are merged later, with other cases' (grams.go)
 		for g := range cur {
 			if !old[g] {
-				if _, err := w.exec(`INSERT OR IGNORE INTO grams (gram, case_rid) VALUES (?, ?)`, g, rid); err != nil {
+				if err := w.notePending(rid); err != nil {
 					return fmt.Errorf("refresh case %s grams: %w", id, err)
 				}
+				break
 			}
 		}
 	}

@@ -181,27 +181,31 @@ func probeGrams(terms []searchTerm) []string {
 	return out
 }
 
-// postingSizes counts the posting list of each gram, up to postingCap.
-func (db *DB) postingSizes(ctx context.Context, grams []string) (map[string]int, error) {
-	sizes := map[string]int{}
-	if len(grams) == 0 {
-		return sizes, nil
+// postingSizes counts the posting list of each of terms' probeGrams, up
+// to postingCap, and tells whether some case's postings are pending (not
+// yet merged into grams, grams.go), when a term has grams at all.
+func (db *DB) postingSizes(ctx context.Context, terms []searchTerm) (sizes map[string]int, pending bool, err error) {
+	sizes = map[string]int{}
+	if !slices.ContainsFunc(terms, func(t searchTerm) bool { return len(t.grams) > 0 }) {
+		return sizes, false, nil
 	}
-	cols := make([]string, len(grams))
+	grams := probeGrams(terms)
+	cols := make([]string, len(grams), len(grams)+1)
 	args := make([]any, len(grams))
-	dest := make([]any, len(grams))
+	dest := make([]any, len(grams), len(grams)+1)
 	counts := make([]int, len(grams))
 	for i, g := range grams {
 		cols[i] = fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM grams WHERE gram = ? LIMIT %d))", postingCap)
 		args[i], dest[i] = g, &counts[i]
 	}
+	cols, dest = append(cols, "EXISTS (SELECT 1 FROM grams_pending)"), append(dest, &pending)
 	if err := db.searchRow(ctx, `SELECT `+strings.Join(cols, ", "), args, dest...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for i, g := range grams {
 		sizes[g] = counts[i]
 	}
-	return sizes, nil
+	return sizes, pending, nil
 }
 
 // byRarity orders grams by their posting size, smallest first (grams
@@ -243,10 +247,11 @@ func postings(grams []string, args *[]any) string {
 }
 
 // where builds the WHERE clause of a case query over cases c, with the
-// posting sizes of probeGrams; indexed reports that a term narrows the
-// cases through the grams, none that no case can match. count is set for
-// the clause of a bare count: only there may the states' index drive.
-func (q Query) where(terms []searchTerm, sizes map[string]int, count bool) (clause string, args []any, indexed, none bool) {
+// posting sizes of probeGrams and whether some case's postings are pending
+// (not yet in grams); indexed reports that a term narrows the cases
+// through the grams, none that no case can match. count is set for the
+// clause of a bare count: only there may the states' index drive.
+func (q Query) where(terms []searchTerm, sizes map[string]int, pending, count bool) (clause string, args []any, indexed, none bool) {
 	conds := []string{"c.state <> ''"}
 	for _, t := range terms {
 		term := t.text
@@ -278,8 +283,13 @@ func (q Query) where(terms []searchTerm, sizes map[string]int, count bool) (clau
 					args = append(args, term)
 				}
 			}
-			if len(cand) == 0 {
+			if len(cand) == 0 && !pending {
 				return "", nil, false, true
+			}
+			// the cases whose postings are not merged yet (grams.go): a
+			// few hundred at most, checked by their rows below
+			if pending {
+				cand = append(cand, "SELECT case_rid FROM grams_pending")
 			}
 			conds = append(conds, "c.rid IN ("+strings.Join(cand, " UNION ")+")")
 			indexed = true
@@ -368,11 +378,11 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 		q.Limit = 50
 	}
 	terms := q.terms()
-	sizes, err := db.postingSizes(ctx, probeGrams(terms))
+	sizes, pending, err := db.postingSizes(ctx, terms)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
 	}
-	where, args, indexed, none := q.where(terms, sizes, false)
+	where, args, indexed, none := q.where(terms, sizes, pending, false)
 	if none {
 		return nil, 0, nil
 	}
@@ -393,7 +403,7 @@ func (db *DB) Search(ctx context.Context, q Query) ([]CaseSummary, int, error) {
 		sorted := strings.NewReplacer("c.updated_at", "m.updated_at", "c.created_at", "m.created_at", "c.rid", "m.rid").Replace(order)
 		rows, err = db.searchQuery(ctx, m+fmt.Sprintf(page, `(SELECT count(*) FROM m)`, `SELECT m.rid FROM m`+sorted), append(args, q.Limit, q.Offset)...)
 	} else {
-		cwhere, cargs, _, _ := q.where(terms, sizes, true)
+		cwhere, cargs, _, _ := q.where(terms, sizes, pending, true)
 		if err := db.searchRow(ctx, `SELECT count(*) FROM cases c WHERE `+cwhere, cargs, &total); err != nil {
 			return nil, 0, fmt.Errorf("search %q: %w", q.Text, err)
 		}

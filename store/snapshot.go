@@ -27,7 +27,7 @@ import (
 // over from the desktop's own file when it adopts a snapshot.
 var replicated = map[string]bool{
 	"peers": true, "ops": true, "fields": true, "cases": true, "case_items": true, "tasks": true, "grams": true,
-	"restamps": true,
+	"grams_pending": true, "restamps": true,
 }
 
 // SnapshotInfo describes a snapshot file.
@@ -162,6 +162,7 @@ func (db *DB) WriteSnapshotKey(ctx context.Context, path, office string, key []b
 		{`INSERT INTO snap.case_items SELECT * FROM main.case_items WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.tasks SELECT * FROM main.tasks WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.grams SELECT * FROM main.grams WHERE case_rid IN ` + scope, []any{o}, nil},
+		{`INSERT INTO snap.grams_pending SELECT * FROM main.grams_pending WHERE case_rid IN ` + scope, []any{o}, nil},
 		{`INSERT INTO snap.restamps SELECT * FROM main.restamps WHERE op IN (SELECT id FROM snap.ops)`, nil, nil},
 		// The replica's clock is at or past every op it holds.
 		{`INSERT INTO snap.clock SELECT * FROM main.clock`, nil, nil},
@@ -402,6 +403,7 @@ func (db *DB) AdoptSnapshot(ctx context.Context, path string, remote []Op, setti
 	if err := db.swapFile(path); err != nil {
 		return fail(err)
 	}
+	db.wakeMerger() // the snapshot's pending postings
 	return info, nil
 }
 

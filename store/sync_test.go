@@ -251,6 +251,10 @@ func TestHLCMonotonicWhenClockGoesBack(t *testing.T) {
 // ids and sequences.
 func dump(t testing.TB, db *DB) string {
 	t.Helper()
+	// the postings complete, whenever the merger came (grams.go)
+	if err := db.MergeGrams(context.Background()); err != nil {
+		t.Fatalf("dump: %v", err)
+	}
 	qs := []string{
 		`SELECT c.id, f.entity, f.key, f.field, f.value FROM fields f LEFT JOIN cases c ON c.rid = f.case_rid ORDER BY 1, 2, 3, 4`,
 		`SELECT id, number, state, office, station, name, id_number, phone, items, created_at, accepted_at, updated_at, closed_at, missing_materials FROM cases ORDER BY id`,
