@@ -228,6 +228,57 @@ func BenchmarkSaveIntake(b *testing.B) {
 	}
 	b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-ms")
+	// the benchmarks after this one find the postings merged, as a desk
+	// does after its first idle moment (BenchmarkMergeGrams times this)
+	b.StopTimer()
+	if err := db.MergeGrams(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkMergeGrams adds the search postings of saved intakes to the
+// index, as the merger does after a save (grams.go): one case at a time (a
+// desk idle after each save) and mergeChunk at a time (a desk or hub that
+// saves faster than it idles). An op is one case; the saves are not timed.
+func BenchmarkMergeGrams(b *testing.B) {
+	for _, k := range []int{1, mergeChunk} {
+		b.Run(fmt.Sprintf("chunk=%d", k), func(b *testing.B) {
+			db := openBench(b)
+			g := casework.NewGenerator(testCatalogue(b), uint64(time.Now().UnixNano()), testNow)
+			ctx := context.Background()
+			var cpu time.Duration
+			cpuOK := true
+			b.ResetTimer()
+			for i := 0; i < b.N; i += k {
+				b.StopTimer()
+				n := min(k, b.N-i)
+				for range n {
+					if err := db.SaveCase(ctx, clerk, g.Draft("", "371002", true)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				// the merger waits for mergeIdle after the last save: the
+				// merge below is this benchmark's
+				cpu0, ok := processCPU()
+				b.StartTimer()
+				merged, _, err := db.mergeGrams(ctx, n)
+				b.StopTimer()
+				cpu1, _ := processCPU()
+				cpu += cpu1 - cpu0
+				cpuOK = cpuOK && ok
+				if err != nil {
+					b.Fatal(err)
+				}
+				if merged != n {
+					b.Fatalf("merged %d cases, want %d", merged, n)
+				}
+				b.StartTimer()
+			}
+			if cpuOK {
+				b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			}
+		})
+	}
 }
 
 // BenchmarkEditCase changes one value of an existing case.

@@ -20,7 +20,7 @@ import (
 //
 // Variables, not constants, for the tests.
 var (
-	mergeIdle  = 300 * time.Millisecond
+	mergeIdle  = 2 * time.Second
 	mergeChunk = 64
 	pendingCap = 512
 )
