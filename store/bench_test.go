@@ -202,8 +202,32 @@ func BenchmarkDataset(b *testing.B) {
 }
 
 // BenchmarkSaveIntake saves one new ten-item intake (about 60 values, 13
-// materials) into the full data set.
+// materials) into the full data set, saves back to back (a bulk entry, a
+// replay): the merger never finds the store idle, and a save now and then
+// runs the automatic checkpoint.
 func BenchmarkSaveIntake(b *testing.B) {
+	benchSaves(b, nil)
+}
+
+// BenchmarkSaveIntakeAfterIdle saves as BenchmarkSaveIntake does, with the
+// pause of a counter between saves: before each save, untimed, what the
+// merger does once the store is idle (the postings merged, the WAL
+// checkpointed).
+func BenchmarkSaveIntakeAfterIdle(b *testing.B) {
+	ctx := context.Background()
+	benchSaves(b, func(db *DB) error {
+		if err := db.MergeGrams(ctx); err != nil {
+			return err
+		}
+		return db.idleCheckpoint(ctx)
+	})
+}
+
+// benchSaves times b.N saves of new intakes, running pause, untimed, before
+// each one, and reports the process's CPU per save and the clerk's wait at
+// p50, p95 and p99 (and the CPU of the pauses, the work the merger does off the
+// saves).
+func benchSaves(b *testing.B, pause func(*DB) error) {
 	db := openBench(b)
 	g := casework.NewGenerator(testCatalogue(b), uint64(time.Now().UnixNano()), testNow)
 	cases := make([]*casework.Case, b.N)
@@ -212,22 +236,42 @@ func BenchmarkSaveIntake(b *testing.B) {
 	}
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
+	var cpu, pauseCPU time.Duration
+	cpuOK := true
 	b.ResetTimer()
-	cpu0, cpuOK := processCPU()
 	for i := range b.N {
+		if pause != nil {
+			b.StopTimer()
+			p0, ok0 := processCPU()
+			if err := pause(db); err != nil {
+				b.Fatal(err)
+			}
+			p1, ok1 := processCPU()
+			pauseCPU += p1 - p0
+			cpuOK = cpuOK && ok0 && ok1
+			b.StartTimer()
+		}
+		cpu0, ok0 := processCPU()
 		start := time.Now()
 		if err := db.SaveCase(ctx, clerk, cases[i]); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(start))
+		cpu1, ok1 := processCPU()
+		cpu += cpu1 - cpu0
+		cpuOK = cpuOK && ok0 && ok1
 	}
 	// CPU of the process per save (user and system, background work such
 	// as checkpoints included), and the clerk's wait at p50 and p95
-	if cpu1, _ := processCPU(); cpuOK {
-		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	if cpuOK {
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		if pause != nil { // the work moved off the save, per save
+			b.ReportMetric(float64(pauseCPU.Microseconds())/1000/float64(b.N), "pause-cpu-ms/op")
+		}
 	}
 	b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	// the benchmarks after this one find the postings merged, as a desk
 	// does after its first idle moment (BenchmarkMergeGrams times this)
 	b.StopTimer()

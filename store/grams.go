@@ -15,7 +15,8 @@ import (
 // postings, each on its own page of the index. The merger below adds them
 // when no save has come for mergeIdle, or at once when pendingCap cases are
 // waiting, mergeChunk cases a transaction so that a save arriving meanwhile
-// waits for one chunk at most. Until then the search takes the pending
+// waits for one chunk at most, and then, if the store is still idle,
+// checkpoints the WAL (idleCheckpoint). Until then the search takes the pending
 // cases as candidates and checks them by their rows (Query.where).
 //
 // Variables, not constants, for the tests.
@@ -180,6 +181,7 @@ func (m *gramMerger) run(db *DB) {
 			return
 		case <-m.wake:
 		}
+		merged := false
 		for m.pending.Load() > 0 {
 			// wait until no save has come for mergeIdle, unless too many
 			// cases wait
@@ -200,8 +202,31 @@ func (m *gramMerger) run(db *DB) {
 				// the postings stay pending and found: the next note
 				// tries again
 				log.Printf("store %s: %v", db.path, err)
+				merged = false
 				break
+			}
+			merged = true
+		}
+		// idle (no save for mergeIdle) and merged: checkpoint now, so the
+		// next saves start a new WAL instead of one of them copying a
+		// thousand pages back into the database (wal_autocheckpoint)
+		if merged && time.Duration(time.Now().UnixNano()-m.last.Load()) >= mergeIdle {
+			if err := db.idleCheckpoint(ctx); err != nil {
+				log.Printf("store %s: %v", db.path, err)
 			}
 		}
 	}
+}
+
+// idleCheckpoint copies the WAL's pages into the database without waiting
+// for readers or writers (PASSIVE): what the merger does when the store is
+// idle, so that the checkpoint's work, deciphering and enciphering every
+// page again on a sealed store, is not a clerk's wait in a save.
+func (db *DB) idleCheckpoint(ctx context.Context) error {
+	db.gate.RLock()
+	defer db.gate.RUnlock()
+	if _, err := db.sql.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }

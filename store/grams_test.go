@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -186,6 +188,55 @@ func waitMerged(t *testing.T, db *DB) {
 	for deadline := time.Now().Add(time.Minute); pendingCases(t, db) > 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d cases still pending after a minute", pendingCases(t, db))
+		}
+	}
+}
+
+// TestMergerCheckpointsWhenIdle: once no save has come for mergeIdle and
+// the postings are merged, the merger checkpoints the WAL, so the database
+// file alone, read without its WAL, holds the saved case (the next saves
+// then start a new WAL and none of them runs the automatic checkpoint).
+func TestMergerCheckpointsWhenIdle(t *testing.T) {
+	path := t.TempDir() + "/vetdesk.db"
+	db := openAt(t, path, nil)
+	g := casework.NewGenerator(testCatalogue(t), 5, testNow)
+	c := g.Draft("", "371002", true)
+	// the schema in the database file, the save in the WAL
+	if _, err := db.sql.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveCase(context.Background(), clerk, c); err != nil {
+		t.Fatal(err)
+	}
+	// the database file alone, as a checkpoint left it
+	inFile := func() bool {
+		t.Helper()
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp := t.TempDir() + "/file-only.db"
+		if err := os.WriteFile(cp, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sdb, err := sql.Open("sqlite3", dsn(cp, nil, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sdb.Close()
+		var n int
+		if err := sdb.QueryRow(`SELECT count(*) FROM cases WHERE id = ?`, c.ID).Scan(&n); err != nil {
+			t.Fatalf("read the database file alone: %v", err)
+		}
+		return n == 1
+	}
+	if inFile() {
+		t.Fatal("the saved case is in the database file before any checkpoint: the test says nothing")
+	}
+	waitMerged(t, db)
+	for deadline := time.Now().Add(time.Minute); !inFile(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the store is idle and merged, but its WAL is not checkpointed after a minute")
 		}
 	}
 }
