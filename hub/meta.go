@@ -147,7 +147,7 @@ PRAGMA user_version = 1;
 // plaintext one of an earlier version is sealed first (store.SealFile,
 // crash-safe), a new one is created sealed with page checksums.
 func openMeta(path string, key []byte) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
+	dsn := "file:" + path + "?vfs=" + sealvfs.PlainName + "&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
 	created := false
 	if key != nil {
 		if err := store.SealFile(path, key); err != nil {

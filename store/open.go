@@ -103,6 +103,8 @@ func dsn(path string, key []byte, readOnly bool) string {
 			sealvfs.Param{Key: "_pragma", Value: "cache_size(-" + strconv.Itoa(poolCache) + ")"}, sealvfs.Param{Key: "_txlock", Value: "immediate"})
 	}
 	if key == nil {
+		// the default VFS without memory mapping (sealvfs.PlainName says why)
+		params = append([]sealvfs.Param{{Key: "vfs", Value: sealvfs.PlainName}}, params...)
 		var b strings.Builder
 		b.WriteString("file:" + path)
 		for i, p := range params {
