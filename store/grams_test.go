@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -211,12 +210,8 @@ func TestMergerCheckpointsWhenIdle(t *testing.T) {
 	// the database file alone, as a checkpoint left it
 	inFile := func() bool {
 		t.Helper()
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cp := t.TempDir() + "/file-only.db"
-		if err := os.WriteFile(cp, raw, 0o600); err != nil {
+		if err := copyFile(path, cp); err != nil {
 			t.Fatal(err)
 		}
 		sdb, err := sql.Open("sqlite3", dsn(cp, nil, false))

@@ -148,7 +148,7 @@ func (s *sealVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (file vfs
 			return nil, flags, codeBadKey
 		} else if mainDB {
 			// The key may still come as PRAGMA hexkey.
-			return &sealFile{File: file, shm: shm, mainDB: true}, flags, nil
+			return &sealFile{passFile: passFile{file}, shm: shm, mainDB: true}, flags, nil
 		} else {
 			file.Close()
 			return nil, flags, codeNoKey
@@ -157,9 +157,9 @@ func (s *sealVFS) OpenFilename(name *vfs.Filename, flags vfs.OpenFlag) (file vfs
 			file.Close()
 			return nil, flags, codeBadKey
 		}
-		return &sealFile{File: file, cipher: c, shm: shm, mainDB: mainDB}, flags, nil
+		return &sealFile{passFile: passFile{file}, cipher: c, shm: shm, mainDB: mainDB}, flags, nil
 	}
-	f := &sealFile{File: file, cipher: c, shm: shm, wal: flags&vfs.OPEN_WAL != 0}
+	f := &sealFile{passFile: passFile{file}, cipher: c, shm: shm, wal: flags&vfs.OPEN_WAL != 0}
 	f.walState.pending, f.walState.commitFrame = -1, -1
 	f.walUnit.idx = -1
 	return f, flags, nil
@@ -174,7 +174,7 @@ func roundUp[T int | int64](i T) T {
 }
 
 type sealFile struct {
-	vfs.File
+	passFile
 	cipher *sm4XTS
 	shm    vfs.SharedMemory
 	mainDB bool
@@ -515,66 +515,4 @@ func (x *sealFile) ChunkSize(size int) {
 
 func (x *sealFile) SizeHint(size int64) error {
 	return vfsutil.WrapSizeHint(x.File, roundUp(size))
-}
-
-// Wrap optional methods.
-
-func (x *sealFile) Unwrap() vfs.File {
-	return x.File
-}
-
-func (x *sealFile) SharedMemory() vfs.SharedMemory {
-	return vfsutil.WrapSharedMemory(x.File)
-}
-
-func (x *sealFile) LockState() vfs.LockLevel {
-	return vfsutil.WrapLockState(x.File)
-}
-
-func (x *sealFile) PersistentWAL() bool {
-	return vfsutil.WrapPersistWAL(x.File)
-}
-
-func (x *sealFile) SetPersistentWAL(keepWAL bool) {
-	vfsutil.WrapSetPersistWAL(x.File, keepWAL)
-}
-
-func (x *sealFile) HasMoved() (bool, error) {
-	return vfsutil.WrapHasMoved(x.File)
-}
-
-func (x *sealFile) Overwrite() error {
-	return vfsutil.WrapOverwrite(x.File)
-}
-
-func (x *sealFile) SyncSuper(super string) error {
-	return vfsutil.WrapSyncSuper(x.File, super)
-}
-
-func (x *sealFile) CommitPhaseTwo() error {
-	return vfsutil.WrapCommitPhaseTwo(x.File)
-}
-
-func (x *sealFile) BeginAtomicWrite() error {
-	return vfsutil.WrapBeginAtomicWrite(x.File)
-}
-
-func (x *sealFile) CommitAtomicWrite() error {
-	return vfsutil.WrapCommitAtomicWrite(x.File)
-}
-
-func (x *sealFile) RollbackAtomicWrite() error {
-	return vfsutil.WrapRollbackAtomicWrite(x.File)
-}
-
-func (x *sealFile) CheckpointStart() {
-	vfsutil.WrapCheckpointStart(x.File)
-}
-
-func (x *sealFile) CheckpointDone() {
-	vfsutil.WrapCheckpointDone(x.File)
-}
-
-func (x *sealFile) BusyHandler(handler func() bool) {
-	vfsutil.WrapBusyHandler(x.File, handler)
 }

@@ -200,7 +200,7 @@ func TestWALUnitPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &sealFile{File: base, cipher: c, wal: true}
+	f := &sealFile{passFile: passFile{base}, cipher: c, wal: true}
 	f.walState.pending, f.walState.commitFrame = -1, -1
 	f.walUnit.idx = -1
 	defer f.Close()
