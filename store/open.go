@@ -167,7 +167,8 @@ func checkHeader(path string, sealed bool) (exists bool, err error) {
 // program with ErrNewerSchema. With opt.Key the store is sealed: a new one
 // is created sealed, with page checksums; a plaintext one is sealed in
 // place first (Seal); a sealed one with another key, or a file that is not
-// a sealed store, fails with ErrWrongKey. What a Seal or Rekey cut short
+// a sealed store, fails with ErrWrongKey; plaintext migration backups
+// beside it are sealed too (sealBackups). What a Seal or Rekey cut short
 // left beside path is put right first (recoverSwap).
 func Open(path string, opt Options) (*DB, error) {
 	if opt.Key != nil && len(opt.Key) != KeySize {
@@ -189,6 +190,9 @@ func Open(path string, opt Options) (*DB, error) {
 			}
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		if err := sealBackups(path, opt.Key); err != nil {
+			return nil, fmt.Errorf("open: %w", err)
 		}
 	}
 	exists, err := checkHeader(path, opt.Key != nil)

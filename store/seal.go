@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -101,6 +102,38 @@ func recoverSwap(path string) error {
 // error. Open calls Seal when it is given a key for a plaintext store.
 func Seal(path string, key []byte) error {
 	return seal(path, key, true)
+}
+
+// sealBackups seals, with key, the migration backups beside the store at
+// path (path.vN.bak, migrate) that are still plaintext: a plaintext store
+// of an earlier version that was opened, and so migrated, without a key
+// before it was sealed (the desk checks the clerk's password in it first)
+// left its backup in plaintext. Each is sealed as SealFile seals a file.
+func sealBackups(path string, key []byte) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) { // a new store's folder: nothing yet
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("seal the backups of %s: %w", path, err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		v, ok := strings.CutPrefix(n, base+".v")
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if v, ok = strings.CutSuffix(v, ".bak"); !ok || v == "" || strings.Trim(v, "0123456789") != "" {
+			continue
+		}
+		if err := SealFile(filepath.Join(dir, n), key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SealFile seals the plaintext SQLite file at path as Seal does a store,

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -245,6 +246,45 @@ func TestOpenWithKeySealsAPlaintextStore(t *testing.T) {
 	if err := Seal(path, key); err != nil { // sealed already: nothing to do
 		t.Errorf("Seal(sealed store) = %v", err)
 	}
+}
+
+// TestMigrationBackupOfAPlaintextStoreIsSealed: a plaintext store of an
+// earlier schema opened without a key (as the desk checks a clerk's
+// password in it before sealing it) migrates and leaves a plaintext
+// backup of the old schema beside it; the Open with the key that seals
+// the store seals that backup too, and it still opens, with the key.
+func TestMigrationBackupOfAPlaintextStoreIsSealed(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vetdesk.db")
+	want := writePlainStore(t, path, 10)
+	prev := SchemaVersion()
+	base := migrationSource
+	t.Cleanup(func() { migrationSource = base })
+	m := fstest.MapFS{}
+	for _, mg := range migrations() {
+		m["sql/migrations/"+mg.name] = &fstest.MapFile{Data: []byte(mg.sql)}
+	}
+	m[fmt.Sprintf("sql/migrations/%04d_test.sql", prev+1)] = &fstest.MapFile{Data: []byte(`CREATE TABLE extra (a INTEGER) STRICT;`)}
+	migrationSource = m
+
+	plain, err := Open(path, Options{}) // migrates: a plaintext backup
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Close()
+	bak := fmt.Sprintf("%s.v%d.bak", path, prev)
+	if sealed, err := IsSealed(bak); err != nil || sealed {
+		t.Fatalf("IsSealed(%s) = %v, %v before the keyed open: the test says nothing", bak, sealed, err)
+	}
+	key := testKey(t)
+	db := openKeyed(t, path, key)
+	checkCases(t, db, want)
+	db.Close()
+	assertNoPlaintext(t, dir)
+	migrationSource = base
+	old := openKeyed(t, bak, key)
+	defer old.Close()
+	checkCases(t, old, want)
 }
 
 // TestRekeySwapsTheKey guards Rekey: afterwards the store opens with the
